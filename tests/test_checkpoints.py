@@ -1,0 +1,82 @@
+"Checkpoint safety: atomic writes, refusal of files that carry code, clear errors on bad files."
+import os
+import pickle
+
+import pytest
+import torch
+
+from netguard.models import CheckpointError, atomic_save, build, load_model, safe_load, save_model
+
+
+class Payload:
+    "Unpickling this runs a shell command that creates a marker file."
+    def __init__(self, marker): self.marker = marker
+    def __reduce__(self): return (os.system, (f'touch {self.marker}',))
+
+
+def test_malicious_pickle_is_refused(tmp_path):
+    marker = tmp_path / 'pwned'
+    evil = tmp_path / 'evil.pt'
+    torch.save({'meta': {'format': 'netguard-model-v1'}, 'state_dict': Payload(marker)}, evil)
+    with pytest.raises(CheckpointError, match='refused to load'):
+        load_model(evil)
+    assert not marker.exists()
+    # a plain pickle (not torch.save) is refused too
+    raw = tmp_path / 'raw.pkl'
+    raw.write_bytes(pickle.dumps(Payload(marker)))
+    with pytest.raises(CheckpointError):
+        safe_load(raw)
+    assert not marker.exists()
+
+
+def test_round_trip_every_architecture(tmp_path):
+    for name, n in [('cnn', 5), ('vgg16', 5), ('resnet18', 5), ('evalnet', 5), ('generator', None), ('discriminator', None)]:
+        model = build(name, n, (1, 32, 32)).eval()
+        save_model(model, tmp_path / f'{name}.pt', class_names=[str(i) for i in range(n)] if n else None, extra={'seed': 1})
+        loaded = load_model(tmp_path / f'{name}.pt', device='cpu')
+        assert type(loaded) is type(model)
+        x = torch.randn(2, 100) if name == 'generator' else torch.randn(2, 1, 32, 32)
+        torch.testing.assert_close(loaded(x), model(x))
+        assert loaded.meta['extra'] == {'seed': 1} and loaded.meta['netguard_version']
+        assert loaded.meta['image_shape'] == [1, 32, 32]
+
+
+def test_constructor_options_survive(tmp_path):
+    model = build('cnn', 3, (3, 64, 64), width=8)
+    save_model(model, tmp_path / 'm.pt')
+    loaded = load_model(tmp_path / 'm.pt', device='cpu')
+    assert loaded.meta['arch']['kwargs'] == {'width': 8}
+    assert loaded.body[0][0].out_channels == 8
+
+
+def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / 'model.pt'
+    save_model(build('cnn', 2), path, class_names=['a', 'b'])
+    before = path.read_bytes()
+
+    def crash(obj, f, *a, **k):
+        f.write(b'half a checkpoint')
+        raise KeyboardInterrupt('killed mid-write')
+    monkeypatch.setattr(torch, 'save', crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(build('cnn', 2), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['model.pt']  # the temporary file is gone
+
+
+def test_bad_files_give_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match='no checkpoint at'):
+        load_model(tmp_path / 'missing.pt')
+    (tmp_path / 'trunc.pt').write_bytes(b'PK\x03\x04 not really')
+    with pytest.raises(CheckpointError, match='truncated or corrupt'):
+        load_model(tmp_path / 'trunc.pt')
+    atomic_save({'weights': torch.zeros(3)}, tmp_path / 'other.pt')
+    with pytest.raises(CheckpointError, match='not a netguard model checkpoint'):
+        load_model(tmp_path / 'other.pt')
+
+
+def test_save_needs_registry_model(tmp_path):
+    with pytest.raises(ValueError, match='made by netguard.models.build'):
+        save_model(torch.nn.Linear(2, 2), tmp_path / 'x.pt')
+    with pytest.raises(ValueError, match='3 class names for a model with 2 classes'):
+        save_model(build('cnn', 2), tmp_path / 'x.pt', class_names=['a', 'b', 'c'])

@@ -1,0 +1,51 @@
+"The `netguard` command end to end, as a user runs it, and the cost of `import netguard`."
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# the console script pip installed next to this interpreter (as a user runs it)
+NETGUARD = shutil.which('netguard', path=str(Path(sys.executable).parent)) or shutil.which('netguard')
+
+
+def run(*args):
+    assert NETGUARD, "the `netguard` command is not installed: run `pip install -e .`"
+    return subprocess.run([NETGUARD, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_help_on_every_subcommand():
+    top = run('--help')
+    assert top.returncode == 0 and 'data' in top.stdout and 'models' in top.stdout
+    for sub in ('data', 'models'):
+        r = run(sub, '--help')
+        assert r.returncode == 0 and 'usage: netguard ' + sub in r.stdout
+
+
+def test_no_command_is_a_usage_error():
+    r = run()
+    assert r.returncode == 2 and 'usage:' in r.stdout
+
+
+def test_data_writes_grids(tmp_path):
+    r = run('data', '--out', str(tmp_path), '--per-class', '2')
+    assert r.returncode == 0, r.stderr
+    assert 'private train 2,000 | private test 500 | public 2,500' in r.stdout
+    for name in ('private_train.png', 'public.png'):
+        assert (tmp_path / name).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_bad_input_is_one_plain_line():
+    r = run('data', '--dataset', 'imagenet')
+    assert r.returncode == 1
+    assert r.stderr.strip() == "netguard data: error: unknown dataset 'imagenet'; choose one of: mnist5k, mnist, celeba, folder"
+    r = run('models', '--image-shape', '1', '28', '28')
+    assert r.returncode == 1 and '32x32 or 64x64' in r.stderr
+    r = run('data', '--seed', 'abc')
+    assert r.returncode == 2 and "invalid int value: 'abc'" in r.stderr
+
+
+def test_import_is_light():
+    "`import netguard` loads no torch, no data and no model."
+    code = "import sys, netguard; print(sorted(m for m in ('torch', 'mlxtend', 'matplotlib') if m in sys.modules))"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == '[]'

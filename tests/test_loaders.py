@@ -1,0 +1,113 @@
+"The real dataset loaders on small fixture trees, and their errors when data is missing."
+import pytest
+import torch
+
+from netguard.data import DatasetNotFound, Split, TensorImages, celeba, folder, labels_of, load_split, mnist, mnist5k
+
+
+def _disjoint(split: Split):
+    assert not set(split.private_names) & set(split.public_names)
+
+
+def test_mnist_fixture(mnist_root):
+    split = mnist(mnist_root, seed=0)
+    assert split.image_shape == (1, 32, 32)
+    assert (len(split.private_train), len(split.private_test), len(split.public)) == (30, 15, 30)
+    assert split.private_names == ['0', '1', '2', '3', '4'] and split.public_names == ['5', '6', '7', '8', '9']
+    _disjoint(split)
+    x, y = split.public[0]
+    assert x.shape == (1, 32, 32) and -1 <= x.min() and x.max() <= 1
+    assert labels_of(split.private_test).bincount().tolist() == [3] * 5
+
+
+def test_mnist_labels_follow_images(mnist_root):
+    "Public label q is digit 5+q: the marker pixel (digit*20) survives the resize closely enough to tell."
+    split = mnist(mnist_root, image_size=32)
+    import torchvision
+    raw = torchvision.datasets.MNIST(mnist_root, train=True, download=False)
+    digits = raw.targets[raw.targets >= 5]
+    assert torch.equal(split.public.labels + 5, digits)
+
+
+def test_mnist_missing(tmp_path):
+    with pytest.raises(DatasetNotFound, match=r'MNIST/raw.*train-images-idx3-ubyte.*mnist5k'):
+        mnist(tmp_path)
+
+
+def test_celeba_fixture(celeba_root):
+    split = celeba(celeba_root, n_private=2, image_size=64, seed=0, test_fraction=0.25)
+    assert split.private_names == ['id2880', 'id2937']  # the two most frequent (ties broken by id)
+    assert split.public_names == ['id8692', 'id5805', 'id9152']
+    _disjoint(split)
+    assert len(split.private_train) + len(split.private_test) == 9 and len(split.public) == 9
+    assert set(labels_of(split.private_test).tolist()) == {0, 1}  # every private identity is in test
+    x, y = split.private_train[0]
+    assert x.shape == (3, 64, 64) and x.dtype == torch.float32 and -1 <= x.min() and x.max() <= 1
+
+
+def test_celeba_bad_n_private(celeba_root):
+    with pytest.raises(ValueError, match='has 5 identities'):
+        celeba(celeba_root, n_private=5)
+
+
+def test_celeba_missing(tmp_path):
+    with pytest.raises(DatasetNotFound, match=r'img_align_celeba.*identity_CelebA\.txt'):
+        celeba(tmp_path)
+    (tmp_path / 'celeba' / 'img_align_celeba').mkdir(parents=True)
+    (tmp_path / 'celeba' / 'identity_CelebA.txt').write_text('000001.jpg 1\n')
+    with pytest.raises(DatasetNotFound, match='none of the images'):
+        celeba(tmp_path)
+
+
+@pytest.mark.parametrize('layout,expected_private', [
+    ('pubfig', ['Alan_Alda', 'Anderson_Cooper']),
+    ('facescrub', ['Aaron_Eckhart', 'Alyssa_Milano']),
+    ('vggface2', ['n000002', 'n000003']),
+])
+def test_folder_layouts(face_trees, layout, expected_private):
+    split = folder(face_trees[layout], n_private=2, image_size=32, seed=0)
+    assert split.private_names == expected_private
+    assert len(split.public_names) == 2
+    _disjoint(split)
+    x, _ = split.public[len(split.public) - 1]
+    assert x.shape == (3, 32, 32)
+
+
+def test_folder_named_private_and_grey(face_trees):
+    split = folder(face_trees['pubfig'], private=['Barack_Obama'], channels=1, image_size=64)
+    assert split.private_names == ['Barack_Obama'] and split.image_shape == (1, 64, 64)
+    assert split.private_train[0][0].shape == (1, 64, 64)
+    with pytest.raises(ValueError, match='not found'):
+        folder(face_trees['pubfig'], private=['Nobody'])
+    with pytest.raises(ValueError, match='exactly one of'):
+        folder(face_trees['pubfig'])
+
+
+def test_folder_missing(tmp_path):
+    with pytest.raises(DatasetNotFound, match='one sub-folder of images per identity'):
+        folder(tmp_path / 'nope', n_private=1)
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(DatasetNotFound, match='no images'):
+        folder(tmp_path / 'empty', n_private=1)
+
+
+def test_split_refuses_shared_classes():
+    ds = TensorImages(torch.zeros(4, 1, 32, 32, dtype=torch.uint8), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"share classes \['b'\]"):
+        Split('x', ds, ds, ds, ['a', 'b'], ['b', 'c'], (1, 32, 32))
+    with pytest.raises(ValueError, match='labels outside'):
+        Split('x', ds, ds, ds, ['a', 'b'], ['c'], (1, 32, 32))
+
+
+def test_mnist5k_split_is_disjoint_and_seeded():
+    a, b = mnist5k(seed=3), mnist5k(seed=3)
+    _disjoint(a)
+    assert torch.equal(a.private_train.images, b.private_train.images)
+    # train and test never share an image
+    train = {bytes(x.numpy()) for x in a.private_train.images}
+    assert not any(bytes(x.numpy()) in train for x in a.private_test.images)
+
+
+def test_load_split_unknown():
+    with pytest.raises(KeyError, match='mnist5k'):
+        load_split('imagenet')
