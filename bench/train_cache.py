@@ -1,0 +1,49 @@
+"""Time to train everything the `mnist5k` preset needs from an empty cache, then to load it from the warm cache.
+
+    python bench/train_cache.py [--preset mnist5k] [--seed 0] [--threads 2]
+
+Prints each role's time and quality (the issue's targets: target/evaluator >= 98%, public >= 97%, checker >= 97%,
+GAN >= 80% of 1,000 samples labelled with confidence >= 0.9 by the public classifier) and the warm/cold ratio.
+"""
+import argparse, os, tempfile, time
+
+import torch
+
+from netguard.train import ROLES, accuracy, confident_fraction, get_preset, pretrained, role_data
+
+ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+ap.add_argument('--preset', default='mnist5k')
+ap.add_argument('--seed', type=int, default=0)
+ap.add_argument('--threads', type=int, default=2)
+args = ap.parse_args()
+torch.set_num_threads(args.threads)
+os.environ['NETGUARD_QUIET'] = '1'
+preset = get_preset(args.preset)
+split = preset.split(args.seed)
+
+with tempfile.TemporaryDirectory() as cache:
+    cold, models = {}, {}
+    t_all = time.perf_counter()
+    for role in ROLES:
+        t = time.perf_counter()
+        models[role] = pretrained(preset, role, args.seed, 'cpu', cache)
+        cold[role] = time.perf_counter() - t
+    cold_total = time.perf_counter() - t_all
+    t = time.perf_counter()
+    for role in ROLES: pretrained(preset, role, args.seed, 'cpu', cache)
+    warm_total = time.perf_counter() - t
+
+targets = dict(target=0.98, evaluator=0.98, public=0.97, checker=0.97, gan=0.80)
+print(f"preset {preset.name}, seed {args.seed}, {torch.get_num_threads()} threads")
+print(f"{'role':10s} {'arch':9s} {'seconds':>8s} {'quality':>8s} {'goal':>6s}")
+for role in ROLES:
+    if role == 'gan':
+        q = confident_fraction(models['gan'][0], models['public'], n=1000, seed=args.seed)
+        arch = 'dcgan' if preset.gan.loss == 'dcgan' else 'wgan-gp'
+    else:
+        q = accuracy(models[role], role_data(split, role, args.seed)[1])
+        arch = models[role].meta['arch']['name']
+    print(f"{role:10s} {arch:9s} {cold[role]:8.1f} {q:8.4f} {targets[role]:6.2f} {'ok' if q >= targets[role] else 'MISSED'}")
+print(f"cold cache (train everything): {cold_total:.1f} s (goal <= 180 s)")
+print(f"warm cache (load everything):  {warm_total:.2f} s (goal < 5 s)")
+print(f"ratio cold / warm: {cold_total / warm_total:.0f}x")
