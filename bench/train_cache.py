@@ -44,6 +44,10 @@ for role in ROLES:
         q = accuracy(models[role], role_data(split, role, args.seed)[1])
         arch = models[role].meta['arch']['name']
     print(f"{role:10s} {arch:9s} {cold[role]:8.1f} {q:8.4f} {targets[role]:6.2f} {'ok' if q >= targets[role] else 'MISSED'}")
+real = role_data(split, 'public', args.seed)[1]
+from netguard.train import predict
+p_real = predict(models['public'], real).softmax(1).max(1).values
+print(f"baseline: real held-out public images labelled with confidence >= 0.9: {(p_real >= 0.9).float().mean():.4f}")
 print(f"cold cache (train everything): {cold_total:.1f} s (goal <= 180 s)")
 print(f"warm cache (load everything):  {warm_total:.2f} s (goal < 5 s)")
 print(f"ratio cold / warm: {cold_total / warm_total:.0f}x")

@@ -310,7 +310,7 @@ def confident_fraction(G: nn.Module, classifier: nn.Module, n: int = 1000, thres
     p = predict(classifier, x, device=device).softmax(1)
     return (p.max(1).values >= threshold).float().mean().item()
 
-# %% ../nbs/02_train.ipynb #aad54423
+# %% ../nbs/02_train.ipynb #df04991b
 @dataclass
 class Role:
     "How one model of a preset is built and trained."
@@ -332,6 +332,7 @@ class GANSpec:
     z_dim: int = 100
     width: int = 64
     d_norm: str = 'instance'
+    diff_augment: bool = False
 
 @dataclass
 class Preset:
@@ -351,12 +352,13 @@ class Preset:
         return load_split(self.dataset, seed=seed, **self.data_kwargs)
 
 PRESETS = {
+    # calibrated on 2 CPU cores: each classifier 14-23 s, the GAN about 2.5 minutes (bench/train_cache.py)
     'mnist5k': Preset('mnist5k', 'mnist5k', {}, (1, 32, 32),
-                      target=Role('cnn', epochs=8, kwargs=dict(width=32)),
-                      public=Role('cnn', epochs=8, kwargs=dict(width=32)),
-                      evaluator=Role('evalnet', epochs=8, kwargs=dict(width=16)),
-                      checker=Role('cnn', epochs=8, kwargs=dict(width=32)),
-                      gan=GANSpec(loss='dcgan', steps=1500, lr=2e-4, width=32, d_norm='batch')),
+                      target=Role('cnn', epochs=6, kwargs=dict(width=16)),
+                      public=Role('cnn', epochs=6, kwargs=dict(width=16)),
+                      evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
+                      checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
+                      gan=GANSpec(loss='dcgan', steps=1000, lr=1e-3, width=32, d_norm='batch', diff_augment=True)),
     'mnist': Preset('mnist', 'mnist', {}, (1, 32, 32),
                     target=Role('cnn', epochs=10), public=Role('cnn', epochs=10), evaluator=Role('evalnet', epochs=10),
                     checker=Role('cnn', epochs=10), gan=GANSpec(steps=20000, width=64)),
@@ -418,7 +420,7 @@ def artifact_path(preset: Preset, role: str, seed: int = 0, cache=None) -> Path:
     "Where the cache keeps `role` of `preset` for `seed`."
     return cache_dir(cache) / preset.name / f'{role}-seed{seed}-{artifact_key(preset, role, seed)}.pt'
 
-# %% ../nbs/02_train.ipynb #b5e86d50
+# %% ../nbs/02_train.ipynb #7ede9e12
 def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt: Path, progress):
     if role == 'gan':
         s = preset.gan
@@ -426,7 +428,8 @@ def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt
         G = build('generator', image_shape=preset.image_shape, z_dim=s.z_dim, width=s.width)
         D = build('discriminator', image_shape=preset.image_shape, width=s.width, norm=s.d_norm)
         hist = train_gan(G, D, split.public, steps=s.steps, loss=s.loss, n_critic=s.n_critic, gp_weight=s.gp_weight,
-                         lr=s.lr, batch_size=s.batch_size, seed=seed, device=device, checkpoint=ckpt, progress=progress)
+                         lr=s.lr, batch_size=s.batch_size, diff_augment=s.diff_augment, seed=seed, device=device,
+                         checkpoint=ckpt, progress=progress)
         return G, D, hist
     r = getattr(preset, role)
     train, val, n = role_data(split, role, seed)
