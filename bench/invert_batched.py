@@ -1,7 +1,7 @@
 """Batched inversion vs one class at a time: GMI on every private class of `mnist5k` in one call, against
 one call per class with the same latents per class and the same number of steps.
 
-    python bench/invert_batched.py [--n 64] [--steps 100] [--threads 2]
+    python bench/invert_batched.py [--n 4 16 64] [--steps 100] [--threads 2]
 
 Speed does not depend on the weights, so the networks are the preset's architectures freshly built (no training needed).
 The two runs also compute the same reconstructions (checked below), so the ratio is pure speed.
@@ -15,7 +15,7 @@ from netguard.models import build
 from netguard.train import get_preset
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-ap.add_argument('--n', type=int, default=64, help='reconstructions per class')
+ap.add_argument('--n', type=int, nargs='+', default=[4, 16, 64], help='reconstructions per class (one row each)')
 ap.add_argument('--steps', type=int, default=100)
 ap.add_argument('--threads', type=int, default=2)
 ap.add_argument('--repeats', type=int, default=2)
@@ -28,17 +28,15 @@ G = build('generator', image_shape=p.image_shape, width=p.gan.width).eval()
 D = build('discriminator', image_shape=p.image_shape, width=p.gan.width, norm=p.gan.d_norm).eval()
 labels = list(range(5))
 kw = dict(steps=args.steps, lr=0.02, device='cpu', progress=False)
-
-def batched(): return gmi(T, G, D, labels, args.n, **kw)
-def one_by_one(): return [gmi(T, G, D, [l], args.n, **kw) for l in labels]
-
-batched(); one_by_one()  # warm-up
-tb, to = [], []
-for _ in range(args.repeats):
-    t = time.perf_counter(); rb = batched(); tb.append(time.perf_counter() - t)
-    t = time.perf_counter(); ro = one_by_one(); to.append(time.perf_counter() - t)
-same = all(torch.allclose(rb.images[i], r.images[0], atol=1e-4) for i, r in enumerate(ro))
-print(f"GMI, {len(labels)} classes x {args.n} latents x {args.steps} steps, {torch.get_num_threads()} threads")
-print(f"one call for all classes: {min(tb):.2f} s")
-print(f"one call per class:       {min(to):.2f} s")
-print(f"speed-up (per class / batched): {min(to) / min(tb):.2f}x   same reconstructions: {same}")
+print(f"GMI, {len(labels)} classes x n latents x {args.steps} steps, {torch.get_num_threads()} threads")
+print(f"{'n':>4s} {'batched s':>10s} {'per class s':>12s} {'speed-up':>9s}  same reconstructions")
+for n in args.n:
+    batched = lambda: gmi(T, G, D, labels, n, **kw)
+    one_by_one = lambda: [gmi(T, G, D, [l], n, **kw) for l in labels]
+    batched(); one_by_one()  # warm-up
+    tb, to = [], []
+    for _ in range(args.repeats):
+        t = time.perf_counter(); rb = batched(); tb.append(time.perf_counter() - t)
+        t = time.perf_counter(); ro = one_by_one(); to.append(time.perf_counter() - t)
+    same = all(torch.allclose(rb.images[i], r.images[0], atol=1e-4) for i, r in enumerate(ro))
+    print(f"{n:4d} {min(tb):10.2f} {min(to):12.2f} {min(to) / min(tb):8.2f}x  {same}", flush=True)
