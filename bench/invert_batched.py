@@ -4,7 +4,7 @@ one call per class with the same latents per class and the same number of steps.
     python bench/invert_batched.py [--n 4 16 64] [--steps 100] [--threads 2]
 
 Speed does not depend on the weights, so the networks are the preset's architectures freshly built (no training needed).
-The two runs also compute the same reconstructions (checked below), so the ratio is pure speed.
+The two runs compute the same reconstructions up to float rounding (the largest pixel difference is printed).
 """
 import argparse, time
 
@@ -29,7 +29,7 @@ D = build('discriminator', image_shape=p.image_shape, width=p.gan.width, norm=p.
 labels = list(range(5))
 kw = dict(steps=args.steps, lr=0.02, device='cpu', progress=False)
 print(f"GMI, {len(labels)} classes x n latents x {args.steps} steps, {torch.get_num_threads()} threads")
-print(f"{'n':>4s} {'batched s':>10s} {'per class s':>12s} {'speed-up':>9s}  same reconstructions")
+print(f"{'n':>4s} {'batched s':>10s} {'per class s':>12s} {'speed-up':>9s}  max |batched - per class| (pixels in [-1, 1])")
 for n in args.n:
     batched = lambda: gmi(T, G, D, labels, n, **kw)
     one_by_one = lambda: [gmi(T, G, D, [l], n, **kw) for l in labels]
@@ -38,5 +38,6 @@ for n in args.n:
     for _ in range(args.repeats):
         t = time.perf_counter(); rb = batched(); tb.append(time.perf_counter() - t)
         t = time.perf_counter(); ro = one_by_one(); to.append(time.perf_counter() - t)
-    same = all(torch.allclose(rb.images[i], r.images[0], atol=1e-4) for i, r in enumerate(ro))
-    print(f"{n:4d} {min(tb):10.2f} {min(to):12.2f} {min(to) / min(tb):8.2f}x  {same}", flush=True)
+    # the same computation up to float rounding, which 100 optimisation steps can amplify a little
+    diff = max((rb.images[i] - r.images[0]).abs().max().item() for i, r in enumerate(ro))
+    print(f"{n:4d} {min(tb):10.2f} {min(to):12.2f} {min(to) / min(tb):8.2f}x  {diff:.2e}", flush=True)
