@@ -23,9 +23,9 @@ from .data import ImageFiles, Split, TensorImages, labels_of, load_split, strati
 # %% auto #0
 __all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'mix_seed', 'seed_everything', 'quiet', 'progress_bar', 'init_distributed',
            'epoch_batches', 'fetch', 'augment', 'predict', 'accuracy', 'TrainingDiverged', 'save_checkpoint',
-           'load_checkpoint', 'sync_buffers', 'train_classifier', 'gradient_penalty', 'train_gan', 'confident_fraction',
-           'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'role_data', 'cache_dir', 'artifact_key',
-           'artifact_path', 'pretrained', 'pretrained_all', 'plot_history']
+           'load_checkpoint', 'sync_buffers', 'train_classifier', 'gradient_penalty', 'batch_stream', 'train_gan',
+           'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'role_data', 'cache_dir',
+           'artifact_key', 'artifact_path', 'pretrained', 'pretrained_all', 'plot_history']
 
 # %% ../nbs/02_train.ipynb #4d2c46e2
 def mix_seed(*parts: int) -> int:
@@ -209,7 +209,7 @@ def train_classifier(model: nn.Module, train: Dataset, val: Dataset | None = Non
     model.eval()
     return history
 
-# %% ../nbs/02_train.ipynb #1594109a
+# %% ../nbs/02_train.ipynb #742b43da
 def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     "WGAN-GP's penalty: mean of (||grad_x D(x_hat)|| - 1)^2 over random interpolates of real and fake."
     eps = torch.rand(len(real), 1, 1, 1, generator=g).to(real)
@@ -217,8 +217,8 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, g: to
     grad, = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
 
-def _batch_stream(ds, batch_size, seed, start: int, workers: int = 0):
-    "Endless batches from `ds`, the k-th batch fixed by (seed, k), starting at batch `start`."
+def batch_stream(ds, batch_size: int, seed: int, start: int = 0, workers: int = 0):
+    "Endless image batches from `ds`, the k-th batch fixed by (seed, k), starting at batch `start`."
     per_epoch = len(epoch_batches(len(ds), batch_size, seed, 0))
     k = start
     while True:
@@ -227,7 +227,7 @@ def _batch_stream(ds, batch_size, seed, start: int, workers: int = 0):
             k += 1
             yield x
 
-# %% ../nbs/02_train.ipynb #42893649
+# %% ../nbs/02_train.ipynb #dbeec5fd
 def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, loss: str = 'wgan-gp', n_critic: int = 5,
               gp_weight: float = 10.0, lr: float = 2e-4, betas=(0.5, 0.999), batch_size: int = 64, seed: int = 0, device=None,
               sample_every: int = 500, sample_dir=None, checkpoint=None, checkpoint_every: int = 200, resume: bool = True,
@@ -253,7 +253,7 @@ def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, l
     if checkpoint and resume and Path(checkpoint).exists():
         step, history = load_checkpoint(checkpoint, mods, opts, settings)
     fixed_z = G.sample_z(64, torch.Generator().manual_seed(mix_seed(seed, 7))).to(device)
-    reals = _batch_stream(data, batch_size, seed, start=step * d_steps, workers=workers)
+    reals = batch_stream(data, batch_size, seed, start=step * d_steps, workers=workers)
     bar = progress_bar(steps, f'train GAN ({loss})', progress); bar.update(step)
     while step < steps:
         g = torch.Generator().manual_seed(mix_seed(seed, step, 3))
