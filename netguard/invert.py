@@ -143,7 +143,7 @@ def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 3
     return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(),
                         dict(steps=steps, lr=lr, optimizer=optimizer, lam=lam, prior=prior, clip=clip, restarts=restarts, seed=seed))
 
-# %% ../nbs/03_invert.ipynb #a7e6b1eb
+# %% ../nbs/03_invert.ipynb #3ad3faaa
 class KEDDiscriminator(nn.Module):
     "KED-MI's discriminator: a DCGAN trunk with `num_classes` logits; real/fake score = logsumexp(logits)."
     def __init__(self, num_classes: int, image_shape=(1, 32, 32), width: int = 64):
@@ -157,14 +157,18 @@ class KEDDiscriminator(nn.Module):
     def forward(self, x): return self.head(self.trunk(x))
     def score(self, x): return torch.logsumexp(self(x), 1)
 
+def _frozen_target_for(target: nn.Module, data, device):
+    "Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape, classes)."
+    device = torch.device(device) if device else next(target.parameters()).device
+    target = target.to(device); _frozen(target)
+    image_shape = tuple(data[0][0].shape)
+    return target, device, image_shape, _num_classes(target, image_shape)
+
 def train_kedmi_gan(target: nn.Module, public, *, steps: int = 1000, lr: float = 2e-4, batch_size: int = 64, width: int = 32,
                     z_dim: int = 100, diff_augment: bool = True, seed: int = 0, device=None,
                     progress: bool | None = None) -> tuple[nn.Module, KEDDiscriminator]:
     "Train KED-MI's inversion-specific GAN on public data with the target's soft labels; returns (G, D)."
-    device = torch.device(device) if device else next(target.parameters()).device
-    target = target.to(device); _frozen(target)
-    image_shape = tuple(public[0][0].shape)
-    K = _num_classes(target, image_shape)
+    target, device, image_shape, K = _frozen_target_for(target, public, device)
     torch.manual_seed(mix_seed(seed, 21))
     G = build('generator', image_shape=image_shape, z_dim=z_dim, width=width).to(device).train()
     D = KEDDiscriminator(K, image_shape, width).to(device).train()
@@ -267,7 +271,7 @@ def fredrikson(target: nn.Module, labels, n: int = 1, *, image_shape=None, steps
     return AttackResult('fredrikson', labels, best.view(L, n, *image_shape).cpu(), trace, None,
                         dict(steps=steps, lr=lr, init=init, final_cost=best_cost.cpu()))
 
-# %% ../nbs/03_invert.ipynb #20dd6822
+# %% ../nbs/03_invert.ipynb #38774ab5
 def truncate(p: torch.Tensor, k: int | None) -> torch.Tensor:
     "Keep the `k` largest entries of each confidence vector, zero the rest (no truncation when k is None)."
     if k is None or k >= p.shape[1]: return p
@@ -277,10 +281,7 @@ def truncate(p: torch.Tensor, k: int | None) -> torch.Tensor:
 def train_alignment(target: nn.Module, aux, *, k: int | None = None, steps: int = 1500, lr: float = 1e-3,
                     batch_size: int = 64, width: int = 32, seed: int = 0, device=None, progress: bool | None = None) -> nn.Module:
     "Train Yang et al.'s inversion network on auxiliary data: confidence vector (top-k) -> image. Uses only the target's outputs."
-    device = torch.device(device) if device else next(target.parameters()).device
-    target = target.to(device); _frozen(target)
-    image_shape = tuple(aux[0][0].shape)
-    K = _num_classes(target, image_shape)
+    target, device, image_shape, K = _frozen_target_for(target, aux, device)
     torch.manual_seed(mix_seed(seed, 26))
     inv = Generator(image_shape, z_dim=K, width=width).to(device).train()
     inv.k = k
