@@ -21,7 +21,7 @@ __all__ = ['GMI_SETTINGS', 'ATTACKS', 'AttackResult', 'prior_loss', 'gmi_losses'
            'kedmi', 'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'prepare_attack',
            'run_attack', 'ZStepper', 'z_stepper_widget']
 
-# %% ../nbs/03_invert.ipynb #acd566fe
+# %% ../nbs/03_invert.ipynb #b7decf91
 @dataclass
 class AttackResult:
     "Reconstructions per label (`images`: (L, n, C, H, W)) and the optimisation trace (one dict per step)."
@@ -54,10 +54,11 @@ def _num_classes(model: nn.Module, image_shape) -> int:
     p = next(model.parameters())
     with torch.no_grad(): return model(torch.zeros(1, *image_shape, device=p.device)).shape[1]
 
-def _per_label_z(labels, n, z_dim, seed, device, restart: int = 0) -> torch.Tensor:
-    "Initial latents, each label's drawn from its own seeded generator: batching labels does not change them."
-    return torch.cat([torch.randn(n, z_dim, generator=torch.Generator().manual_seed(mix_seed(seed, l, restart)))
-                      for l in labels]).to(device)
+def _per_label_z(labels, n, z_dim, seed, device, restart: int = 0, init: str = 'normal') -> torch.Tensor:
+    "Initial latents (standard normal, or uniform in [-1, 1]), each label's from its own seeded generator: batching labels does not change them."
+    if init not in ('normal', 'uniform'): raise ValueError(f"init must be 'normal' or 'uniform'; got {init!r}")
+    draw = (lambda g: torch.randn(n, z_dim, generator=g)) if init == 'normal' else (lambda g: torch.rand(n, z_dim, generator=g) * 2 - 1)
+    return torch.cat([draw(torch.Generator().manual_seed(mix_seed(seed, l, restart))) for l in labels]).to(device)
 
 def _frozen(*models):
     for m in models:
@@ -104,10 +105,10 @@ def _make_opt(params, optimizer, lr, momentum):
     if optimizer == 'sgd': return torch.optim.SGD(params, lr=lr, momentum=momentum)
     raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}")
 
-# %% ../nbs/03_invert.ipynb #95c1ab85
+# %% ../nbs/03_invert.ipynb #f8b048a0
 def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 32, *, settings: str | None = 'patent',
         steps: int | None = None, lr: float | None = None, optimizer: str | None = None, momentum: float = 0.9,
-        lam: float = 100.0, prior: str = 'log', clip: float | None = 1.0, restarts: int = 1, seed: int = 0,
+        lam: float = 100.0, prior: str = 'log', clip: float | None = 1.0, restarts: int = 1, init: str = 'normal', seed: int = 0,
         device=None, progress: bool | None = None) -> AttackResult:
     "GMI (Zhang et al. 2020): optimise latents of `G` so `target` labels `G(z)` as each label, with `D` as the prior."
     base = dict(GMI_SETTINGS[settings]) if settings else {}
@@ -120,7 +121,7 @@ def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 3
     labels = _check_labels(labels, _num_classes(target, G.image_shape))
     L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n).repeat(restarts)
-    z = torch.cat([_per_label_z(labels, n, G.z_dim, seed, device, r) for r in range(restarts)])
+    z = torch.cat([_per_label_z(labels, n, G.z_dim, seed, device, r, init) for r in range(restarts)])
     if clip: z = z.clamp(-clip, clip)
     z.requires_grad_(True)
     opt = _make_opt([z], optimizer, lr, momentum)
@@ -141,7 +142,7 @@ def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 3
     finally:
         bar.close(); _thaw(target, G, D)
     return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(),
-                        dict(steps=steps, lr=lr, optimizer=optimizer, lam=lam, prior=prior, clip=clip, restarts=restarts, seed=seed))
+                        dict(steps=steps, lr=lr, optimizer=optimizer, lam=lam, prior=prior, clip=clip, restarts=restarts, init=init, seed=seed))
 
 # %% ../nbs/03_invert.ipynb #3ad3faaa
 class KEDDiscriminator(nn.Module):

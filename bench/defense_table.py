@@ -1,0 +1,145 @@
+"""NetGuard on mnist5k against the prototype's table: the literal patent loss and the working default, several seeds.
+
+    python bench/defense_table.py [--seeds 0 1 2] [--n 64] [--configs patent default] [--out defense_table.json]
+    python bench/defense_table.py --tradeoff --lams 0.1 1 10 100 [--seeds 0]    # the lam trade-off curve
+
+Per seed and configuration (protected class l_t = 0 unless --protect says otherwise):
+  * GMI with the defender's own GAN (Adam, lr 0.02, 200 steps, normal init), n latents per private class:
+    evaluator AA per class, all-class checker verdict per class, MC(all), MC(l_t), and the largest AA change on another
+    private class against the undefended target attacked with the same seed;
+  * unseen attacker 1: a GAN trained with another seed, SGD with momentum (GMI's optimiser), uniform latent init;
+  * unseen attacker 2: a GAN trained on the public images plus held-out private-class images (the private test split);
+  * all private classes protected at once: MC(all) drop and the worst class's AA.
+The models are the cached seed-0 models of the preset (target, public classifier, GAN, evaluator, checker); the seed
+changes the defense's and the attack's randomness. Attacker GANs are trained once and cached beside the preset's models.
+"""
+import argparse, json, os, statistics, time
+
+import torch
+
+from netguard.defend import netguard
+from netguard.invert import gmi
+from netguard.models import build, load_model, save_model
+from netguard.train import accuracy, artifact_path, cache_dir, concat, get_preset, mix_seed, predict, pretrained, train_gan
+
+CONFIGS = {
+    # the patent as written: the literal -CE private term, decoy class at random, no replay, no distillation
+    'patent': dict(private_loss='literal', decoy_rule='random', replay=0.0, distill=0.0),
+    'default': dict(),  # NetGuardConfig's defaults
+}
+
+ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+ap.add_argument('--n', type=int, default=64, help='GMI latents per class')
+ap.add_argument('--configs', nargs='+', default=list(CONFIGS))
+ap.add_argument('--protect', type=int, default=0)
+ap.add_argument('--tradeoff', action='store_true', help='sweep lam of the default instead of the full table')
+ap.add_argument('--lams', type=float, nargs='+', default=[0.1, 1, 10, 100])
+ap.add_argument('--skip', nargs='*', default=[], help='parts to skip: unseen all')
+ap.add_argument('--out', default='defense_table.json')
+args = ap.parse_args()
+os.environ.setdefault('NETGUARD_QUIET', '1')
+torch.set_num_threads(2)
+
+P = get_preset('mnist5k')
+split = P.split(0)
+target, public, (G, D) = pretrained(P, 'target'), pretrained(P, 'public'), pretrained(P, 'gan')
+ev, ck = pretrained(P, 'evaluator'), pretrained(P, 'checker')
+labels, lt = list(range(split.num_private)), args.protect
+
+
+def attacker_gan(kind):
+    "The unseen attackers' GANs: 'seed1' (same data, another seed) or 'heldout' (public + held-out private-class images)."
+    if kind == 'seed1': return pretrained(P, 'gan', seed=1)
+    path = cache_dir() / P.name / f'attacker-gan-{kind}-{artifact_path(P, "gan").stem}.pt'
+    if not path.exists():
+        s = P.gan
+        torch.manual_seed(mix_seed(0, 11))
+        g = build('generator', image_shape=P.image_shape, z_dim=s.z_dim, width=s.width)
+        d = build('discriminator', image_shape=P.image_shape, width=s.width, norm=s.d_norm)
+        data = concat(split.public, split.private_test)  # labels are not used by the GAN
+        train_gan(g, d, data, steps=s.steps, loss=s.loss, lr=s.lr, batch_size=s.batch_size, diff_augment=s.diff_augment, seed=0)
+        save_model(g, path); save_model(d, path.with_name(path.stem + '-D.pt'))
+    return load_model(path), load_model(path.with_name(path.stem + '-D.pt'))
+
+
+def attack(model, seed, classes, gan=(G, D), **kw):
+    opts = dict(settings=None, steps=200, lr=0.02); opts.update(kw)
+    x, y = gmi(model, gan[0], gan[1], classes, args.n, seed=seed, progress=False, **opts).flat()
+    pe, pc = predict(ev, x).argmax(1), predict(ck, x).argmax(1)
+    return ({c: (pe[y == c] == c).float().mean().item() for c in classes}, {c: (pc[y == c] == c).float().mean().item() for c in classes})
+
+
+UNSEEN = {'seed1': dict(optimizer='sgd', momentum=0.9, lr=0.02, init='uniform'), 'heldout': dict()}
+
+
+def evaluate(model, seed, unseen=True):
+    acc = accuracy(model, split.private_test, per_class=True)
+    aa, chk = attack(model, seed, labels)
+    row = dict(acc_all=sum(acc) / len(acc), acc_per_class=acc, aa=aa, checker=chk)
+    if unseen and 'unseen' not in args.skip:
+        for kind, kw in UNSEEN.items():
+            a, c = attack(model, seed, [lt], gan=attacker_gan(kind), **kw)
+            row[f'aa_{kind}'], row[f'checker_{kind}'] = a[lt], c[lt]
+    return row
+
+
+rows, t_start = [], time.perf_counter()
+
+
+def log(row):
+    rows.append(row); json.dump(rows, open(args.out, 'w'), indent=1)
+    show = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items() if k not in ('acc_per_class', 'aa', 'checker')}
+    print(json.dumps(dict(show, aa={c: round(v, 2) for c, v in row.get('aa', {}).items()},
+                         checker={c: round(v, 2) for c, v in row.get('checker', {}).items()})), flush=True)
+
+
+for seed in args.seeds:
+    base = evaluate(target, seed, unseen=not args.tradeoff)
+    log(dict(config='undefended', seed=seed, **base))
+    jobs = ([(f'lam={l:g}', dict(lam=l)) for l in args.lams] if args.tradeoff else [(c, CONFIGS[c]) for c in args.configs])
+    for name, cfg in jobs:
+        t = time.perf_counter()
+        res = netguard(target, public, (G, D), split.private_train, split.public, [lt], seed=seed, **cfg)
+        secs = time.perf_counter() - t
+        row = evaluate(res.model, seed, unseen=not args.tradeoff)
+        row['collateral'] = max(abs(row['aa'][c] - base['aa'][c]) for c in labels if c != lt)
+        log(dict(config=name, seed=seed, part='protect l_t', decoys=res.report['decoys'], seconds=secs, **row))
+        if args.tradeoff or 'all' in args.skip: continue
+        t = time.perf_counter()
+        res = netguard(target, public, (G, D), split.private_train, split.public, labels, seed=seed, **cfg)
+        secs = time.perf_counter() - t
+        acc = accuracy(res.model, split.private_test, per_class=True)
+        aa, chk = attack(res.model, seed, labels)
+        log(dict(config=name, seed=seed, part='protect all', decoys=res.report['decoys'], seconds=secs, acc_all=sum(acc) / len(acc),
+                 acc_per_class=acc, aa=aa, checker=chk, worst_aa=max(aa.values())))
+
+
+def ms(v):
+    return f"{100 * statistics.mean(v):.1f} +- {100 * (statistics.stdev(v) if len(v) > 1 else 0):.1f}"
+
+
+print(f"\nmnist5k, l_t = {lt}, {args.n} GMI latents per class, seeds {args.seeds} (mean +- std, in %); "
+      f"{time.perf_counter() - t_start:.0f} s in all")
+und = {r['seed']: r for r in rows if r['config'] == 'undefended'}
+names = [f'lam={l:g}' for l in args.lams] if args.tradeoff else args.configs
+for name in names:
+    one = [r for r in rows if r['config'] == name and r.get('part') == 'protect l_t']
+    if not one: continue
+    print(f"\n## {name}")
+    print("| measure | value |\n|---|---|")
+    print(f"| GMI AA(l_t), the defender's own GAN | {ms([r['aa'][lt] for r in one])} (undefended {ms([und[r['seed']]['aa'][lt] for r in one])}) |")
+    print(f"| all-class check on l_t reconstructions | {ms([r['checker'][lt] for r in one])} (undefended {ms([und[r['seed']]['checker'][lt] for r in one])}) |")
+    print(f"| MC(all) drop, points | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in one])} |")
+    print(f"| MC(l_t) | {ms([r['acc_per_class'][lt] for r in one])} |")
+    print(f"| largest AA change on another private class, points | {ms([r['collateral'] for r in one])} |")
+    for kind, what in [('seed1', 'unseen attacker: GAN with another seed + SGD + uniform init'),
+                       ('heldout', 'unseen attacker: GAN on public + held-out private-class images')]:
+        if f'aa_{kind}' in one[0]:
+            print(f"| {what} | {ms([r[f'aa_{kind}'] for r in one])} (undefended {ms([und[r['seed']][f'aa_{kind}'] for r in one])}); "
+                  f"checker {ms([r[f'checker_{kind}'] for r in one])} |")
+    allp = [r for r in rows if r['config'] == name and r.get('part') == 'protect all']
+    if allp:
+        print(f"| all classes protected: MC(all) drop / worst class AA | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in allp])} / "
+              f"{ms([r['worst_aa'] for r in allp])} |")
+    print(f"| seconds per defense (l_t) | {statistics.mean(r['seconds'] for r in one):.0f} |")
