@@ -126,7 +126,7 @@ def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) 
     params = dict(model.named_parameters())
     return sum((fisher[k] * (params[k] - anchor[k]).pow(2)).sum() for k in fisher) * (lam / 2)
 
-# %% ../nbs/04_defend.ipynb #2471a502
+# %% ../nbs/04_defend.ipynb #1f0312d5
 PRIVATE_LOSSES = ('literal', 'push')
 
 def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> torch.Tensor:
@@ -152,16 +152,16 @@ class NetGuardConfig:
     steps: int = 300
     lr: float = 1e-3
     batch_size: int = 64
-    replay: float = 1.0           # weight of cross-entropy on replayed private training batches (0: off, the patent)
+    replay: float = 3.0           # weight of cross-entropy on replayed private training batches (0: off, the patent)
     replay_batch: int = 64
-    distill: float = 0.0          # weight of KL to the original model on random G(z) not labelled as a protected class
+    distill: float = 1.0          # weight of KL to the original model on random G(z) not labelled as a protected class (0: off)
     n_fake: int = 64              # inverted samples per protected class and per decoy class
-    decoy_rule: str = 'spread'
+    decoy_rule: str = 'spread'    # 'random' is the patent's
     decoys: int = 1               # decoy classes per protected class
     rounds: int = 1               # rounds of re-inversion + fine-tuning
-    invert_settings: str = 'patent'
-    invert_steps: int | None = None
-    invert_lr: float | None = None
+    invert_settings: str | None = None  # GMI settings for the fake samples: 'patent' (100 it, lr 1e-3) is too weak to
+    invert_steps: int | None = 200      # find what a real attacker finds; the default inverts like the attack it defends
+    invert_lr: float | None = 0.02      # against (Adam, lr 0.02, 200 steps)
     fisher_normalize: str | None = 'mean'
     fisher_samples: int | None = 2000
 
