@@ -37,9 +37,47 @@ ap.add_argument('--tradeoff', action='store_true', help='sweep lam of the defaul
 ap.add_argument('--lams', type=float, nargs='+', default=[0.1, 1, 10, 100])
 ap.add_argument('--skip', nargs='*', default=[], help='parts to skip: unseen all')
 ap.add_argument('--out', default='defense_table.json')
+ap.add_argument('--summarize', metavar='JSON', help='only print the tables of a (possibly partial) earlier run')
 args = ap.parse_args()
 os.environ.setdefault('NETGUARD_QUIET', '1')
 torch.set_num_threads(2)
+
+def ms(v):
+    return f"{100 * statistics.mean(v):.1f} +- {100 * (statistics.stdev(v) if len(v) > 1 else 0):.1f}"
+
+
+def summarize(rows, lt, n):
+    seeds = sorted({r['seed'] for r in rows})
+    print(f"\nmnist5k, l_t = {lt}, {n} GMI latents per class, seeds {seeds} (mean +- std, in %)")
+    und = {r['seed']: r for r in rows if r['config'] == 'undefended'}
+    names = [c for c in dict.fromkeys(r['config'] for r in rows) if c != 'undefended']
+    for name in names:
+        one = [r for r in rows if r['config'] == name and r.get('part') == 'protect l_t']
+        if not one: continue
+        print(f"\n## {name}")
+        print("| measure | value |\n|---|---|")
+        print(f"| GMI AA(l_t), the defender's own GAN | {ms([r['aa'][lt] for r in one])} (undefended {ms([und[r['seed']]['aa'][lt] for r in one])}) |")
+        print(f"| all-class check on l_t reconstructions | {ms([r['checker'][lt] for r in one])} (undefended {ms([und[r['seed']]['checker'][lt] for r in one])}) |")
+        print(f"| MC(all) drop, points | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in one])} |")
+        print(f"| MC(l_t) | {ms([r['acc_per_class'][lt] for r in one])} |")
+        print(f"| largest AA change on another private class, points | {ms([r['collateral'] for r in one])} |")
+        for kind, what in [('seed1', 'unseen attacker: GAN with another seed + SGD + uniform init'),
+                           ('heldout', 'unseen attacker: GAN on public + held-out private-class images')]:
+            if f'aa_{kind}' in one[0]:
+                print(f"| {what} | {ms([r[f'aa_{kind}'] for r in one])} (undefended {ms([und[r['seed']][f'aa_{kind}'] for r in one])}); "
+                      f"checker {ms([r[f'checker_{kind}'] for r in one])} |")
+        allp = [r for r in rows if r['config'] == name and r.get('part') == 'protect all']
+        if allp:
+            print(f"| all classes protected: MC(all) drop / worst class AA | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in allp])} / "
+                  f"{ms([r['worst_aa'] for r in allp])} |")
+        print(f"| seconds per defense (l_t) | {statistics.mean(r['seconds'] for r in one):.0f} |")
+
+
+if args.summarize:
+    rows = json.load(open(args.summarize))
+    for r in rows:  # JSON turned class keys into strings
+        for k in ('aa', 'checker'): r[k] = {int(c): v for c, v in r.get(k, {}).items()}
+    summarize(rows, args.protect, args.n); raise SystemExit
 
 P = get_preset('mnist5k')
 split = P.split(0)
@@ -115,31 +153,5 @@ for seed in args.seeds:
                  acc_per_class=acc, aa=aa, checker=chk, worst_aa=max(aa.values())))
 
 
-def ms(v):
-    return f"{100 * statistics.mean(v):.1f} +- {100 * (statistics.stdev(v) if len(v) > 1 else 0):.1f}"
-
-
-print(f"\nmnist5k, l_t = {lt}, {args.n} GMI latents per class, seeds {args.seeds} (mean +- std, in %); "
-      f"{time.perf_counter() - t_start:.0f} s in all")
-und = {r['seed']: r for r in rows if r['config'] == 'undefended'}
-names = [f'lam={l:g}' for l in args.lams] if args.tradeoff else args.configs
-for name in names:
-    one = [r for r in rows if r['config'] == name and r.get('part') == 'protect l_t']
-    if not one: continue
-    print(f"\n## {name}")
-    print("| measure | value |\n|---|---|")
-    print(f"| GMI AA(l_t), the defender's own GAN | {ms([r['aa'][lt] for r in one])} (undefended {ms([und[r['seed']]['aa'][lt] for r in one])}) |")
-    print(f"| all-class check on l_t reconstructions | {ms([r['checker'][lt] for r in one])} (undefended {ms([und[r['seed']]['checker'][lt] for r in one])}) |")
-    print(f"| MC(all) drop, points | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in one])} |")
-    print(f"| MC(l_t) | {ms([r['acc_per_class'][lt] for r in one])} |")
-    print(f"| largest AA change on another private class, points | {ms([r['collateral'] for r in one])} |")
-    for kind, what in [('seed1', 'unseen attacker: GAN with another seed + SGD + uniform init'),
-                       ('heldout', 'unseen attacker: GAN on public + held-out private-class images')]:
-        if f'aa_{kind}' in one[0]:
-            print(f"| {what} | {ms([r[f'aa_{kind}'] for r in one])} (undefended {ms([und[r['seed']][f'aa_{kind}'] for r in one])}); "
-                  f"checker {ms([r[f'checker_{kind}'] for r in one])} |")
-    allp = [r for r in rows if r['config'] == name and r.get('part') == 'protect all']
-    if allp:
-        print(f"| all classes protected: MC(all) drop / worst class AA | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in allp])} / "
-              f"{ms([r['worst_aa'] for r in allp])} |")
-    print(f"| seconds per defense (l_t) | {statistics.mean(r['seconds'] for r in one):.0f} |")
+summarize(rows, lt, args.n)
+print(f'{time.perf_counter() - t_start:.0f} s in all')

@@ -1,0 +1,1 @@
+"Worked solutions to the exercises at the end of each notebook (see README.md)."

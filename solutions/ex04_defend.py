@@ -1,0 +1,54 @@
+"Solutions to the exercises of 04_defend (NetGuard and the baselines)."
+import copy
+
+import torch
+
+from netguard.defend import NetGuardConfig, NetGuardTrainer, choose_decoys, ewc_penalty, fisher_diagonal
+from netguard.train import accuracy
+
+
+def exercise_1(target, public_model, gan, split, lams=(0.01, 100.0), steps: int = 100, cfg: NetGuardConfig | None = None) -> dict:
+    """The widget with lam = 0.01 and lam = 100, `steps` steps each. With a tiny lam EWC lets the weights go: the
+    fresh inversion of l_t turns into the decoy fastest, and MC(all) falls most. With lam = 100 the weights stay near
+    the trained ones: MC(all) barely moves and the fresh inversion changes slowly. Returns MC(all) after each run."""
+    tr = NetGuardTrainer(target, public_model, *gan, split.private_train, split.public, [0], cfg or NetGuardConfig())
+    out = {}
+    for lam in lams:
+        tr.reset(); tr.cfg.lam = lam
+        tr.step(steps)
+        out[lam] = accuracy(tr.model, split.private_test)
+    return out
+
+
+def exercise_2(target, public_images) -> dict:
+    """Decoys for 0 by 'most_confused' and 'least_confused'. 'most_confused' picks the public digit the target already
+    reads most as 0: an evaluator reads it as 0 too, so the attack still scores. 'least_confused' picks one the target
+    does not read as 0, but it may be read as another private digit (5 as 3), which then loses its attack landscape."""
+    return {rule: choose_decoys(rule, target, public_images, [0])[0] for rule in ('most_confused', 'least_confused')}
+
+
+def exercise_3(target, data, max_samples: int = 2000) -> dict:
+    """The raw diagonal Fisher of a well-fit model is tiny per weight (mean about 1e-3 on the mnist5k target): with
+    lam = 1 the EWC penalty of a move of 0.01 in every weight is about 1e-3 * 1e-4 / 2 per weight, nothing next to the
+    decoy loss. lam would have to be about 1 / mean(F), around 1e3, to weigh like the normalised Fisher at lam = 1."""
+    f = fisher_diagonal(target, data, normalize=None, max_samples=max_samples)
+    flat = torch.cat([v.flatten() for v in f.values()])
+    return dict(sum=flat.sum().item(), mean=flat.mean().item(), lam_equivalent=1 / flat.mean().item())
+
+
+def my_ewc_penalty(model, fisher, anchor, lam):
+    "EWC from the formula: sum_i lam/2 * F_i * (theta_i - theta*_i)^2."
+    total = 0.0
+    for name, p in model.named_parameters():
+        total = total + (lam / 2) * (fisher[name] * (p - anchor[name]) ** 2).sum()
+    return total
+
+
+def exercise_4(target, data, lam: float = 2.0, shift: float = 0.01) -> tuple[float, float]:
+    "Our EWC penalty against the library's on a perturbed copy of the target: the two numbers agree."
+    fisher = fisher_diagonal(target, data, max_samples=64)
+    anchor = {k: v.detach().clone() for k, v in target.named_parameters()}
+    moved = copy.deepcopy(target)
+    with torch.no_grad():
+        for p in moved.parameters(): p.add_(shift)
+    return float(my_ewc_penalty(moved, fisher, anchor, lam).detach()), float(ewc_penalty(moved, fisher, anchor, lam).detach())
