@@ -43,3 +43,41 @@ def test_key_follows_settings(tmp_path):
     assert artifact_path(p, 'target', 0, tmp_path).stat().st_mtime_ns == mtime  # loaded, not retrained
     assert m2.meta['extra']['role'] == 'target' and m2.meta['class_names'] == ['0', '1', '2', '3', '4']
     assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+
+
+def test_shipped_weights_are_checked_and_used(tmp_path, monkeypatch):
+    import netguard.train as T
+    p = get_preset('mnist5k', **TINY)
+    pretrained(p, 'target', 0, 'cpu', cache=tmp_path / 'a', progress=False)   # trained once, then shipped from that cache
+    shipped = tmp_path / 'ship'
+    # ship only the target, as ship_weights writes it: the file plus its SHA-256
+    src = artifact_path(p, 'target', 0, tmp_path / 'a')
+    (shipped / 'mnist5k').mkdir(parents=True)
+    (shipped / 'mnist5k' / src.name).write_bytes(src.read_bytes())
+    (shipped / 'mnist5k' / 'SHA256SUMS').write_text(f'{T._sha256(src)}  {src.name}\n')
+
+    def no_training(*a, **k): raise AssertionError('trained although shipped weights were there')
+    monkeypatch.setattr(T, '_train_role', no_training)
+    m = pretrained(p, 'target', 0, 'cpu', cache=tmp_path / 'b', progress=False, shipped=shipped)
+    ref = torch.load(src, weights_only=True)
+    assert all(torch.equal(a, ref['state_dict'][k]) for k, a in m.state_dict().items())
+
+    # a tampered file is refused (with a warning) and the model is trained instead
+    data = bytearray(src.read_bytes()); data[-10] ^= 0xFF
+    (shipped / 'mnist5k' / src.name).write_bytes(bytes(data))
+    import pytest
+    with pytest.warns(UserWarning, match='do not match their SHA-256'), pytest.raises(AssertionError, match='trained although'):
+        pretrained(p, 'target', 0, 'cpu', cache=tmp_path / 'c', progress=False, shipped=shipped)
+    # retrain=True and shipped=False never use shipped weights
+    with pytest.raises(AssertionError, match='trained although'):
+        pretrained(p, 'target', 0, 'cpu', cache=tmp_path / 'd', progress=False, shipped=False)
+
+
+def test_package_ships_mnist5k_weights_matching_the_preset():
+    from netguard.train import ROLES, _read_sums, _sha256, shipped_dir
+    folder = shipped_dir() / 'mnist5k'
+    sums = _read_sums(folder)
+    p = get_preset('mnist5k')
+    for role in ROLES:   # the shipped files carry the current settings' keys: a preset change without re-shipping fails here
+        name = artifact_path(p, role, 0).name
+        assert name in sums and _sha256(folder / name) == sums[name], f'{name} missing or changed; run ship_weights("mnist5k")'
