@@ -37,6 +37,7 @@ ap.add_argument('--tradeoff', action='store_true', help='sweep lam of the defaul
 ap.add_argument('--lams', type=float, nargs='+', default=[0.1, 1, 10, 100])
 ap.add_argument('--skip', nargs='*', default=[], help='parts to skip: unseen all')
 ap.add_argument('--out', default='defense_table.json')
+ap.add_argument('--fresh', action='store_true', help='ignore the rows of an earlier run in --out')
 ap.add_argument('--summarize', metavar='JSON', help='only print the tables of a (possibly partial) earlier run')
 args = ap.parse_args()
 os.environ.setdefault('NETGUARD_QUIET', '1')
@@ -123,6 +124,15 @@ def evaluate(model, seed, unseen=True):
 
 
 rows, t_start = [], time.perf_counter()
+if os.path.exists(args.out) and not args.fresh:  # resume: keep the rows an interrupted run already wrote
+    rows = json.load(open(args.out))
+    for r in rows:
+        for k in ('aa', 'checker'): r[k] = {int(c): v for c, v in r.get(k, {}).items()}
+    print(f'resuming: {len(rows)} rows already in {args.out} (--fresh to start over)', flush=True)
+
+
+def done(config, seed, part=None):
+    return next((r for r in rows if r['config'] == config and r['seed'] == seed and r.get('part') == part), None)
 
 
 def log(row):
@@ -133,16 +143,19 @@ def log(row):
 
 
 for seed in args.seeds:
-    base = evaluate(target, seed, unseen=not args.tradeoff)
-    log(dict(config='undefended', seed=seed, **base))
+    base = done('undefended', seed)
+    if base is None:
+        base = evaluate(target, seed, unseen=not args.tradeoff)
+        log(dict(config='undefended', seed=seed, **base))
     jobs = ([(f'lam={l:g}', dict(lam=l)) for l in args.lams] if args.tradeoff else [(c, CONFIGS[c]) for c in args.configs])
     for name, cfg in jobs:
-        t = time.perf_counter()
-        res = netguard(target, public, (G, D), split.private_train, split.public, [lt], seed=seed, **cfg)
-        secs = time.perf_counter() - t
-        row = evaluate(res.model, seed, unseen=not args.tradeoff)
-        row['collateral'] = max(abs(row['aa'][c] - base['aa'][c]) for c in labels if c != lt)
-        log(dict(config=name, seed=seed, part='protect l_t', decoys=res.report['decoys'], seconds=secs, **row))
+        if not done(name, seed, 'protect l_t'):
+            t = time.perf_counter()
+            res = netguard(target, public, (G, D), split.private_train, split.public, [lt], seed=seed, **cfg)
+            secs = time.perf_counter() - t
+            row = evaluate(res.model, seed, unseen=not args.tradeoff)
+            row['collateral'] = max(abs(row['aa'][c] - base['aa'][c]) for c in labels if c != lt)
+            log(dict(config=name, seed=seed, part='protect l_t', decoys=res.report['decoys'], seconds=secs, **row))
         if args.tradeoff or 'all' in args.skip: continue
         t = time.perf_counter()
         res = netguard(target, public, (G, D), split.private_train, split.public, labels, seed=seed, **cfg)
