@@ -438,13 +438,16 @@ def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *,
     if name == 'dpsgd': return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
     return admi(target, split.public, seed=seed, device=device, progress=progress, **options)
 
-# %% ../nbs/04_defend.ipynb #c5252f1c
+# %% ../nbs/04_defend.ipynb #20281124
 def _loss_png(history: list[dict]) -> bytes:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(4, 2.2))
     for key in ('private', 'public', 'ewc', 'replay'):
         if history: ax.plot([r['step'] for r in history], [r[key] for r in history], label=key)
-    ax.set_xlabel('fine-tuning step'); ax.legend(fontsize=7, loc='upper right'); fig.tight_layout()
+    ax.set_xlabel('fine-tuning step')
+    if history: ax.legend(fontsize=7, loc='upper right')
+    else: ax.text(0.5, 0.5, 'no step yet', ha='center', va='center', transform=ax.transAxes)
+    fig.tight_layout()
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=72); plt.close(fig)
     return buf.getvalue()
 
@@ -460,7 +463,7 @@ def netguard_widget(trainer: NetGuardTrainer, test, names=None, steps_per_click:
                    lam=W.FloatLogSlider(value=c.lam, base=10, min=-2, max=3, step=0.25, description='lam'))
     step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
     play = W.Play(value=0, min=0, max=1000, step=1, interval=500, description='play')
-    image, curves, text = W.Image(format='png'), W.Image(format='png'), W.HTML()
+    image, curves, text = W.Image(format='png', width=72 * probe_n), W.Image(format='png', width=288), W.HTML()
     state = {}
     def refresh():
         pr = trainer.probe(test, n=probe_n, steps=probe_steps)

@@ -397,7 +397,7 @@ def run_attack(name: str, target: nn.Module, models: dict, labels, n: int = 32, 
 
 ATTACKS = {'gmi': gmi, 'kedmi': kedmi, 'fredrikson': fredrikson, 'alignment': alignment, 'mirror_b': mirror_b, 'mirror_w': mirror_w}
 
-# %% ../nbs/03_invert.ipynb #6ca5cb1d
+# %% ../nbs/03_invert.ipynb #44d62ad6
 class ZStepper:
     "GMI one step at a time on a batch of latents, with `lam` and `lr` changeable between steps."
     def __init__(self, target, G, D, labels, n: int = 4, lam: float = 100.0, lr: float = 0.02, prior: str = 'log',
@@ -454,7 +454,7 @@ def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
     lr = W.FloatLogSlider(value=stepper.lr, base=10, min=-4, max=0, step=0.1, description='lr')
     step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
     play = W.Play(value=0, min=0, max=1000, step=1, interval=300, description='play')
-    image, text = W.Image(format='png'), W.HTML()
+    image, text = W.Image(format='png', width=72 * stepper.n), W.HTML()
     def refresh():
         image.value = _png(stepper.images(), stepper.y.cpu(), names, stepper.n)
         s = stepper.last
