@@ -16,9 +16,30 @@ def run(*args):
 def test_help_on_every_subcommand():
     top = run('--help')
     assert top.returncode == 0 and 'data' in top.stdout and 'models' in top.stdout
-    for sub in ('data', 'models'):
+    for sub in ('data', 'models', 'train', 'demo', 'bench'):
         r = run(sub, '--help')
         assert r.returncode == 0 and 'usage: netguard ' + sub in r.stdout
+
+
+def test_demo_and_bench_help_name_their_options():
+    r = run('demo', '--help')
+    assert r.returncode == 0 and all(o in r.stdout for o in ('--out', '--seed', '--device', 'NetGuard'))
+    r = run('bench', '--help')
+    assert r.returncode == 0
+    assert all(o in r.stdout for o in ('--preset', '--attacks', '--defenses', '--seeds', '--n', '--out', 'kedmi', 'admi'))
+
+
+def test_bench_rejects_unknown_names_at_once():
+    r = run('bench', '--attacks', 'gmi,deepinversion', '--out', 'never-written')
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip() == ("netguard bench: error: unknown attack 'deepinversion'; "
+                                "choose one of: gmi, kedmi, fredrikson, alignment, mirror_b, mirror_w")
+    r = run('bench', '--defenses', 'original', 'dp')
+    assert r.returncode == 1 and r.stderr.strip().startswith("netguard bench: error: unknown defense 'dp'; choose one of: original")
+    r = run('bench', '--seeds', 'x')
+    assert r.returncode == 2 and "invalid int value: 'x'" in r.stderr
+    r = run('demo', '--seed', '1.5')
+    assert r.returncode == 2 and "invalid int value: '1.5'" in r.stderr
 
 
 def test_no_command_is_a_usage_error():
