@@ -132,7 +132,11 @@ if os.path.exists(args.out) and not args.fresh:  # resume: keep the rows an inte
 
 
 def done(config, seed, part=None):
-    return next((r for r in rows if r['config'] == config and r['seed'] == seed and r.get('part') == part), None)
+    "The row an earlier run wrote for this job, unless it lacks the unseen attackers that this run asks for."
+    r = next((r for r in rows if r['config'] == config and r['seed'] == seed and r.get('part') == part), None)
+    if r is not None and part != 'protect all' and not args.tradeoff and 'unseen' not in args.skip and 'aa_seed1' not in r:
+        rows.remove(r); return None
+    return r
 
 
 def log(row):
