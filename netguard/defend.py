@@ -60,12 +60,19 @@ def choose_decoys(rule: str, target: nn.Module, public_images: torch.Tensor, pro
         used.update(pick); out[int(lt)] = pick
     return out
 
-# %% ../nbs/04_defend.ipynb #b1636e86
+# %% ../nbs/04_defend.ipynb #48d2e70e
 def _loss_fn(model, buffers):
     from torch.func import functional_call
     def f(params, x, y):
         return F.cross_entropy(functional_call(model, (params, buffers), (x[None],)), y[None])
     return f
+
+def _normalized(fisher: dict, normalize: str | None) -> dict:
+    "Rescale a diagonal Fisher so its mean ('mean') or largest entry ('max') is 1; None keeps it raw."
+    if not normalize: return fisher
+    flat = torch.cat([v.flatten() for v in fisher.values()])
+    scale = flat.mean() if normalize == 'mean' else flat.max()
+    return {k: v / scale.clamp_min(1e-30) for k, v in fisher.items()}
 
 def fisher_diagonal(model: nn.Module, data, *, batch_size: int = 256, normalize: str | None = 'mean', labels: str = 'true',
                     max_samples: int | None = None, seed: int = 0, device=None) -> dict:
@@ -92,13 +99,8 @@ def fisher_diagonal(model: nn.Module, data, *, batch_size: int = 256, normalize:
         if labels == 'sampled':
             with torch.no_grad(): y = torch.multinomial(model(x).softmax(1).cpu(), 1, generator=g).squeeze(1).to(device)
         for k, gk in per_sample(params, x, y).items(): fisher[k] += gk.pow(2).sum(0)
-    fisher = {k: v / n for k, v in fisher.items()}
-    if normalize:
-        flat = torch.cat([v.flatten() for v in fisher.values()])
-        scale = flat.mean() if normalize == 'mean' else flat.max()
-        fisher = {k: v / scale.clamp_min(1e-30) for k, v in fisher.items()}
     model.train(was)
-    return fisher
+    return _normalized({k: v / n for k, v in fisher.items()}, normalize)
 
 def fisher_diagonal_loop(model: nn.Module, data, *, normalize: str | None = 'mean', max_samples: int | None = None,
                          seed: int = 0, device=None) -> dict:
@@ -114,12 +116,7 @@ def fisher_diagonal_loop(model: nn.Module, data, *, normalize: str | None = 'mea
         F.cross_entropy(model(x[None].to(device)), torch.as_tensor([y], device=device)).backward()
         for k, p in model.named_parameters(): fisher[k] += p.grad.pow(2)
     model.zero_grad(set_to_none=True); model.train(was)
-    fisher = {k: v / n for k, v in fisher.items()}
-    if normalize:
-        flat = torch.cat([v.flatten() for v in fisher.values()])
-        scale = flat.mean() if normalize == 'mean' else flat.max()
-        fisher = {k: v / scale.clamp_min(1e-30) for k, v in fisher.items()}
-    return fisher
+    return _normalized({k: v / n for k, v in fisher.items()}, normalize)
 
 def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) -> torch.Tensor:
     "`sum_i lam/2 * F_i * (theta_i - theta*_i)^2` over the parameters named in `fisher`; `anchor` holds theta*."
