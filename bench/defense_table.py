@@ -32,6 +32,9 @@ ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
 ap.add_argument('--n', type=int, default=64, help='GMI latents per class')
 ap.add_argument('--configs', nargs='+', default=list(CONFIGS))
+ap.add_argument('--variant', action='append', default=[], metavar='NAME:KEY=VALUE,...',
+                help="an extra configuration: the default with some NetGuardConfig settings changed, e.g. "
+                     "'cap:protected_cap=0.6,real_decoys=1' (repeatable; run it with --configs NAME)")
 ap.add_argument('--protect', type=int, default=0)
 ap.add_argument('--tradeoff', action='store_true', help='sweep lam of the default instead of the full table')
 ap.add_argument('--lams', type=float, nargs='+', default=[0.1, 1, 10, 100])
@@ -40,6 +43,10 @@ ap.add_argument('--out', default='defense_table.json')
 ap.add_argument('--fresh', action='store_true', help='ignore the rows of an earlier run in --out')
 ap.add_argument('--summarize', metavar='JSON', help='only print the tables of a (possibly partial) earlier run')
 args = ap.parse_args()
+for v in args.variant:
+    name, _, kvs = v.partition(':')
+    if not name or not kvs: ap.error(f"--variant wants NAME:KEY=VALUE[,KEY=VALUE...], got {v!r}")
+    CONFIGS[name] = {k: json.loads(x) if x not in ('None',) else None for k, x in (kv.split('=', 1) for kv in kvs.split(','))}
 os.environ.setdefault('NETGUARD_QUIET', '1')
 torch.set_num_threads(2)
 

@@ -19,8 +19,8 @@ from .train import epoch_batches, fetch, mix_seed, predict, progress_bar
 
 # %% auto #0
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'DEFENSES', 'invert_classes', 'confusion_with', 'choose_decoys', 'fisher_diagonal',
-           'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult',
-           'netguard', 'dp_sgd', 'AdMI', 'admi', 'original', 'defend', 'netguard_widget']
+           'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'NetGuardConfig', 'replay_loss', 'NetGuardTrainer',
+           'DefenseResult', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'original', 'defend', 'netguard_widget']
 
 # %% ../nbs/04_defend.ipynb #69738518
 def invert_classes(model: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 64, *, settings: str = 'patent',
@@ -123,7 +123,7 @@ def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) 
     params = dict(model.named_parameters())
     return sum((fisher[k] * (params[k] - anchor[k]).pow(2)).sum() for k in fisher) * (lam / 2)
 
-# %% ../nbs/04_defend.ipynb #1f0312d5
+# %% ../nbs/04_defend.ipynb #16912820
 PRIVATE_LOSSES = ('literal', 'push')
 
 def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> torch.Tensor:
@@ -161,8 +161,22 @@ class NetGuardConfig:
     invert_lr: float | None = 0.02      # against (Adam, lr 0.02, 200 steps)
     fisher_normalize: str | None = 'mean'
     fisher_samples: int | None = 2000
+    real_decoys: float = 0.0      # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
+    protected_cap: float | None = None  # replayed images of a protected class are trained toward this confidence, not 1
 
-# %% ../nbs/04_defend.ipynb #477929d7
+# %% ../nbs/04_defend.ipynb #62b44e66
+def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None) -> torch.Tensor:
+    """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
+    target `cap` on their label (the rest spread evenly): they keep their label but not the certainty, so that the
+    decoys, trained toward 1, out-score real protected images in an attacker's search."""
+    if cap is None: return F.cross_entropy(logits, y)
+    k = logits.shape[1]
+    if not 1 / k < cap < 1: raise ValueError(f"protected_cap must be between 1/{k} (no preference) and 1 (no cap); got {cap}")
+    q = F.one_hot(y, k).float()
+    hit = torch.isin(y, torch.as_tensor(list(protected), device=y.device))
+    q[hit] = q[hit] * cap + (1 - q[hit]) * (1 - cap) / (k - 1)
+    return F.cross_entropy(logits, q)
+
 def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
     "Stack `{label: (n, C, H, W)}` into one batch of images and labels."
     xs = [v for v in images_per_class.values()]
@@ -204,6 +218,7 @@ class NetGuardTrainer:
         per = max(1, cfg.n_fake // cfg.decoys)
         inv = dict(zip(chosen, invert_classes(public_model, G, D, chosen, per, **self._inv_opts(mix_seed(seed, 2)))))
         self.x_pub, self.y_pub = _pool({lt: torch.cat([inv[j] for j in js]) for lt, js in self.decoys.items()})
+        self.x_real, self.y_real = _pool({lt: torch.cat([public_images[j] for j in js]) for lt, js in self.decoys.items()})
         self.decoy_images = inv
         self.x_pri, self.y_pri = torch.empty(0, *G.image_shape), torch.empty(0, dtype=torch.long)
         self.reinvert()
@@ -242,7 +257,7 @@ class NetGuardTrainer:
         if c.replay > 0:
             k = torch.randint(len(self.private_train), (c.replay_batch,), generator=g)
             (xr, yr), = fetch(self.private_train, [k])
-            out['replay'] = F.cross_entropy(self.model(xr.to(dev)), yr.to(dev))
+            out['replay'] = replay_loss(self.model(xr.to(dev)), yr.to(dev), self.protected, c.protected_cap)
         else: out['replay'] = torch.zeros((), device=dev)
         if c.distill > 0:  # keep the answers on the GAN's other samples: what other classes' inversions climb stays put
             with torch.no_grad():
@@ -252,8 +267,12 @@ class NetGuardTrainer:
             kl = F.kl_div(self.model(x).log_softmax(1), ref, log_target=True, reduction='none').sum(1)
             out['distill'] = (kl * keep).sum() / keep.sum().clamp_min(1)
         else: out['distill'] = torch.zeros((), device=dev)
+        if c.real_decoys > 0:
+            r = torch.randint(len(self.x_real), (c.batch_size,), generator=g)
+            out['real_decoys'] = F.cross_entropy(self.model(self.x_real[r].to(dev)), self.y_real[r].to(dev))
+        else: out['real_decoys'] = torch.zeros((), device=dev)
         out['total'] = (c.alpha * out['private'] + c.beta * out['public'] + c.omega * out['ewc'] + c.replay * out['replay']
-                        + c.distill * out['distill'])
+                        + c.distill * out['distill'] + c.real_decoys * out['real_decoys'])
         return out
 
     def step(self, k: int = 1) -> dict:
@@ -322,7 +341,7 @@ def netguard(target: nn.Module, public_model: nn.Module, gan, private_train, pub
                                                  history=tr.history, seconds=time.perf_counter() - t0, timings=tr.timings,
                                                  decoy_images=tr.decoy_images, private_fakes=tr.x_pri))
 
-# %% ../nbs/04_defend.ipynb #3ca48a52
+# %% ../nbs/04_defend.ipynb #dbd0c6dc
 def _fresh_copy(model: nn.Module) -> nn.Module:
     "The same architecture with newly initialised weights."
     m = copy.deepcopy(model)
@@ -368,7 +387,7 @@ def dp_sgd(target: nn.Module, private_train, *, epsilon: float = 8.0, delta: flo
                                               noise_multiplier=opt.noise_multiplier, max_grad_norm=max_grad_norm, epochs=epochs,
                                               history=history, seconds=time.perf_counter() - t0, seed=seed))
 
-# %% ../nbs/04_defend.ipynb #da5e7987
+# %% ../nbs/04_defend.ipynb #d19ab792
 class AdMI(nn.Module):
     """Ad-mi (Wen et al. 2021): the model answers with a confidence vector perturbed adversarially against an inversion
     network (the defender's surrogate of the attacker's), while keeping its top-1 label.
@@ -417,7 +436,7 @@ def original(target: nn.Module, **_) -> DefenseResult:
     "No defense: the target as trained."
     return DefenseResult('original', target, {})
 
-# %% ../nbs/04_defend.ipynb #7e72b69c
+# %% ../nbs/04_defend.ipynb #5cbe987d
 DEFENSES = ('original', 'netguard', 'dpsgd', 'admi')
 
 def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *, seed: int = 0, device=None,
@@ -435,7 +454,7 @@ def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *,
     if name == 'dpsgd': return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
     return admi(target, split.public, seed=seed, device=device, progress=progress, **options)
 
-# %% ../nbs/04_defend.ipynb #20281124
+# %% ../nbs/04_defend.ipynb #175fa802
 def _loss_png(history: list[dict]) -> bytes:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(4, 2.2))

@@ -255,3 +255,47 @@ def test_docs_page_renders(nb, processed, driver, docs_tab, artifacts):
         driver.save_screenshot(str(artifacts / f'docs_{nb.replace(".ipynb", "")}.png'))
     print(f'\n{nb}: {rec["title"]!r}, {len(body)} chars of text; CDN resources not loaded (offline by design): '
           f'{len(blocked)}')
+
+
+def test_widget_state_reaches_the_docs(workdir, driver, docs_tab, artifacts):
+    """The docs workflow executes the notebooks with `tools/run_notebooks.py` before `nbdev-docs`: the widget state it
+    stores survives nbdev's docs processing and is embedded in the page, for every widget the page displays."""
+    import json, re
+    import nbformat
+    from selenium.webdriver.common.by import By
+    sys_path = str(ROOT / 'tools')
+    import sys
+    if sys_path not in sys.path: sys.path.insert(0, sys_path)
+    from run_notebooks import main as run_notebooks
+    src = workdir / 'docs_widgets'; src.mkdir(exist_ok=True)
+    write_notebook(src / 'zstepper_docs.ipynb', 'z-stepper widget in the docs', ZSTEPPER)
+    assert run_notebooks([str(src / 'zstepper_docs.ipynb'), '--out', str(workdir / 'docs_run')]) == 0
+    executed = workdir / 'docs_run' / 'zstepper_docs.ipynb'
+    views = lambda nb: {o['data']['application/vnd.jupyter.widget-view+json']['model_id'] for c in nb.cells
+                        if c.cell_type == 'code' for o in c.get('outputs', []) if 'application/vnd.jupyter.widget-view+json' in o.get('data', {})}
+    nb = nbformat.read(executed, as_version=4)
+    shown = views(nb)
+    assert len(shown) >= 2, 'the executed notebook shows the widget and its probe'
+    summary = process_for_docs([executed], workdir / 'docs_proc')
+    rec = summary['zstepper_docs.ipynb']
+    assert rec['error'] is None, rec['error']
+    proc = nbformat.read(workdir / 'docs_proc' / 'zstepper_docs.ipynb', as_version=4)
+    state = proc.metadata['widgets']['application/vnd.jupyter.widget-state+json']['state']
+    assert views(proc) == shown and shown <= set(state), 'every displayed widget has its state in the processed notebook'
+    # the whole widget tree is there: every model a shown widget refers to (children, layouts, images) has its state
+    refs = set(re.findall(r'IPY_MODEL_([0-9a-f]{32})', json.dumps(state)))
+    assert refs <= set(state), f'{len(refs - set(state))} referenced widget models have no saved state'
+    page = to_html(workdir / 'docs_proc' / 'zstepper_docs.ipynb', rec['title'], rec['description'], workdir / 'docs_proc' / 'zstepper_docs.html')
+    html = page.read_text()
+    assert 'application/vnd.jupyter.widget-state+json' in html and all(m in html for m in shown)
+    driver.switch_to.window(docs_tab)
+    severe_console(driver)
+    driver.get(page.as_uri())
+    wait_for(lambda: driver.execute_script('return document.readyState') == 'complete', 30, f'{page.name} to load')
+    embedded = driver.find_elements(By.CSS_SELECTOR, 'script[type="application/vnd.jupyter.widget-state+json"]')
+    assert embedded and set(json.loads(embedded[0].get_attribute('innerHTML'))['state']) >= shown
+    errors, blocked = severe_console(driver)
+    assert not errors, errors
+    driver.save_screenshot(str(artifacts / 'docs_widget_state.png'))
+    print(f'\nwidget state in the docs page: {len(state)} models, {len(shown)} shown widgets; CDN resources not loaded '
+          f'(offline by design; the site loads the widget renderer from it): {len(blocked)}')

@@ -9,7 +9,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault('NETGUARD_QUIET', '1')
 
-from solutions import ex00_models, ex01_data, ex02_train, ex03_invert, ex04_defend  # noqa: E402
+from solutions import ex00_models, ex01_data, ex02_train, ex03_invert, ex04_defend, ex05_eval  # noqa: E402
 
 
 @pytest.fixture(scope='module')
@@ -96,3 +96,46 @@ def test_04_raw_fisher_is_small(tiny):
 def test_04_own_ewc_matches_library(tiny):
     mine, lib = ex04_defend.exercise_4(tiny['T'], tiny['split'].private_train)
     assert lib > 0 and abs(mine - lib) <= 1e-5 * lib
+
+
+@pytest.fixture(scope='module')
+def checker(tiny):
+    "A tiny all-class checker (private + public digits), one epoch."
+    from netguard.models import build
+    from netguard.train import role_data, train_classifier
+    tr, _, k = role_data(tiny['split'], 'checker')
+    torch.manual_seed(1)
+    C = build('cnn', k, (1, 32, 32), width=8); train_classifier(C, tr, epochs=1, device='cpu')
+    return C
+
+
+def test_05_random_baseline(tiny, checker):
+    r = ex05_eval.exercise_1(tiny['G'], tiny['T'], checker, n=500)
+    assert abs(sum(r['aa'].values()) - 1) < 1e-6                        # the 5-class evaluator reads every sample as one
+    assert r['favoured'] == max(r['aa'], key=r['aa'].get)
+    assert all(r['threshold'][c] > r['aa'][c] for c in r['aa'])
+
+
+def test_05_spread_and_gap(tiny, checker):
+    models = dict(target=tiny['T'], public=tiny['P'], evaluator=tiny['T'], checker=checker, gan=(tiny['G'], tiny['D']))
+    fast = dict(steps=2, n_fake=4, fisher_samples=32, invert_steps=2, batch_size=8, replay_batch=8)
+    r = ex05_eval.exercise_2(seeds=(0, 1), n=4, models=models, split=tiny['split'], attack_options={'gmi': dict(steps=3)},
+                             defense_options={'netguard': fast}, fid=False, baseline_n=20, device='cpu')
+    assert set(r['spread']) == {'original', 'netguard'} and all(len(v) == 2 for v in r['aa'].values())
+    assert r['latents_to_halve'] == 16 and -1 <= r['gap'] <= 1
+
+
+def test_05_fid_shrinks_with_samples(tiny):
+    from netguard.train import fetch
+    (x, _), = fetch(tiny['split'].private_test, [torch.arange(len(tiny['split'].private_test))])
+    r = ex05_eval.exercise_3(tiny['G'], tiny['T'], x[:1000], sizes=(50, 800))
+    assert r[50] > r[800] > 0
+
+
+def test_05_admi_leaves_gradients(tiny):
+    from netguard.train import fetch
+    (x, _), = fetch(tiny['split'].private_test, [torch.arange(8)])
+    r = ex05_eval.exercise_4(tiny['T'], tiny['split'].public, x, inv_steps=20)
+    assert r['grad_scale'] > 0 and r['grad_diff'] <= 1e-6 * max(1.0, r['grad_scale'])
+    assert r['confidence_moved'] > 1e-3                                  # what it returns did change
+    assert r['ce_cosine'] > 0.5                                          # the identity loss still points the same way
