@@ -22,7 +22,7 @@ __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'DEFENSES', 'invert_classes', 'confu
            'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'NetGuardConfig', 'replay_loss', 'NetGuardTrainer',
            'DefenseResult', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'original', 'defend', 'netguard_widget']
 
-# %% ../nbs/04_defend.ipynb #69738518
+# %% ../nbs/04_defend.ipynb #616f5828
 def invert_classes(model: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 64, *, settings: str = 'patent',
                    seed: int = 0, device=None, progress: bool | None = False, **gmi_options) -> torch.Tensor:
     "GMI reconstructions of each label of `model`, `(L, n, C, H, W)`; the patent's settings unless told otherwise."
@@ -41,23 +41,30 @@ def choose_decoys(rule: str, target: nn.Module, public_images: torch.Tensor, pro
     `public_images` holds candidate decoys per public class, `(P, n, C, H, W)` (inverted or real public images). Rules:
     'random' (the patent), 'least_confused' / 'most_confused' (the public classes whose images the target reads as `l_t`
     least / most), 'spread' (the classes whose images the target reads as no single private class: the lowest largest
-    mean probability of any private class, so pulling them to `l_t` moves no other class's boundary)."""
+    mean probability of any private class, so pulling them to `l_t` moves no other class's boundary, plus how much it
+    reads them as `l_t`). Two protected classes never share a decoy while others remain; with several protected classes
+    and one decoy each, the rules other than 'random' assign the decoys jointly (the assignment with the lowest total
+    cost, `scipy.optimize.linear_sum_assignment`), so that no class is left with a decoy the target reads as itself."""
     if rule not in DECOY_RULES: raise ValueError(f"decoy rule must be one of {', '.join(DECOY_RULES)}; got {rule!r}")
     P = len(public_images)
     if not 1 <= k <= P: raise ValueError(f"k (decoys per protected class) must be in 1..{P}, the number of public classes; got {k}")
     q = torch.stack([confusion_with(target, public_images[j]) for j in range(P)])  # (P, num_private)
+    protected = [int(lt) for lt in protected]
+    def cost(lt):  # (P,) lower is better
+        if rule == 'least_confused': return q[:, lt]
+        if rule == 'most_confused': return -q[:, lt]
+        return q.max(1).values + q[:, lt]   # 'spread'
+    if rule != 'random' and k == 1 and 1 < len(protected) <= P:
+        from scipy.optimize import linear_sum_assignment
+        rows, cols = linear_sum_assignment(torch.stack([cost(lt) for lt in protected]).double().numpy())
+        return {protected[r]: [int(c)] for r, c in zip(rows, cols)}
     out, used = {}, set()
     for lt in protected:
-        if rule == 'random':
-            order = torch.randperm(P, generator=torch.Generator().manual_seed(mix_seed(seed, lt, 5)))
-        elif rule == 'least_confused': order = q[:, lt].argsort()
-        elif rule == 'most_confused': order = q[:, lt].argsort(descending=True)
-        else:
-            others = q.clone(); others[:, lt] = 0
-            order = torch.maximum(q[:, lt], others.max(1).values).argsort()
-        free = [int(j) for j in order if int(j) not in used]  # two protected classes never share a decoy while others remain
+        if rule == 'random': order = torch.randperm(P, generator=torch.Generator().manual_seed(mix_seed(seed, lt, 5)))
+        else: order = cost(lt).argsort()
+        free = [int(j) for j in order if int(j) not in used]
         pick = (free + [int(j) for j in order if int(j) in used])[:k]
-        used.update(pick); out[int(lt)] = pick
+        used.update(pick); out[lt] = pick
     return out
 
 # %% ../nbs/04_defend.ipynb #48d2e70e
