@@ -348,7 +348,7 @@ def netguard(target: nn.Module, public_model: nn.Module, gan, private_train, pub
                                                  history=tr.history, seconds=time.perf_counter() - t0, timings=tr.timings,
                                                  decoy_images=tr.decoy_images, private_fakes=tr.x_pri))
 
-# %% ../nbs/04_defend.ipynb #dbd0c6dc
+# %% ../nbs/04_defend.ipynb #c4deb127
 def _fresh_copy(model: nn.Module) -> nn.Module:
     "The same architecture with newly initialised weights."
     m = copy.deepcopy(model)
@@ -388,7 +388,7 @@ def dp_sgd(target: nn.Module, private_train, *, epsilon: float = 8.0, delta: flo
         history.append(dict(epoch=epoch + 1, train_loss=total / max(count, 1), epsilon=engine.get_epsilon(delta)))
         bar.update(1)
     bar.close()
-    model = dp_model._module.eval()
+    model = dp_model.to_standard_module().eval()  # Opacus's hooks off: attacks backpropagate through it like any model
     for p in model.parameters(): p.grad_sample = None
     return DefenseResult('dpsgd', model, dict(epsilon=engine.get_epsilon(delta), target_epsilon=epsilon, delta=delta,
                                               noise_multiplier=opt.noise_multiplier, max_grad_norm=max_grad_norm, epochs=epochs,
