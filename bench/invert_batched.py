@@ -1,7 +1,7 @@
 """Batched inversion vs one class at a time: GMI on every private class of `mnist5k` in one call, against
 one call per class with the same latents per class and the same number of steps.
 
-    python bench/invert_batched.py [--n 4 16 64] [--steps 100] [--threads 2]
+    python bench/invert_batched.py [--n 4 16 64] [--steps 100] [--threads 2] [--device cpu|cuda]
 
 Speed does not depend on the weights, so the networks are the preset's architectures freshly built (no training needed).
 The two runs compute the same reconstructions up to float rounding (the largest pixel difference is printed).
@@ -19,20 +19,24 @@ ap.add_argument('--n', type=int, nargs='+', default=[4, 16, 64], help='reconstru
 ap.add_argument('--steps', type=int, default=100)
 ap.add_argument('--threads', type=int, default=2)
 ap.add_argument('--repeats', type=int, default=2)
+ap.add_argument('--device', default='cpu', help='cpu (default) or cuda')
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 p = get_preset('mnist5k')
 torch.manual_seed(0)
-T = build(p.target.arch, 5, p.image_shape, **p.target.kwargs).eval()
-G = build('generator', image_shape=p.image_shape, width=p.gan.width).eval()
-D = build('discriminator', image_shape=p.image_shape, width=p.gan.width, norm=p.gan.d_norm).eval()
+T = build(p.target.arch, 5, p.image_shape, **p.target.kwargs).eval().to(args.device)
+G = build('generator', image_shape=p.image_shape, width=p.gan.width).eval().to(args.device)
+D = build('discriminator', image_shape=p.image_shape, width=p.gan.width, norm=p.gan.d_norm).eval().to(args.device)
 labels = list(range(5))
-kw = dict(steps=args.steps, lr=0.02, device='cpu', progress=False)
-print(f"GMI, {len(labels)} classes x n latents x {args.steps} steps, {torch.get_num_threads()} threads")
+kw = dict(steps=args.steps, lr=0.02, device=args.device, progress=False)
+print(f"GMI, {len(labels)} classes x n latents x {args.steps} steps, {args.device}, {torch.get_num_threads()} threads")
 print(f"{'n':>4s} {'batched s':>10s} {'per class s':>12s} {'speed-up':>9s}  max |batched - per class| (pixels in [-1, 1])")
 for n in args.n:
-    batched = lambda: gmi(T, G, D, labels, n, **kw)
-    one_by_one = lambda: [gmi(T, G, D, [l], n, **kw) for l in labels]
+    sync = torch.cuda.synchronize if str(args.device).startswith('cuda') else (lambda: None)
+    def batched():
+        r = gmi(T, G, D, labels, n, **kw); sync(); return r
+    def one_by_one():
+        r = [gmi(T, G, D, [l], n, **kw) for l in labels]; sync(); return r
     batched(); one_by_one()  # warm-up
     tb, to = [], []
     for _ in range(args.repeats):

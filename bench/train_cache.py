@@ -1,6 +1,6 @@
 """Time to train everything the `mnist5k` preset needs from an empty cache, then to load it from the warm cache.
 
-    python bench/train_cache.py [--preset mnist5k] [--seed 0] [--threads 2]
+    python bench/train_cache.py [--preset mnist5k] [--seed 0] [--threads 2] [--device cpu|cuda]
 
 Prints each role's time and quality (the issue's targets: target/evaluator >= 98%, public >= 97%, checker >= 97%,
 GAN >= 80% of 1,000 samples labelled with confidence >= 0.9 by the public classifier) and the warm/cold ratio.
@@ -15,6 +15,7 @@ ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--preset', default='mnist5k')
 ap.add_argument('--seed', type=int, default=0)
 ap.add_argument('--threads', type=int, default=2)
+ap.add_argument('--device', default='cpu', help='cpu (default) or cuda')
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 os.environ['NETGUARD_QUIET'] = '1'
@@ -26,15 +27,15 @@ with tempfile.TemporaryDirectory() as cache:
     t_all = time.perf_counter()
     for role in ROLES:
         t = time.perf_counter()
-        models[role] = pretrained(preset, role, args.seed, 'cpu', cache)
+        models[role] = pretrained(preset, role, args.seed, args.device, cache, shipped=False)
         cold[role] = time.perf_counter() - t
     cold_total = time.perf_counter() - t_all
     t = time.perf_counter()
-    for role in ROLES: pretrained(preset, role, args.seed, 'cpu', cache)
+    for role in ROLES: pretrained(preset, role, args.seed, args.device, cache, shipped=False)
     warm_total = time.perf_counter() - t
 
 targets = dict(target=0.98, evaluator=0.98, public=0.97, checker=0.97, gan=0.80)
-print(f"preset {preset.name}, seed {args.seed}, {torch.get_num_threads()} threads")
+print(f"preset {preset.name}, seed {args.seed}, {args.device}, {torch.get_num_threads()} threads")
 print(f"{'role':10s} {'arch':9s} {'seconds':>8s} {'quality':>8s} {'goal':>6s}")
 for role in ROLES:
     if role == 'gan':

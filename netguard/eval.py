@@ -108,10 +108,26 @@ def knn_distance(feature_fn, recon, private_images):
         return {c: _nearest(f(recon[c]), f(private_images[c])).mean().item() for c in recon}
     return _nearest(f(recon), f(private_images)).mean().item()
 
-# %% ../nbs/05_eval.ipynb #ae9ce298
+# %% ../nbs/05_eval.ipynb #a16759cc
+def _frechet_from_stats(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
+    """pytorch-fid's `calculate_frechet_distance`, step for step, for SciPy releases whose `sqrtm` no longer takes the
+    `disp` argument that pytorch-fid 0.3.0 passes (it then fails with a TypeError)."""
+    from scipy import linalg
+    diff = mu1 - mu2
+    covmean = linalg.sqrtm(sigma1.dot(sigma2))
+    if not np.isfinite(covmean).all():  # a near-singular product: add eps to the diagonals, as pytorch-fid does
+        offset = np.eye(sigma1.shape[0]) * eps
+        covmean = linalg.sqrtm((sigma1 + offset).dot(sigma2 + offset))
+    if np.iscomplexobj(covmean):
+        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
+            raise ValueError(f"the matrix square root has a large imaginary part ({np.abs(covmean.imag).max():.3g})")
+        covmean = covmean.real
+    return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+
 def frechet_distance(feats_a, feats_b) -> float:
     """The Fréchet distance between Gaussians fitted to two sets of features (N, d) (pytorch-fid's
-    `calculate_frechet_distance` on their means and covariances)."""
+    `calculate_frechet_distance` on their means and covariances; the same steps in `_frechet_from_stats` where a newer
+    SciPy breaks pytorch-fid's call)."""
     from pytorch_fid.fid_score import calculate_frechet_distance
     a, b = (np.asarray(torch.as_tensor(f).double().flatten(1) if isinstance(f, torch.Tensor) else f, dtype=np.float64) for f in (feats_a, feats_b))
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
@@ -122,13 +138,16 @@ def frechet_distance(feats_a, feats_b) -> float:
     from scipy.linalg import LinAlgWarning
     with warnings.catch_warnings(), redirect_stdout(io.StringIO()):  # scipy's `disp` deprecation; pytorch-fid's eps fallback
         warnings.simplefilter('ignore', DeprecationWarning); warnings.simplefilter('ignore', LinAlgWarning)
-        return float(calculate_frechet_distance(stats[0][0], stats[0][1], stats[1][0], stats[1][1]))
+        try: return float(calculate_frechet_distance(stats[0][0], stats[0][1], stats[1][0], stats[1][1]))
+        except TypeError as e:
+            if 'disp' not in str(e): raise
+            return _frechet_from_stats(stats[0][0], stats[0][1], stats[1][0], stats[1][1])
 
 def feature_fid(evaluator: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None) -> float:
     "The Fréchet distance between images `x` and `y` in the evaluation classifier's feature space (not Inception FID)."
     return frechet_distance(features_of(evaluator, x, device=device), features_of(evaluator, y, device=device))
 
-# %% ../nbs/05_eval.ipynb #ad5ee327
+# %% ../nbs/05_eval.ipynb #f1823599
 _INCEPTION = {}
 
 def inception_weights_path() -> Path:
@@ -175,7 +194,7 @@ def inception_fid(x: torch.Tensor, y: torch.Tensor, device=None, *, batch_size: 
     if model is None: return None
     return frechet_distance(inception_activations(model, x, batch_size, device), inception_activations(model, y, batch_size, device))
 
-# %% ../nbs/05_eval.ipynb #a85665dd
+# %% ../nbs/05_eval.ipynb #43c1691d
 def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
     "(MC(all), MC(l_t)): top-1 accuracy of `model` on the dataset `test`, and on its images of the `protected` classes."
     y = labels_of(test)
@@ -184,7 +203,7 @@ def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
     if not mask.any(): raise ValueError(f"the test set has no images of the protected class(es) {list(protected)}")
     return (pred == y).float().mean().item(), (pred[mask] == y[mask]).float().mean().item()
 
-# %% ../nbs/05_eval.ipynb #1990bdaa
+# %% ../nbs/05_eval.ipynb #eb48582b
 class Judge:
     """The independent side of an evaluation: the evaluation classifier, the all-class checker, the private training images
     (as evaluator features, per class) and the private test set. `fid`: None = Inception FID when its weights are in the
@@ -241,7 +260,7 @@ def evaluate(defense: DefenseResult, attack: AttackResult, judge: Judge, *, prot
     if baseline is not None: row.update(baseline_aa=dict(baseline['aa']), baseline_all_class=dict(baseline['all_class']))
     return row
 
-# %% ../nbs/05_eval.ipynb #311644c7
+# %% ../nbs/05_eval.ipynb #2af86145
 ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/attack_table.py)
     'gmi': dict(steps=200, lr=0.02),
     'kedmi': dict(steps=200),
@@ -350,7 +369,7 @@ def run_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'net
     if out: write_report(rows, out, names=split.private_names, title=title)
     return rows
 
-# %% ../nbs/05_eval.ipynb #109f0ff1
+# %% ../nbs/05_eval.ipynb #1808148e
 PER_CLASS = ('aa_top1', 'aa_top5', 'all_class', 'knn', 'baseline_aa', 'baseline_all_class', 'checker_reads')
 
 METRICS = [  # key, column header, decimals
@@ -406,7 +425,7 @@ def summarize(rows: list[dict]) -> list[dict]:
         out.append(s)
     return out
 
-# %% ../nbs/05_eval.ipynb #af9da321
+# %% ../nbs/05_eval.ipynb #7128582d
 def _cell(mean, std, nseeds: int, digits: int = 2) -> str:
     if mean is None: return 'n/a'
     return f'{mean:.{digits}f}' if nseeds < 2 else f'{mean:.{digits}f} ± {std:.{digits}f}'
