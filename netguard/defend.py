@@ -461,12 +461,19 @@ def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *,
     if name == 'dpsgd': return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
     return admi(target, split.public, seed=seed, device=device, progress=progress, **options)
 
-# %% ../nbs/04_defend.ipynb #175fa802
-def _loss_png(history: list[dict]) -> bytes:
+# %% ../nbs/04_defend.ipynb #7399d98d
+_TERMS = (('private', 'alpha'), ('public', 'beta'), ('ewc', 'omega'), ('replay', 'replay'), ('distill', 'distill'),
+          ('real_decoys', 'real_decoys'))
+
+def _active_terms(cfg) -> list[str]:
+    "The loss terms that `cfg` gives a non-zero weight, in the order of the objective."
+    return [k for k, weight in _TERMS if getattr(cfg, weight, 0)]
+
+def _loss_png(history: list[dict], keys=('private', 'public', 'ewc', 'replay')) -> bytes:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(4, 2.2))
-    for key in ('private', 'public', 'ewc', 'replay'):
-        if history: ax.plot([r['step'] for r in history], [r[key] for r in history], label=key)
+    for key in keys:
+        if history and key in history[0]: ax.plot([r['step'] for r in history], [r[key] for r in history], label=key)
     ax.set_xlabel('fine-tuning step')
     if history: ax.legend(fontsize=7, loc='upper right')
     else: ax.text(0.5, 0.5, 'no step yet', ha='center', va='center', transform=ax.transAxes)
@@ -493,9 +500,10 @@ def netguard_widget(trainer: NetGuardTrainer, test, names=None, steps_per_click:
         state.update(pr)
         y = torch.tensor(trainer.protected).repeat_interleave(probe_n)
         image.value = _png(pr['images'].flatten(0, 1), y, names, probe_n)
-        curves.value = _loss_png(trainer.history)
+        keys = _active_terms(trainer.cfg)
+        curves.value = _loss_png(trainer.history, keys)
         last = trainer.history[-1] if trainer.history else {}
-        terms = ' &nbsp; '.join(f"{k} {last[k]:.3f}" for k in ('private', 'public', 'ewc', 'replay', 'total') if k in last)
+        terms = ' &nbsp; '.join(f"{k} {last[k]:.3f}" for k in keys + ['total'] if k in last)
         text.value = (f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
                       f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
                       f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoys})")
