@@ -147,7 +147,7 @@ def feature_fid(evaluator: nn.Module, x: torch.Tensor, y: torch.Tensor, device=N
     "The Fréchet distance between images `x` and `y` in the evaluation classifier's feature space (not Inception FID)."
     return frechet_distance(features_of(evaluator, x, device=device), features_of(evaluator, y, device=device))
 
-# %% ../nbs/05_eval.ipynb #f1823599
+# %% ../nbs/05_eval.ipynb #d9dc588d
 _INCEPTION = {}
 
 def inception_weights_path() -> Path:
@@ -194,7 +194,7 @@ def inception_fid(x: torch.Tensor, y: torch.Tensor, device=None, *, batch_size: 
     if model is None: return None
     return frechet_distance(inception_activations(model, x, batch_size, device), inception_activations(model, y, batch_size, device))
 
-# %% ../nbs/05_eval.ipynb #43c1691d
+# %% ../nbs/05_eval.ipynb #37403bff
 def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
     "(MC(all), MC(l_t)): top-1 accuracy of `model` on the dataset `test`, and on its images of the `protected` classes."
     y = labels_of(test)
@@ -203,7 +203,7 @@ def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
     if not mask.any(): raise ValueError(f"the test set has no images of the protected class(es) {list(protected)}")
     return (pred == y).float().mean().item(), (pred[mask] == y[mask]).float().mean().item()
 
-# %% ../nbs/05_eval.ipynb #eb48582b
+# %% ../nbs/05_eval.ipynb #b8b92eaf
 class Judge:
     """The independent side of an evaluation: the evaluation classifier, the all-class checker, the private training images
     (as evaluator features, per class) and the private test set. `fid`: None = Inception FID when its weights are in the
@@ -260,7 +260,7 @@ def evaluate(defense: DefenseResult, attack: AttackResult, judge: Judge, *, prot
     if baseline is not None: row.update(baseline_aa=dict(baseline['aa']), baseline_all_class=dict(baseline['all_class']))
     return row
 
-# %% ../nbs/05_eval.ipynb #2af86145
+# %% ../nbs/05_eval.ipynb #e63e0d38
 ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/attack_table.py)
     'gmi': dict(steps=200, lr=0.02),
     'kedmi': dict(steps=200),
@@ -369,7 +369,7 @@ def run_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'net
     if out: write_report(rows, out, names=split.private_names, title=title)
     return rows
 
-# %% ../nbs/05_eval.ipynb #1808148e
+# %% ../nbs/05_eval.ipynb #1741659d
 PER_CLASS = ('aa_top1', 'aa_top5', 'all_class', 'knn', 'baseline_aa', 'baseline_all_class', 'checker_reads')
 
 METRICS = [  # key, column header, decimals
@@ -425,7 +425,7 @@ def summarize(rows: list[dict]) -> list[dict]:
         out.append(s)
     return out
 
-# %% ../nbs/05_eval.ipynb #7128582d
+# %% ../nbs/05_eval.ipynb #6802fda5
 def _cell(mean, std, nseeds: int, digits: int = 2) -> str:
     if mean is None: return 'n/a'
     return f'{mean:.{digits}f}' if nseeds < 2 else f'{mean:.{digits}f} ± {std:.{digits}f}'
