@@ -461,7 +461,7 @@ def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *,
     if name == 'dpsgd': return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
     return admi(target, split.public, seed=seed, device=device, progress=progress, **options)
 
-# %% ../nbs/04_defend.ipynb #7399d98d
+# %% ../nbs/04_defend.ipynb #43f94b21
 _TERMS = (('private', 'alpha'), ('public', 'beta'), ('ewc', 'omega'), ('replay', 'replay'), ('distill', 'distill'),
           ('real_decoys', 'real_decoys'))
 
@@ -493,7 +493,9 @@ def netguard_widget(trainer: NetGuardTrainer, test, names=None, steps_per_click:
                    lam=W.FloatLogSlider(value=c.lam, base=10, min=-2, max=3, step=0.25, description='lam'))
     step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
     play = W.Play(value=0, min=0, max=1000, step=1, interval=500, description='play')
-    image, curves, text = W.Image(format='png', width=72 * probe_n), W.Image(format='png', width=288), W.HTML()
+    # align_self: a flex row stretches its children to the tallest one (the loss plot), which distorted the images
+    image = W.Image(format='png', width=72 * probe_n, layout=W.Layout(align_self='flex-start', object_fit='contain'))
+    curves, text = W.Image(format='png', width=288), W.HTML()
     state = {}
     def refresh():
         pr = trainer.probe(test, n=probe_n, steps=probe_steps)
