@@ -1,0 +1,71 @@
+"""GAN recipes for the mnist5k prior on the CPU, beyond what `train_gan` offers: batch size, DiffAugment on/off,
+one-sided label smoothing, hinge loss with a spectral-norm critic, two learning rates (TTUR), learning-rate decay and an
+EMA of the generator (`--decay`: none, linear, cos, or half = constant, then linear to 0 over the second half).
+Each line gives seconds so far (quality checks excluded) and the fraction of 1,000 samples the
+preset's public classifier labels with confidence >= 0.9 (issue 3's goal: 80%), with the smallest class share among
+those in brackets (0.20 when balanced, 0 when collapsed onto one class).
+
+    python bench/gan_sweep.py --name bs32 --bs 32 --steps 1200 --every 400
+    python bench/gan_sweep.py --name hinge-sn --loss hinge --sn 1 --dnorm none --lrg 2e-4 --lrd 2e-4 --b1 0 --b2 0.9
+
+The loop is the preset's non-saturating DCGAN step (one critic step, then one generator step) written out, so that
+losses and schedules `train_gan` does not offer can be tried without changing the library. Results on 2 CPU cores:
+bench/results/gan_sweep_cpu.txt.
+"""
+import argparse, copy, os, time, math, torch, torch.nn as nn, torch.nn.functional as F
+os.environ['NETGUARD_QUIET']='1'
+from netguard.models import build, Generator
+from netguard.train import get_preset, mix_seed, predict, pretrained, augment, batch_stream
+ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+ap.add_argument('--name'); ap.add_argument('--loss', default='ns'); ap.add_argument('--dnorm', default='batch')
+ap.add_argument('--sn', type=int, default=0); ap.add_argument('--lrg', type=float, default=1e-3); ap.add_argument('--lrd', type=float, default=1e-3)
+ap.add_argument('--b1', type=float, default=0.5); ap.add_argument('--b2', type=float, default=0.999)
+ap.add_argument('--bs', type=int, default=64); ap.add_argument('--aug', type=int, default=1); ap.add_argument('--steps', type=int, default=800)
+ap.add_argument('--every', type=int, default=200); ap.add_argument('--width', type=int, default=32); ap.add_argument('--dwidth', type=int, default=0)
+ap.add_argument('--r1', type=float, default=0); ap.add_argument('--ema', type=float, default=0); ap.add_argument('--seed', type=int, default=0)
+ap.add_argument('--decay', default='none'); ap.add_argument('--smooth', type=float, default=1.0); ap.add_argument('--threads', type=int, default=2)
+a = ap.parse_args()
+torch.set_num_threads(a.threads)
+p = get_preset('mnist5k'); public = pretrained(p, 'public', a.seed, 'cpu'); data = p.split(a.seed).public
+torch.manual_seed(mix_seed(a.seed, 11))
+G = build('generator', image_shape=p.image_shape, z_dim=100, width=a.width)
+D = build('discriminator', image_shape=p.image_shape, width=a.dwidth or a.width, norm=a.dnorm)
+if a.sn:
+    for m in D.modules():
+        if isinstance(m, nn.Conv2d): nn.utils.parametrizations.spectral_norm(m)
+og = torch.optim.Adam(G.parameters(), a.lrg, betas=(a.b1, a.b2)); od = torch.optim.Adam(D.parameters(), a.lrd, betas=(a.b1, a.b2))
+Ge = copy.deepcopy(G) if a.ema else None
+aug = (lambda x, g: augment(x, g, max_rotate=0, max_shift=1/8, hflip=False)) if a.aug else (lambda x, g: x)
+def quality(G, n=1000):
+    G.eval(); z = G.sample_z(n, torch.Generator().manual_seed(123))
+    with torch.no_grad(): pr = predict(public, G(z)).softmax(1)
+    G.train(); conf, cls = pr.max(1); ok = conf >= .9
+    share = torch.bincount(cls[ok], minlength=5).float() / max(int(ok.sum()), 1)
+    return ok.float().mean().item(), share.min().item()
+reals = batch_stream(data, a.bs, a.seed); t0 = time.perf_counter(); tq = 0
+for step in range(1, a.steps + 1):
+    g = torch.Generator().manual_seed(mix_seed(a.seed, step, 3))
+    f = 1.0 if a.decay == 'none' else (1 - (step - 1) / a.steps) if a.decay == 'linear' else 0.5 * (1 + math.cos(math.pi * (step - 1) / a.steps)) if a.decay == 'cos' else min(1.0, 2 * (1 - (step - 1) / a.steps))
+    for gr_ in og.param_groups: gr_['lr'] = a.lrg * f
+    for gr_ in od.param_groups: gr_['lr'] = a.lrd * f
+    real = next(reals); z = G.sample_z(len(real), g)
+    with torch.no_grad(): fake = G(z)
+    if a.r1: real.requires_grad_(True)
+    ra, fa = aug(real, g), aug(fake, g)
+    dr, df = D(ra), D(fa)
+    if a.loss == 'ns': dl = F.softplus(-dr).mean() + F.softplus(df).mean() if a.smooth == 1 else F.binary_cross_entropy_with_logits(dr, torch.full_like(dr, a.smooth)) + F.softplus(df).mean()
+    else: dl = F.relu(1 - dr).mean() + F.relu(1 + df).mean()
+    if a.r1:
+        gr, = torch.autograd.grad(dr.sum(), real, create_graph=True)
+        dl = dl + a.r1 / 2 * gr.pow(2).flatten(1).sum(1).mean()
+    od.zero_grad(); dl.backward(); od.step()
+    z = G.sample_z(a.bs, g); s = D(aug(G(z), g))
+    gl = F.softplus(-s).mean() if a.loss == 'ns' else -s.mean()
+    og.zero_grad(); gl.backward(); og.step()
+    if Ge is not None:
+        with torch.no_grad():
+            for pe, pc in zip(Ge.parameters(), G.parameters()): pe.lerp_(pc, 1 - a.ema)
+            for be, bc in zip(Ge.buffers(), G.buffers()): be.copy_(bc)
+    if step % a.every == 0:
+        t1 = time.perf_counter(); q = quality(G); qe = quality(Ge) if Ge is not None else None; tq += time.perf_counter() - t1
+        print(f"{a.name:10s} {step:5d} {t1 - t0 - (tq - (time.perf_counter() - t1)):6.1f}s  {q[0]:.3f} ({q[1]:.2f})" + (f" ema {qe[0]:.3f} ({qe[1]:.2f})" if qe else ''), flush=True)
