@@ -130,7 +130,7 @@ def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) 
     params = dict(model.named_parameters())
     return sum((fisher[k] * (params[k] - anchor[k]).pow(2)).sum() for k in fisher) * (lam / 2)
 
-# %% ../nbs/04_defend.ipynb #16912820
+# %% ../nbs/04_defend.ipynb #b1937561
 PRIVATE_LOSSES = ('literal', 'push')
 
 def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> torch.Tensor:
@@ -156,10 +156,10 @@ class NetGuardConfig:
     steps: int = 300
     lr: float = 1e-3
     batch_size: int = 64
-    replay: float = 3.0           # weight of cross-entropy on replayed private training batches (0: off, the patent)
+    replay: float = 5.0           # weight of cross-entropy on replayed private training batches (0: off, the patent)
     replay_batch: int = 64
     distill: float = 1.0          # weight of KL to the original model on random G(z) not labelled as a protected class (0: off)
-    n_fake: int = 64              # inverted samples per protected class and per decoy class
+    n_fake: int = 256             # inverted samples per protected class and per decoy class (the patent leaves it open)
     decoy_rule: str = 'spread'    # 'random' is the patent's
     decoys: int = 1               # decoy classes per protected class
     rounds: int = 1               # rounds of re-inversion + fine-tuning
