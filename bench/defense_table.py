@@ -167,7 +167,7 @@ for seed in args.seeds:
             row = evaluate(res.model, seed, unseen=not args.tradeoff)
             row['collateral'] = max(abs(row['aa'][c] - base['aa'][c]) for c in labels if c != lt)
             log(dict(config=name, seed=seed, part='protect l_t', decoys=res.report['decoys'], seconds=secs, **row))
-        if args.tradeoff or 'all' in args.skip: continue
+        if args.tradeoff or 'all' in args.skip or done(name, seed, 'protect all'): continue
         t = time.perf_counter()
         res = netguard(target, public, (G, D), split.private_train, split.public, labels, seed=seed, **cfg)
         secs = time.perf_counter() - t
