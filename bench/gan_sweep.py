@@ -14,7 +14,7 @@ bench/results/gan_sweep_cpu.txt.
 """
 import argparse, copy, os, time, math, torch, torch.nn as nn, torch.nn.functional as F
 os.environ['NETGUARD_QUIET']='1'
-from netguard.models import build, Generator
+from netguard.models import build
 from netguard.train import get_preset, mix_seed, predict, pretrained, augment, batch_stream
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--name'); ap.add_argument('--loss', default='ns'); ap.add_argument('--dnorm', default='batch')
@@ -28,7 +28,7 @@ a = ap.parse_args()
 torch.set_num_threads(a.threads)
 p = get_preset('mnist5k'); public = pretrained(p, 'public', a.seed, 'cpu'); data = p.split(a.seed).public
 torch.manual_seed(mix_seed(a.seed, 11))
-G = build('generator', image_shape=p.image_shape, z_dim=100, width=a.width)
+G = build('generator', image_shape=p.image_shape, z_dim=p.gan.z_dim, width=a.width)
 D = build('discriminator', image_shape=p.image_shape, width=a.dwidth or a.width, norm=a.dnorm)
 if a.sn:
     for m in D.modules():
@@ -53,7 +53,7 @@ for step in range(1, a.steps + 1):
     if a.r1: real.requires_grad_(True)
     ra, fa = aug(real, g), aug(fake, g)
     dr, df = D(ra), D(fa)
-    if a.loss == 'ns': dl = F.softplus(-dr).mean() + F.softplus(df).mean() if a.smooth == 1 else F.binary_cross_entropy_with_logits(dr, torch.full_like(dr, a.smooth)) + F.softplus(df).mean()
+    if a.loss == 'ns': dl = F.binary_cross_entropy_with_logits(dr, torch.full_like(dr, a.smooth)) + F.softplus(df).mean()
     else: dl = F.relu(1 - dr).mean() + F.relu(1 + df).mean()
     if a.r1:
         gr, = torch.autograd.grad(dr.sum(), real, create_graph=True)
@@ -67,5 +67,6 @@ for step in range(1, a.steps + 1):
             for pe, pc in zip(Ge.parameters(), G.parameters()): pe.lerp_(pc, 1 - a.ema)
             for be, bc in zip(Ge.buffers(), G.buffers()): be.copy_(bc)
     if step % a.every == 0:
-        t1 = time.perf_counter(); q = quality(G); qe = quality(Ge) if Ge is not None else None; tq += time.perf_counter() - t1
-        print(f"{a.name:10s} {step:5d} {t1 - t0 - (tq - (time.perf_counter() - t1)):6.1f}s  {q[0]:.3f} ({q[1]:.2f})" + (f" ema {qe[0]:.3f} ({qe[1]:.2f})" if qe else ''), flush=True)
+        t1 = time.perf_counter(); trained = t1 - t0 - tq  # seconds of training, the earlier quality checks left out
+        q = quality(G); qe = quality(Ge) if Ge is not None else None; tq += time.perf_counter() - t1
+        print(f"{a.name:10s} {step:5d} {trained:6.1f}s  {q[0]:.3f} ({q[1]:.2f})" + (f" ema {qe[0]:.3f} ({qe[1]:.2f})" if qe else ''), flush=True)
