@@ -14,7 +14,7 @@ import argparse, copy, os, time
 import torch
 
 from netguard.models import build
-from netguard.train import get_preset, mix_seed, predict, pretrained, train_gan
+from netguard.train import confident_fraction, get_preset, mix_seed, pretrained, train_gan
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -37,14 +37,9 @@ RECIPES = {'preset': dict(loss=g.loss, lr=g.lr, diff_augment=g.diff_augment),
            'no-aug': dict(loss=g.loss, lr=g.lr, diff_augment=False)}
 def quality(G, n=1000):
     "(fraction labelled with confidence >= 0.9, smallest class share among those) of n samples of G."
-    was = G.training; G.eval()
-    z = G.sample_z(n, torch.Generator().manual_seed(args.seed)).to(args.device)
-    with torch.no_grad(): p_ = predict(public, torch.cat([G(c) for c in z.split(500)])).softmax(1)
-    G.train(was)
-    conf, cls = p_.max(1)
-    ok = conf >= 0.9
-    share = torch.bincount(cls[ok], minlength=p_.shape[1]).float() / max(int(ok.sum()), 1)
-    return ok.float().mean().item(), share.min().item()
+    was = G.training
+    q = confident_fraction(G, public, n, seed=args.seed, min_share=True); G.train(was)
+    return q
 
 print(f"mnist5k GAN recipes, {args.device}; confident fraction (>= 0.9) of 1,000 samples: (smallest class share):"
       f" raw G | EMA " + " | ".join(f"{d}" for d in args.decays))

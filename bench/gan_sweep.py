@@ -15,7 +15,7 @@ bench/results/gan_sweep_cpu.txt.
 import argparse, copy, os, time, math, torch, torch.nn as nn, torch.nn.functional as F
 os.environ['NETGUARD_QUIET']='1'
 from netguard.models import build
-from netguard.train import get_preset, mix_seed, predict, pretrained, augment, batch_stream
+from netguard.train import get_preset, mix_seed, pretrained, augment, batch_stream, confident_fraction
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--name'); ap.add_argument('--loss', default='ns'); ap.add_argument('--dnorm', default='batch')
 ap.add_argument('--sn', type=int, default=0); ap.add_argument('--lrg', type=float, default=1e-3); ap.add_argument('--lrd', type=float, default=1e-3)
@@ -37,11 +37,8 @@ og = torch.optim.Adam(G.parameters(), a.lrg, betas=(a.b1, a.b2)); od = torch.opt
 Ge = copy.deepcopy(G) if a.ema else None
 aug = (lambda x, g: augment(x, g, max_rotate=0, max_shift=1/8, hflip=False)) if a.aug else (lambda x, g: x)
 def quality(G, n=1000):
-    G.eval(); z = G.sample_z(n, torch.Generator().manual_seed(123))
-    with torch.no_grad(): pr = predict(public, G(z)).softmax(1)
-    G.train(); conf, cls = pr.max(1); ok = conf >= .9
-    share = torch.bincount(cls[ok], minlength=5).float() / max(int(ok.sum()), 1)
-    return ok.float().mean().item(), share.min().item()
+    q = confident_fraction(G, public, n, seed=123, min_share=True); G.train()
+    return q
 reals = batch_stream(data, a.bs, a.seed); t0 = time.perf_counter(); tq = 0
 for step in range(1, a.steps + 1):
     g = torch.Generator().manual_seed(mix_seed(a.seed, step, 3))

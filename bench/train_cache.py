@@ -9,7 +9,7 @@ import argparse, os, tempfile, time
 
 import torch
 
-from netguard.train import ROLES, accuracy, get_preset, predict, pretrained, role_data
+from netguard.train import ROLES, accuracy, confident_fraction, get_preset, predict, pretrained, role_data
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--preset', default='mnist5k')
@@ -39,14 +39,7 @@ print(f"preset {preset.name}, seed {args.seed}, {args.device}, {torch.get_num_th
 print(f"{'role':10s} {'arch':9s} {'seconds':>8s} {'quality':>8s} {'goal':>6s}")
 for role in ROLES:
     if role == 'gan':
-        # confident_fraction's samples (same seed), read once for the fraction and for the smallest class share among
-        # the confident samples (a collapsed generator could pass with one digit)
-        G = models['gan'][0]
-        z = G.sample_z(1000, torch.Generator().manual_seed(args.seed)).to(args.device)
-        with torch.no_grad(): pg = predict(models['public'], G(z)).softmax(1)
-        ok = pg.max(1).values >= 0.9
-        min_share = (torch.bincount(pg.argmax(1)[ok], minlength=pg.shape[1]).float() / max(int(ok.sum()), 1)).min().item()
-        q = ok.float().mean().item()
+        q, min_share = confident_fraction(models['gan'][0], models['public'], n=1000, seed=args.seed, min_share=True)
         arch = 'dcgan' if preset.gan.loss == 'dcgan' else 'wgan-gp'
     else:
         q = accuracy(models[role], role_data(split, role, args.seed)[1])

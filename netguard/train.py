@@ -300,17 +300,22 @@ def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, l
     G.eval(); D.eval()
     return history
 
-# %% ../nbs/02_train.ipynb #c3f9d1b9
+# %% ../nbs/02_train.ipynb #6148c8c5
 @torch.no_grad()
 def confident_fraction(G: nn.Module, classifier: nn.Module, n: int = 1000, threshold: float = 0.9, seed: int = 0,
-                       device=None) -> float:
-    "Fraction of `n` samples of `G` that `classifier` labels with confidence >= `threshold`."
+                       device=None, min_share: bool = False):
+    """Fraction of `n` samples of `G` that `classifier` labels with confidence >= `threshold`. With `min_share`, also the
+    smallest share of a class among those samples (1/classes when balanced, 0 when one is missing): a collapsed
+    generator can pass the fraction with one class."""
     device = device or next(G.parameters()).device
     G.eval()
     z = G.sample_z(n, torch.Generator().manual_seed(seed)).to(device)
-    x = torch.cat([G(c) for c in z.split(500)])
+    with torch.no_grad(): x = torch.cat([G(c) for c in z.split(500)])
     p = predict(classifier, x, device=device).softmax(1)
-    return (p.max(1).values >= threshold).float().mean().item()
+    ok = p.max(1).values >= threshold
+    if not min_share: return ok.float().mean().item()
+    share = torch.bincount(p.argmax(1)[ok], minlength=p.shape[1]).float() / max(int(ok.sum()), 1)
+    return ok.float().mean().item(), share.min().item()
 
 # %% ../nbs/02_train.ipynb #df04991b
 @dataclass
