@@ -1,7 +1,8 @@
 """NetGuard on mnist5k against the prototype's table: the literal patent loss and the working default, several seeds.
 
     python bench/defense_table.py [--seeds 0 1 2] [--n 64] [--configs patent default] [--out defense_table.json]
-    python bench/defense_table.py --tradeoff --lams 0.1 1 10 100 [--seeds 0]    # the lam trade-off curve
+    python bench/defense_table.py --tradeoff --values 0.1 1 10 100 [--seeds 0]   # the lam trade-off curve
+    python bench/defense_table.py --tradeoff protected_cap --values None 0.95 0.9 0.8 0.7 0.6   # any other setting's
 
 Per seed and configuration (protected class l_t = 0 unless --protect says otherwise):
   * GMI with the defender's own GAN (Adam, lr 0.02, 200 steps, normal init), n latents per private class:
@@ -36,8 +37,10 @@ ap.add_argument('--variant', action='append', default=[], metavar='NAME:KEY=VALU
                 help="an extra configuration: the default with some NetGuardConfig settings changed, e.g. "
                      "'cap:protected_cap=0.6,real_decoys=1' (repeatable; run it with --configs NAME)")
 ap.add_argument('--protect', type=int, default=0)
-ap.add_argument('--tradeoff', action='store_true', help='sweep lam of the default instead of the full table')
-ap.add_argument('--lams', type=float, nargs='+', default=[0.1, 1, 10, 100])
+ap.add_argument('--tradeoff', nargs='?', const='lam', metavar='KEY',
+                help='sweep one NetGuardConfig setting of the default (lam unless named) instead of the full table')
+ap.add_argument('--values', '--lams', nargs='+', default=['0.1', '1', '10', '100'],
+                help="the values of the --tradeoff setting ('None' for off)")
 ap.add_argument('--skip', nargs='*', default=[], help='parts to skip: unseen all')
 ap.add_argument('--out', default='defense_table.json')
 ap.add_argument('--fresh', action='store_true', help='ignore the rows of an earlier run in --out')
@@ -47,6 +50,11 @@ for v in args.variant:
     name, _, kvs = v.partition(':')
     if not name or not kvs: ap.error(f"--variant wants NAME:KEY=VALUE[,KEY=VALUE...], got {v!r}")
     CONFIGS[name] = {k: json.loads(x) if x not in ('None',) else None for k, x in (kv.split('=', 1) for kv in kvs.split(','))}
+if args.tradeoff:
+    from netguard.defend import NetGuardConfig
+    if args.tradeoff not in NetGuardConfig.__dataclass_fields__:
+        ap.error(f"--tradeoff wants a NetGuardConfig setting ({', '.join(NetGuardConfig.__dataclass_fields__)}); got {args.tradeoff!r}")
+    values = [None if v == 'None' else json.loads(v) for v in args.values]
 os.environ.setdefault('NETGUARD_QUIET', '1')
 torch.set_num_threads(2)
 
@@ -81,11 +89,27 @@ def summarize(rows, lt, n):
         print(f"| seconds per defense (l_t) | {statistics.mean(r['seconds'] for r in one):.0f} |")
 
 
+def curve(rows, lt):
+    "One line per value of a --tradeoff sweep (configs named KEY=VALUE), mean +- std over seeds."
+    names = [c for c in dict.fromkeys(r['config'] for r in rows) if '=' in c]
+    if not names: return
+    print(f"\n## trade-off: {', '.join(names)}")
+    print("| setting | MC(all) | MC(l_t) | AA(l_t) | all-class check | unseen: other GAN seed (check) | unseen: held-out GAN (check) |")
+    print("|---|---|---|---|---|---|---|")
+    for name in names:
+        one = [r for r in rows if r['config'] == name and r.get('part') == 'protect l_t']
+        cells = [ms([r['acc_all'] for r in one]), ms([r['acc_per_class'][lt] for r in one]), ms([r['aa'][lt] for r in one]),
+                 ms([r['checker'][lt] for r in one])]
+        cells += [f"{ms([r[f'aa_{k}'] for r in one])} ({ms([r[f'checker_{k}'] for r in one])})" if f'aa_{k}' in one[0] else '-'
+                  for k in ('seed1', 'heldout')]
+        print(f"| {name} | {' | '.join(cells)} |")
+
+
 if args.summarize:
     rows = json.load(open(args.summarize))
     for r in rows:  # JSON turned class keys into strings
         for k in ('aa', 'checker'): r[k] = {int(c): v for c, v in r.get(k, {}).items()}
-    summarize(rows, args.protect, args.n); raise SystemExit
+    summarize(rows, args.protect, args.n); curve(rows, args.protect); raise SystemExit
 
 P = get_preset('mnist5k')
 split = P.split(0)
@@ -141,7 +165,7 @@ if os.path.exists(args.out) and not args.fresh:  # resume: keep the rows an inte
 def done(config, seed, part=None):
     "The row an earlier run wrote for this job, unless it lacks the unseen attackers that this run asks for."
     r = next((r for r in rows if r['config'] == config and r['seed'] == seed and r.get('part') == part), None)
-    if r is not None and part != 'protect all' and not args.tradeoff and 'unseen' not in args.skip and 'aa_seed1' not in r:
+    if r is not None and part != 'protect all' and 'unseen' not in args.skip and 'aa_seed1' not in r:
         rows.remove(r); return None
     return r
 
@@ -156,15 +180,15 @@ def log(row):
 for seed in args.seeds:
     base = done('undefended', seed)
     if base is None:
-        base = evaluate(target, seed, unseen=not args.tradeoff)
+        base = evaluate(target, seed)
         log(dict(config='undefended', seed=seed, **base))
-    jobs = ([(f'lam={l:g}', dict(lam=l)) for l in args.lams] if args.tradeoff else [(c, CONFIGS[c]) for c in args.configs])
+    jobs = ([(f'{args.tradeoff}={v}', {args.tradeoff: v}) for v in values] if args.tradeoff else [(c, CONFIGS[c]) for c in args.configs])
     for name, cfg in jobs:
         if not done(name, seed, 'protect l_t'):
             t = time.perf_counter()
             res = netguard(target, public, (G, D), split.private_train, split.public, [lt], seed=seed, **cfg)
             secs = time.perf_counter() - t
-            row = evaluate(res.model, seed, unseen=not args.tradeoff)
+            row = evaluate(res.model, seed)
             row['collateral'] = max(abs(row['aa'][c] - base['aa'][c]) for c in labels if c != lt)
             log(dict(config=name, seed=seed, part='protect l_t', decoys=res.report['decoys'], seconds=secs, **row))
         if args.tradeoff or 'all' in args.skip or done(name, seed, 'protect all'): continue
@@ -178,4 +202,5 @@ for seed in args.seeds:
 
 
 summarize(rows, lt, args.n)
+curve(rows, lt)
 print(f'{time.perf_counter() - t_start:.0f} s in all')

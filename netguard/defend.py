@@ -130,7 +130,7 @@ def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) 
     params = dict(model.named_parameters())
     return sum((fisher[k] * (params[k] - anchor[k]).pow(2)).sum() for k in fisher) * (lam / 2)
 
-# %% ../nbs/04_defend.ipynb #b1937561
+# %% ../nbs/04_defend.ipynb #f47043f4
 PRIVATE_LOSSES = ('literal', 'push')
 
 def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> torch.Tensor:
@@ -169,9 +169,9 @@ class NetGuardConfig:
     fisher_normalize: str | None = 'mean'
     fisher_samples: int | None = 2000
     real_decoys: float = 0.0      # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
-    protected_cap: float | None = None  # replayed images of a protected class are trained toward this confidence, not 1
+    protected_cap: float | None = 0.9   # replayed images of a protected class are trained toward this confidence, not 1 (None: off)
 
-# %% ../nbs/04_defend.ipynb #62b44e66
+# %% ../nbs/04_defend.ipynb #5965c776
 def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None) -> torch.Tensor:
     """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
     target `cap` on their label (the rest spread evenly): they keep their label but not the certainty, so that the
@@ -228,6 +228,7 @@ class NetGuardTrainer:
         self.x_real, self.y_real = _pool({lt: torch.cat([public_images[j] for j in js]) for lt, js in self.decoys.items()})
         self.decoy_images = inv
         self.x_pri, self.y_pri = torch.empty(0, *G.image_shape), torch.empty(0, dtype=torch.long)
+        self.dropped = []
         self.reinvert()
         self.timings['invert'] = time.perf_counter() - t0
         self.reset()
@@ -246,10 +247,17 @@ class NetGuardTrainer:
         self.steps, self.round, self.history = 0, 1, []
 
     def reinvert(self):
-        "Invert the protected classes of the current model with the defender's GAN and add them to the private pool."
+        """Invert the protected classes of the current model with the defender's GAN and add them to the private pool.
+
+        From the second round on, only the reconstructions that the *original* target also reads as their class
+        (probability >= 0.5) join the pool: the others are decoys that the fine-tuning taught the model to call `l_t`, and
+        pushing them away from `l_t` would undo the decoy term. `self.dropped` counts them per round."""
         imgs = invert_classes(self.model, self.G, self.D, self.protected, self.cfg.n_fake,
                               **self._inv_opts(mix_seed(self.seed, 3, len(self.x_pri))))
         x, y = _pool(dict(zip(self.protected, imgs)))
+        if len(self.x_pri):
+            keep = predict(self.original, x).softmax(1).gather(1, y[:, None]).squeeze(1) >= 0.5
+            self.dropped.append(int((~keep).sum())); x, y = x[keep], y[keep]
         self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
         self.model.eval()
 
@@ -325,7 +333,7 @@ class NetGuardTrainer:
                                   y[torch.isin(y, torch.tensor(self.protected))]).float().mean().item(),
                     images=imgs, confidence=p.gather(1, y_inv[:, None]).mean().item())
 
-# %% ../nbs/04_defend.ipynb #8513e478
+# %% ../nbs/04_defend.ipynb #9824a995
 @dataclass
 class DefenseResult:
     "A defended model (to attack like any target) and the defense's own report (settings, timings, history)."
@@ -346,7 +354,8 @@ def netguard(target: nn.Module, public_model: nn.Module, gan, private_train, pub
     from dataclasses import asdict
     return DefenseResult('netguard', model, dict(config=asdict(cfg), protected=tr.protected, decoys=tr.decoys, seed=seed,
                                                  history=tr.history, seconds=time.perf_counter() - t0, timings=tr.timings,
-                                                 decoy_images=tr.decoy_images, private_fakes=tr.x_pri))
+                                                 decoy_images=tr.decoy_images, private_fakes=tr.x_pri,
+                                                 private_fakes_labels=tr.y_pri, dropped=tr.dropped))
 
 # %% ../nbs/04_defend.ipynb #c4deb127
 def _fresh_copy(model: nn.Module) -> nn.Module:
