@@ -42,6 +42,17 @@ def test_bench_rejects_unknown_names_at_once():
     assert r.returncode == 2 and "invalid int value: '1.5'" in r.stderr
 
 
+def test_set_checks_defense_settings_at_once():
+    r = run('bench', '--set', 'netguard.gamma=1', '--out', 'never-written')
+    assert r.returncode == 1 and not Path('never-written').exists()
+    assert r.stderr.strip().startswith("netguard bench: error: --set netguard.gamma=1: netguard has no setting 'gamma'; valid: alpha, beta")
+    r = run('bench', '--set', 'dpsgd.epsilon=2')   # DP-SGD is not among the default defenses
+    assert r.returncode == 1 and r.stderr.strip().endswith("the defense 'dpsgd' is not run here; add it to --defenses")
+    r = run('demo', '--set', 'protected_cap=0.8')
+    assert r.returncode == 1 and 'DEFENSE.KEY=VALUE' in r.stderr
+    assert '--set' in run('demo', '--help').stdout and 'dpsgd.epsilon' in run('bench', '--help').stdout
+
+
 def test_no_command_is_a_usage_error():
     r = run()
     assert r.returncode == 2 and 'usage:' in r.stdout
