@@ -130,7 +130,7 @@ def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) 
     params = dict(model.named_parameters())
     return sum((fisher[k] * (params[k] - anchor[k]).pow(2)).sum() for k in fisher) * (lam / 2)
 
-# %% ../nbs/04_defend.ipynb #f47043f4
+# %% ../nbs/04_defend.ipynb #df4335a5
 PRIVATE_LOSSES = ('literal', 'push')
 
 def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> torch.Tensor:
@@ -170,8 +170,9 @@ class NetGuardConfig:
     fisher_samples: int | None = 2000
     real_decoys: float = 0.0      # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
     protected_cap: float | None = 0.9   # replayed images of a protected class are trained toward this confidence, not 1 (None: off)
+    anchor_others: int = 0        # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
 
-# %% ../nbs/04_defend.ipynb #5965c776
+# %% ../nbs/04_defend.ipynb #d5840941
 def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None) -> torch.Tensor:
     """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
     target `cap` on their label (the rest spread evenly): they keep their label but not the certainty, so that the
@@ -230,6 +231,12 @@ class NetGuardTrainer:
         self.x_pri, self.y_pri = torch.empty(0, *G.image_shape), torch.empty(0, dtype=torch.long)
         self.dropped = []
         self.reinvert()
+        others = [c for c in range(self.num_classes) if c not in self.protected]
+        self.x_anchor = torch.empty(0, *G.image_shape)
+        if cfg.anchor_others and others:
+            self.x_anchor = invert_classes(self.original, G, D, others, cfg.anchor_others,
+                                           **self._inv_opts(mix_seed(seed, 4))).flatten(0, 1)
+        self.ref_anchor = predict(self.original, self.x_anchor).log_softmax(1) if len(self.x_anchor) else torch.empty(0, self.num_classes)
         self.timings['invert'] = time.perf_counter() - t0
         self.reset()
 
@@ -279,6 +286,10 @@ class NetGuardTrainer:
                 x = self.G(torch.randn(c.batch_size, self.G.z_dim, generator=g).to(dev))
                 ref = self.original(x).log_softmax(1)
                 keep = ~torch.isin(ref.argmax(1), torch.tensor(self.protected, device=dev))
+                if len(self.x_anchor):  # and on GMI reconstructions of the unprotected classes (`anchor_others`)
+                    a = torch.randint(len(self.x_anchor), (c.batch_size,), generator=g)
+                    x, ref = torch.cat([x, self.x_anchor[a].to(dev)]), torch.cat([ref, self.ref_anchor[a].to(dev)])
+                    keep = torch.cat([keep, torch.ones(len(a), dtype=torch.bool, device=dev)])
             kl = F.kl_div(self.model(x).log_softmax(1), ref, log_target=True, reduction='none').sum(1)
             out['distill'] = (kl * keep).sum() / keep.sum().clamp_min(1)
         else: out['distill'] = torch.zeros((), device=dev)
