@@ -18,6 +18,7 @@ import argparse, json, os, statistics, time
 
 import torch
 
+from netguard.cli import parse_settings
 from netguard.defend import netguard
 from netguard.invert import gmi
 from netguard.models import build, load_model, save_model
@@ -49,12 +50,11 @@ args = ap.parse_args()
 for v in args.variant:
     name, _, kvs = v.partition(':')
     if not name or not kvs: ap.error(f"--variant wants NAME:KEY=VALUE[,KEY=VALUE...], got {v!r}")
-    CONFIGS[name] = {k: json.loads(x) if x not in ('None',) else None for k, x in (kv.split('=', 1) for kv in kvs.split(','))}
+    try: CONFIGS[name] = parse_settings([f'netguard.{kv}' for kv in kvs.split(',')], ['netguard']).get('netguard', {})
+    except ValueError as e: ap.error(str(e))
 if args.tradeoff:
-    from netguard.defend import NetGuardConfig
-    if args.tradeoff not in NetGuardConfig.__dataclass_fields__:
-        ap.error(f"--tradeoff wants a NetGuardConfig setting ({', '.join(NetGuardConfig.__dataclass_fields__)}); got {args.tradeoff!r}")
-    values = [None if v == 'None' else json.loads(v) for v in args.values]
+    try: values = [parse_settings([f'netguard.{args.tradeoff}={v}'], ['netguard'])['netguard'][args.tradeoff] for v in args.values]
+    except ValueError as e: ap.error(str(e))
 os.environ.setdefault('NETGUARD_QUIET', '1')
 torch.set_num_threads(2)
 
