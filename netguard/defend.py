@@ -130,7 +130,7 @@ def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) 
     params = dict(model.named_parameters())
     return sum((fisher[k] * (params[k] - anchor[k]).pow(2)).sum() for k in fisher) * (lam / 2)
 
-# %% ../nbs/04_defend.ipynb #df4335a5
+# %% ../nbs/04_defend.ipynb #afeacf79
 PRIVATE_LOSSES = ('literal', 'push')
 
 def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> torch.Tensor:
@@ -170,19 +170,28 @@ class NetGuardConfig:
     fisher_samples: int | None = 2000
     real_decoys: float = 0.0      # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
     protected_cap: float | None = 0.9   # replayed images of a protected class are trained toward this confidence, not 1 (None: off)
-    anchor_others: int = 0        # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
+    anchor_others: int = 64       # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
+    cap_spread: str = 'uniform'   # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
 
-# %% ../nbs/04_defend.ipynb #d5840941
-def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None) -> torch.Tensor:
+# %% ../nbs/04_defend.ipynb #36fc2cf5
+def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None,
+                spread: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
-    target `cap` on their label (the rest spread evenly): they keep their label but not the certainty, so that the
-    decoys, trained toward 1, out-score real protected images in an attacker's search."""
+    target `cap` on their label: they keep their label but not the certainty, so that the decoys, trained toward 1,
+    out-score real protected images in an attacker's search. The rest, `1 - cap`, goes to the other classes evenly, or
+    in proportion to `spread` (`(N, classes)` probabilities, e.g. the original model's answers on the same images)."""
     if cap is None: return F.cross_entropy(logits, y)
     k = logits.shape[1]
     if not 1 / k < cap < 1: raise ValueError(f"protected_cap must be between 1/{k} (no preference) and 1 (no cap); got {cap}")
     q = F.one_hot(y, k).float()
+    if spread is None: rest = (1 - q) / (k - 1)
+    else:
+        if spread.shape != q.shape: raise ValueError(f"spread must be (N, classes) = {tuple(q.shape)}; got {tuple(spread.shape)}")
+        rest = spread.detach().float() * (1 - q)
+        rest = torch.where(rest.sum(1, keepdim=True) > 0, rest, (1 - q))  # a one-hot answer spreads evenly
+        rest = rest / rest.sum(1, keepdim=True)
     hit = torch.isin(y, torch.as_tensor(list(protected), device=y.device))
-    q[hit] = q[hit] * cap + (1 - q[hit]) * (1 - cap) / (k - 1)
+    q[hit] = q[hit] * cap + rest[hit] * (1 - cap)
     return F.cross_entropy(logits, q)
 
 def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -204,6 +213,9 @@ class NetGuardTrainer:
                  device=None, progress: bool | None = False):
         self.cfg = cfg = cfg or NetGuardConfig()
         if cfg.private_loss not in PRIVATE_LOSSES: private_term(torch.zeros(1, 2), torch.zeros(1, dtype=torch.long), cfg.private_loss)
+        if cfg.cap_spread not in ('uniform', 'original'):
+            raise ValueError(f"cap_spread must be 'uniform' (the rest of the cap spread evenly) or 'original' (by the original "
+                             f"model's answers); got {cfg.cap_spread!r}")
         self.device = torch.device(device) if device else next(target.parameters()).device
         self.G, self.D, self.public_model, self.private_train, self.seed, self.progress = G, D, public_model, private_train, seed, progress
         self.num_classes = predict(target, torch.zeros(1, *G.image_shape)).shape[1]
@@ -279,7 +291,10 @@ class NetGuardTrainer:
         if c.replay > 0:
             k = torch.randint(len(self.private_train), (c.replay_batch,), generator=g)
             (xr, yr), = fetch(self.private_train, [k])
-            out['replay'] = replay_loss(self.model(xr.to(dev)), yr.to(dev), self.protected, c.protected_cap)
+            spread = None
+            if c.protected_cap is not None and c.cap_spread == 'original':
+                with torch.no_grad(): spread = self.original(xr.to(dev)).softmax(1)
+            out['replay'] = replay_loss(self.model(xr.to(dev)), yr.to(dev), self.protected, c.protected_cap, spread)
         else: out['replay'] = torch.zeros((), device=dev)
         if c.distill > 0:  # keep the answers on the GAN's other samples: what other classes' inversions climb stays put
             with torch.no_grad():
