@@ -26,7 +26,8 @@ from netguard.train import accuracy, artifact_path, cache_dir, concat, get_prese
 
 CONFIGS = {
     # the patent as written: the literal -CE private term, decoy class at random, no replay, no distillation
-    'patent': dict(private_loss='literal', decoy_rule='random', replay=0.0, distill=0.0, n_fake=64, protected_cap=None),
+    'patent': dict(private_loss='literal', decoy_rule='random', replay=0.0, distill=0.0, n_fake=64, protected_cap=None,
+                   anchor_others=0),
     'default': dict(),  # NetGuardConfig's defaults
 }
 

@@ -173,7 +173,7 @@ class NetGuardConfig:
     anchor_others: int = 64       # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
     cap_spread: str = 'uniform'   # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
 
-# %% ../nbs/04_defend.ipynb #36fc2cf5
+# %% ../nbs/04_defend.ipynb #9eb557b9
 def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None,
                 spread: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
@@ -245,7 +245,7 @@ class NetGuardTrainer:
         self.reinvert()
         others = [c for c in range(self.num_classes) if c not in self.protected]
         self.x_anchor = torch.empty(0, *G.image_shape)
-        if cfg.anchor_others and others:
+        if cfg.anchor_others and others and cfg.distill > 0:  # the anchors only serve the distillation term
             self.x_anchor = invert_classes(self.original, G, D, others, cfg.anchor_others,
                                            **self._inv_opts(mix_seed(seed, 4))).flatten(0, 1)
         self.ref_anchor = predict(self.original, self.x_anchor).log_softmax(1) if len(self.x_anchor) else torch.empty(0, self.num_classes)
