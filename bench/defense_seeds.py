@@ -13,7 +13,7 @@ def rows(cfg_full, cfg_fresh, seeds):
     out += [r for r in fresh if r['config'] == cfg_fresh and r.get('part') == 'protect l_t' and r['seed'] in seeds]
     return out
 und = {r['seed']: r for r in full + fresh if r['config'] == 'undefended'}
-keys = [('AA(0)', lambda r: r['aa']['0'] if '0' in r['aa'] else r['aa'][0]), ('check', lambda r: r['checker']['0'] if '0' in r['checker'] else r['checker'][0]),
+keys = [('AA(0)', lambda r: r['aa']['0']), ('check', lambda r: r['checker']['0']),  # JSON keys are strings
         ('MC(all) drop', lambda r: und[r['seed']]['acc_all'] - r['acc_all']), ('MC(0)', lambda r: r['acc_per_class'][0]),
         ('collateral', lambda r: r['collateral']), ('seed1', lambda r: r['aa_seed1']), ('seed1 chk', lambda r: r['checker_seed1']),
         ('held', lambda r: r['aa_heldout']), ('held chk', lambda r: r['checker_heldout'])]

@@ -18,9 +18,10 @@ from .invert import gmi, _frozen, _thaw, _check_labels
 from .train import epoch_batches, fetch, mix_seed, predict, progress_bar
 
 # %% auto #0
-__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'DEFENSES', 'invert_classes', 'confusion_with', 'choose_decoys', 'fisher_diagonal',
-           'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'NetGuardConfig', 'replay_loss', 'NetGuardTrainer',
-           'DefenseResult', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'original', 'defend', 'netguard_widget']
+__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'DEFENSES', 'invert_classes', 'confusion_with', 'choose_decoys',
+           'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'NetGuardConfig', 'replay_loss',
+           'NetGuardTrainer', 'DefenseResult', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'original', 'defend',
+           'netguard_widget']
 
 # %% ../nbs/04_defend.ipynb #616f5828
 def invert_classes(model: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 64, *, settings: str = 'patent',
@@ -173,7 +174,9 @@ class NetGuardConfig:
     anchor_others: int = 64       # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
     cap_spread: str = 'uniform'   # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
 
-# %% ../nbs/04_defend.ipynb #9eb557b9
+# %% ../nbs/04_defend.ipynb #6cab217b
+CAP_SPREADS = ('uniform', 'original')
+
 def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None,
                 spread: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
@@ -213,7 +216,7 @@ class NetGuardTrainer:
                  device=None, progress: bool | None = False):
         self.cfg = cfg = cfg or NetGuardConfig()
         if cfg.private_loss not in PRIVATE_LOSSES: private_term(torch.zeros(1, 2), torch.zeros(1, dtype=torch.long), cfg.private_loss)
-        if cfg.cap_spread not in ('uniform', 'original'):
+        if cfg.cap_spread not in CAP_SPREADS:
             raise ValueError(f"cap_spread must be 'uniform' (the rest of the cap spread evenly) or 'original' (by the original "
                              f"model's answers); got {cfg.cap_spread!r}")
         self.device = torch.device(device) if device else next(target.parameters()).device
@@ -291,10 +294,10 @@ class NetGuardTrainer:
         if c.replay > 0:
             k = torch.randint(len(self.private_train), (c.replay_batch,), generator=g)
             (xr, yr), = fetch(self.private_train, [k])
-            spread = None
+            xr, yr, spread = xr.to(dev), yr.to(dev), None
             if c.protected_cap is not None and c.cap_spread == 'original':
-                with torch.no_grad(): spread = self.original(xr.to(dev)).softmax(1)
-            out['replay'] = replay_loss(self.model(xr.to(dev)), yr.to(dev), self.protected, c.protected_cap, spread)
+                with torch.no_grad(): spread = self.original(xr).softmax(1)
+            out['replay'] = replay_loss(self.model(xr), yr, self.protected, c.protected_cap, spread)
         else: out['replay'] = torch.zeros((), device=dev)
         if c.distill > 0:  # keep the answers on the GAN's other samples: what other classes' inversions climb stays put
             with torch.no_grad():
