@@ -21,7 +21,7 @@ import torch
 from netguard.cli import parse_settings
 from netguard.defend import netguard
 from netguard.invert import gmi
-from netguard.models import build, load_model, save_model
+from netguard.models import load_model, save_model
 from netguard.train import accuracy, artifact_path, cache_dir, concat, get_preset, mix_seed, predict, pretrained, train_gan
 
 CONFIGS = {
@@ -126,8 +126,7 @@ def attacker_gan(kind):
     if not path.exists():
         s = P.gan
         torch.manual_seed(mix_seed(0, 11))
-        g = build('generator', image_shape=P.image_shape, z_dim=s.z_dim, width=s.width)
-        d = build('discriminator', image_shape=P.image_shape, width=s.width, norm=s.d_norm)
+        g, d = s.networks(P.image_shape)
         data = concat(split.public, split.private_test)  # labels are not used by the GAN
         train_gan(g, d, data, steps=s.steps, loss=s.loss, lr=s.lr, batch_size=s.batch_size, diff_augment=s.diff_augment, seed=0)
         save_model(g, path); save_model(d, path.with_name(path.stem + '-D.pt'))

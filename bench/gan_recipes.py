@@ -13,7 +13,6 @@ import argparse, copy, os, time
 
 import torch
 
-from netguard.models import build
 from netguard.train import confident_fraction, get_preset, mix_seed, pretrained, train_gan
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -45,8 +44,7 @@ print(f"mnist5k GAN recipes, {args.device}; confident fraction (>= 0.9) of 1,000
       f" raw G | EMA " + " | ".join(f"{d}" for d in args.decays))
 for name in args.recipes:
     torch.manual_seed(mix_seed(args.seed, 11))  # as the preset's own GAN training
-    G = build('generator', image_shape=p.image_shape, z_dim=g.z_dim, width=g.width)
-    D = build('discriminator', image_shape=p.image_shape, width=g.width, norm=g.d_norm)
+    G, D = g.networks(p.image_shape)
     emas = {d: None for d in args.decays}
     t0 = time.perf_counter()
     def cb(row):

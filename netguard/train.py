@@ -159,15 +159,19 @@ def _wrap_ddp(model, device):
     if not _ddp(): return model
     return nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
 
-# %% ../nbs/02_train.ipynb #6bb41f61
+# %% ../nbs/02_train.ipynb #71592526
+def _layout(channels_last: bool):
+    "Channels-last keeps a conv net's activations as (N, H, W, C) in memory: 1.2-1.5x faster training on a CPU (bench/channels_last.py)."
+    return torch.channels_last if channels_last else torch.contiguous_format
+
 def train_classifier(model: nn.Module, train: Dataset, val: Dataset | None = None, *, epochs: int = 10,
                      batch_size: int = 64, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 5e-4,
                      do_augment: bool = True, seed: int = 0, device=None, checkpoint=None, checkpoint_every: int = 100,
-                     resume: bool = True, progress: bool | None = None, workers: int = 0,
+                     resume: bool = True, progress: bool | None = None, workers: int = 0, channels_last: bool = True,
                      callbacks: tuple[Callable, ...] = ()) -> list[dict]:
     "Train `model` with cross-entropy and SGD; returns the history (one dict per epoch)."
     device = torch.device(device) if device else default_device()
-    model.to(device).train()
+    model.to(device, memory_format=_layout(channels_last)).train()
     net = _wrap_ddp(model, device)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
     steps_per_epoch = len(epoch_batches(len(train), batch_size, seed, 0))
@@ -207,10 +211,10 @@ def train_classifier(model: nn.Module, train: Dataset, val: Dataset | None = Non
                 save_checkpoint(checkpoint, step, {'model': model}, {'opt': opt}, history, settings); _barrier()
     bar.close()
     sync_buffers(model)
-    model.eval()
+    model.to(memory_format=torch.contiguous_format).eval()
     return history
 
-# %% ../nbs/02_train.ipynb #742b43da
+# %% ../nbs/02_train.ipynb #9a12e45c
 def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     "WGAN-GP's penalty: mean of (||grad_x D(x_hat)|| - 1)^2 over random interpolates of real and fake."
     eps = torch.rand(len(real), 1, 1, 1, generator=g).to(real)
@@ -228,19 +232,19 @@ def batch_stream(ds, batch_size: int, seed: int, start: int = 0, workers: int = 
             k += 1
             yield x
 
-# %% ../nbs/02_train.ipynb #dbeec5fd
+# %% ../nbs/02_train.ipynb #3b689e11
 def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, loss: str = 'wgan-gp', n_critic: int = 5,
               gp_weight: float = 10.0, lr: float = 2e-4, betas=(0.5, 0.999), batch_size: int = 64, seed: int = 0, device=None,
               sample_every: int = 500, sample_dir=None, checkpoint=None, checkpoint_every: int = 200, resume: bool = True,
               progress: bool | None = None, explode: float = 1e4, workers: int = 0, diff_augment: bool = False,
-              callbacks: tuple[Callable, ...] = ()) -> list[dict]:
+              channels_last: bool = True, callbacks: tuple[Callable, ...] = ()) -> list[dict]:
     "Train generator `G` and discriminator/critic `D` on `data`; returns per-step losses (and sample grids every `sample_every`)."
     if loss not in ('wgan-gp', 'dcgan'): raise ValueError(f"loss must be 'wgan-gp' or 'dcgan'; got {loss!r}")
     if loss == 'wgan-gp' and getattr(D, 'norm', None) == 'batch':
         raise ValueError("a WGAN-GP critic must not use batch norm (the penalty is per sample): build the "
                          "discriminator with norm='instance', 'layer' or 'none'")
     device = torch.device(device) if device else default_device()
-    G.to(device).train(); D.to(device).train()
+    G.to(device, memory_format=_layout(channels_last)).train(); D.to(device, memory_format=_layout(channels_last)).train()
     Gn, Dn = _wrap_ddp(G, device), _wrap_ddp(D, device)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=tuple(betas))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=tuple(betas))
@@ -297,10 +301,10 @@ def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, l
             _barrier()
     bar.close()
     sync_buffers(G); sync_buffers(D)
-    G.eval(); D.eval()
+    for m in (G, D): m.to(memory_format=torch.contiguous_format).eval()
     return history
 
-# %% ../nbs/02_train.ipynb #6148c8c5
+# %% ../nbs/02_train.ipynb #10f590f5
 @torch.no_grad()
 def confident_fraction(G: nn.Module, classifier: nn.Module, n: int = 1000, threshold: float = 0.9, seed: int = 0,
                        device=None, min_share: bool = False):
@@ -317,7 +321,7 @@ def confident_fraction(G: nn.Module, classifier: nn.Module, n: int = 1000, thres
     share = torch.bincount(p.argmax(1)[ok], minlength=p.shape[1]).float() / max(int(ok.sum()), 1)
     return ok.float().mean().item(), share.min().item()
 
-# %% ../nbs/02_train.ipynb #df04991b
+# %% ../nbs/02_train.ipynb #4d7199a9
 @dataclass
 class Role:
     "How one model of a preset is built and trained."
@@ -340,6 +344,12 @@ class GANSpec:
     width: int = 64
     d_norm: str = 'instance'
     diff_augment: bool = False
+    d_width: int | None = None  # the discriminator's width; None: `width`
+
+    def networks(self, image_shape) -> tuple[nn.Module, nn.Module]:
+        "A fresh (generator, discriminator) pair of this spec."
+        return (build('generator', image_shape=image_shape, z_dim=self.z_dim, width=self.width),
+                build('discriminator', image_shape=image_shape, width=self.d_width or self.width, norm=self.d_norm))
 
 @dataclass
 class Preset:
@@ -359,13 +369,14 @@ class Preset:
         return load_split(self.dataset, seed=seed, **self.data_kwargs)
 
 PRESETS = {
-    # calibrated on 2 CPU cores: each classifier 14-23 s, the GAN about 2.5 minutes (bench/train_cache.py)
+    # calibrated on 2 CPU cores: each classifier 9-15 s, the GAN under 2 minutes (bench/train_cache.py)
     'mnist5k': Preset('mnist5k', 'mnist5k', {}, (1, 32, 32),
                       target=Role('cnn', epochs=6, kwargs=dict(width=16)),
                       public=Role('cnn', epochs=6, kwargs=dict(width=16)),
                       evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
                       checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
-                      gan=GANSpec(loss='dcgan', steps=1000, lr=1e-3, width=32, d_norm='batch', diff_augment=True)),
+                      gan=GANSpec(loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch',
+                                  diff_augment=True)),
     'mnist': Preset('mnist', 'mnist', {}, (1, 32, 32),
                     target=Role('cnn', epochs=10), public=Role('cnn', epochs=10), evaluator=Role('evalnet', epochs=10),
                     checker=Role('cnn', epochs=10), gan=GANSpec(steps=20000, width=64)),
@@ -386,7 +397,7 @@ def get_preset(name: str, **overrides) -> Preset:
         changes[k] = replace(cur, **v) if isinstance(v, dict) and not isinstance(cur, dict) else v
     return replace(p, **changes)
 
-# %% ../nbs/02_train.ipynb #6dc8c7f0
+# %% ../nbs/02_train.ipynb #5964810b
 def concat(a: Dataset, b: Dataset, offset_b: int = 0) -> Dataset:
     "`a` followed by `b` with `offset_b` added to `b`'s labels (same dataset kind)."
     if isinstance(a, TensorImages) and isinstance(b, TensorImages):
@@ -406,8 +417,8 @@ def role_data(split: Split, role: str, seed: int = 0) -> tuple[Dataset, Dataset,
                 split.num_private + split.num_public)
     raise KeyError(f"unknown role {role!r}; choose one of: target, evaluator, public, checker, gan")
 
-# %% ../nbs/02_train.ipynb #89236df0
-CACHE_FORMAT = 1  # bump when training code changes what a setting produces
+# %% ../nbs/02_train.ipynb #ac1178e4
+CACHE_FORMAT = 2  # bump when training code changes what a setting produces (2: channels-last training)
 
 def cache_dir(cache=None) -> Path:
     "`cache`, else `$NETGUARD_CACHE`, else the user cache directory (e.g. ~/.cache/netguard)."
@@ -427,13 +438,12 @@ def artifact_path(preset: Preset, role: str, seed: int = 0, cache=None) -> Path:
     "Where the cache keeps `role` of `preset` for `seed`."
     return cache_dir(cache) / preset.name / f'{role}-seed{seed}-{artifact_key(preset, role, seed)}.pt'
 
-# %% ../nbs/02_train.ipynb #233bd526
+# %% ../nbs/02_train.ipynb #89896853
 def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt: Path, progress):
     if role == 'gan':
         s = preset.gan
         torch.manual_seed(mix_seed(seed, 11))
-        G = build('generator', image_shape=preset.image_shape, z_dim=s.z_dim, width=s.width)
-        D = build('discriminator', image_shape=preset.image_shape, width=s.width, norm=s.d_norm)
+        G, D = s.networks(preset.image_shape)
         hist = train_gan(G, D, split.public, steps=s.steps, loss=s.loss, n_critic=s.n_critic, gp_weight=s.gp_weight,
                          lr=s.lr, batch_size=s.batch_size, diff_augment=s.diff_augment, seed=seed, device=device,
                          checkpoint=ckpt, progress=progress)
@@ -525,7 +535,7 @@ def ship_weights(preset: str | Preset, seed: int = 0, dest=None, cache=None) -> 
     (out / 'SHA256SUMS').write_text(''.join(f'{_sha256(out / n)}  {n}\n' for n in sorted(names)))
     return out
 
-# %% ../nbs/02_train.ipynb #6fb9fa7f
+# %% ../nbs/02_train.ipynb #4e029634
 def plot_history(history: list[dict], title: str = ''):
     "Plot a classifier history (loss and accuracy per epoch) or a GAN history (losses per step); returns the figure."
     import matplotlib.pyplot as plt
