@@ -1,5 +1,7 @@
 """The default with and without anchors over five seeds: seeds 0-2 from bench/results/defense_table_full.json (configs
 default and default_cap), seeds 3-4 from bench/results/defense_fresh_seeds.json (default and cap_only, the same settings).
+Both files were measured with the models the package shipped before 2026-12-01 (bench/results/defense_table_v2.txt has
+the current ones).
 
     python bench/defense_seeds.py
 """
