@@ -13,7 +13,7 @@ import torch
 
 os.environ.setdefault('NETGUARD_QUIET', '1')
 from netguard.models import build
-from netguard.train import get_preset, mix_seed, role_data, train_classifier, train_gan
+from netguard.train import get_preset, mix_seed, role_data, train_classifier
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--threads', type=int, default=2)
@@ -39,8 +39,7 @@ def gan(cl):
     G, D = p.gan.networks(p.image_shape)
     s = p.gan
     t = time.perf_counter()
-    train_gan(G, D, split.public, steps=args.gan_steps, loss=s.loss, lr=s.lr, batch_size=s.batch_size,
-              diff_augment=s.diff_augment, seed=0, device='cpu', sample_every=0, progress=False, channels_last=cl)
+    s.train(G, D, split.public, 0, steps=args.gan_steps, device='cpu', sample_every=0, progress=False, channels_last=cl)
     return time.perf_counter() - t
 
 

@@ -22,7 +22,7 @@ from netguard.cli import parse_settings
 from netguard.defend import netguard
 from netguard.invert import gmi
 from netguard.models import load_model, save_model
-from netguard.train import accuracy, artifact_path, cache_dir, concat, get_preset, mix_seed, predict, pretrained, train_gan
+from netguard.train import accuracy, artifact_path, cache_dir, concat, get_preset, mix_seed, predict, pretrained
 
 CONFIGS = {
     # the patent as written: the literal -CE private term, decoy class at random, no replay, no distillation
@@ -128,7 +128,7 @@ def attacker_gan(kind):
         torch.manual_seed(mix_seed(0, 11))
         g, d = s.networks(P.image_shape)
         data = concat(split.public, split.private_test)  # labels are not used by the GAN
-        train_gan(g, d, data, steps=s.steps, loss=s.loss, lr=s.lr, batch_size=s.batch_size, diff_augment=s.diff_augment, seed=0)
+        s.train(g, d, data, seed=0)
         save_model(g, path); save_model(d, path.with_name(path.stem + '-D.pt'))
     return load_model(path), load_model(path.with_name(path.stem + '-D.pt'))
 

@@ -28,13 +28,13 @@ ap.add_argument('--bs', type=int, default=64); ap.add_argument('--aug', type=int
 ap.add_argument('--every', type=int, default=200); ap.add_argument('--width', type=int, default=32); ap.add_argument('--dwidth', type=int, default=0)
 ap.add_argument('--r1', type=float, default=0); ap.add_argument('--ema', type=float, default=0); ap.add_argument('--seed', type=int, default=0)
 ap.add_argument('--cl', type=int, default=0); ap.add_argument('--cutout', type=float, default=0); ap.add_argument('--gmult', type=int, default=1)
-ap.add_argument('--topk', type=float, default=1.0)
+ap.add_argument('--topk', type=float, default=1.0); ap.add_argument('--zdim', type=int, default=0)
 ap.add_argument('--decay', default='none'); ap.add_argument('--smooth', type=float, default=1.0); ap.add_argument('--threads', type=int, default=2)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 p = get_preset('mnist5k'); public = pretrained(p, 'public', a.seed, 'cpu'); data = p.split(a.seed).public
 torch.manual_seed(mix_seed(a.seed, 11))
-G = build('generator', image_shape=p.image_shape, z_dim=p.gan.z_dim, width=a.width)
+G = build('generator', image_shape=p.image_shape, z_dim=a.zdim or p.gan.z_dim, width=a.width)
 D = build('discriminator', image_shape=p.image_shape, width=a.dwidth or a.width, norm=a.dnorm)
 if a.sn:
     for m in D.modules():

@@ -321,7 +321,7 @@ def confident_fraction(G: nn.Module, classifier: nn.Module, n: int = 1000, thres
     share = torch.bincount(p.argmax(1)[ok], minlength=p.shape[1]).float() / max(int(ok.sum()), 1)
     return ok.float().mean().item(), share.min().item()
 
-# %% ../nbs/02_train.ipynb #f7f21904
+# %% ../nbs/02_train.ipynb #7c7af100
 @dataclass
 class Role:
     "How one model of a preset is built and trained."
@@ -350,6 +350,12 @@ class GANSpec:
         "A fresh (generator, discriminator) pair of this spec."
         return (build('generator', image_shape=image_shape, z_dim=self.z_dim, width=self.width),
                 build('discriminator', image_shape=image_shape, width=self.d_width or self.width, norm=self.d_norm))
+
+    def train(self, G: nn.Module, D: nn.Module, data: Dataset, seed: int = 0, **kwargs) -> list[dict]:
+        "`train_gan` with this spec's loss, steps and optimiser settings; `kwargs` (device, checkpoint, progress...) pass on."
+        opts = dict(steps=self.steps, loss=self.loss, n_critic=self.n_critic, gp_weight=self.gp_weight, lr=self.lr,
+                    batch_size=self.batch_size, diff_augment=self.diff_augment)
+        return train_gan(G, D, data, seed=seed, **(opts | kwargs))
 
 @dataclass
 class Preset:
@@ -438,15 +444,13 @@ def artifact_path(preset: Preset, role: str, seed: int = 0, cache=None) -> Path:
     "Where the cache keeps `role` of `preset` for `seed`."
     return cache_dir(cache) / preset.name / f'{role}-seed{seed}-{artifact_key(preset, role, seed)}.pt'
 
-# %% ../nbs/02_train.ipynb #89896853
+# %% ../nbs/02_train.ipynb #d07d6b02
 def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt: Path, progress):
     if role == 'gan':
         s = preset.gan
         torch.manual_seed(mix_seed(seed, 11))
         G, D = s.networks(preset.image_shape)
-        hist = train_gan(G, D, split.public, steps=s.steps, loss=s.loss, n_critic=s.n_critic, gp_weight=s.gp_weight,
-                         lr=s.lr, batch_size=s.batch_size, diff_augment=s.diff_augment, seed=seed, device=device,
-                         checkpoint=ckpt, progress=progress)
+        hist = s.train(G, D, split.public, seed, device=device, checkpoint=ckpt, progress=progress)
         return G, D, hist
     r = getattr(preset, role)
     train, val, n = role_data(split, role, seed)
