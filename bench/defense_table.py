@@ -3,6 +3,8 @@
     python bench/defense_table.py [--seeds 0 1 2] [--n 64] [--configs patent default] [--out defense_table.json]
     python bench/defense_table.py --tradeoff --values 0.1 1 10 100 [--seeds 0]   # the lam trade-off curve
     python bench/defense_table.py --tradeoff protected_cap --values None 0.95 0.9 0.8 0.7 0.6   # any other setting's
+    python bench/defense_table.py --model-seed 1 --seeds 1 --out m1.json          # the same on models trained with seed 1
+    python bench/defense_table.py --summarize m0.json m1.json m2.json             # one table over several runs
 
 Per seed and configuration (protected class l_t = 0 unless --protect says otherwise):
   * GMI with the defender's own GAN (Adam, lr 0.02, 200 steps, normal init), n latents per private class:
@@ -11,8 +13,10 @@ Per seed and configuration (protected class l_t = 0 unless --protect says otherw
   * unseen attacker 1: a GAN trained with another seed, SGD with momentum (GMI's optimiser), uniform latent init;
   * unseen attacker 2: a GAN trained on the public images plus held-out private-class images (the private test split);
   * all private classes protected at once: MC(all) drop and the worst class's AA.
-The models are the cached seed-0 models of the preset (target, public classifier, GAN, evaluator, checker); the seed
-changes the defense's and the attack's randomness. Attacker GANs are trained once and cached beside the preset's models.
+The models are the cached models of the preset (target, public classifier, GAN, evaluator, checker) for --model-seed
+(0 unless told; another model seed also draws another private train/test split and trains every model anew, about 2.6
+min); the seed changes the defense's and the attack's randomness. The 'other GAN seed' attacker uses the preset's GAN
+of model seed + 1. Attacker GANs are trained once and cached beside the preset's models.
 """
 import argparse, json, os, statistics, time
 
@@ -39,6 +43,7 @@ ap.add_argument('--variant', action='append', default=[], metavar='NAME:KEY=VALU
                 help="an extra configuration: the default with some NetGuardConfig settings changed, e.g. "
                      "'cap:protected_cap=0.6,real_decoys=1' (repeatable; run it with --configs NAME)")
 ap.add_argument('--protect', type=int, default=0)
+ap.add_argument('--model-seed', type=int, default=0, help="the seed of the preset's models and private split (0: the shipped models)")
 ap.add_argument('--tradeoff', nargs='?', const='lam', metavar='KEY',
                 help='sweep one NetGuardConfig setting of the default (lam unless named) instead of the full table')
 ap.add_argument('--values', '--lams', nargs='+', default=['0.1', '1', '10', '100'],
@@ -46,7 +51,7 @@ ap.add_argument('--values', '--lams', nargs='+', default=['0.1', '1', '10', '100
 ap.add_argument('--skip', nargs='*', default=[], help='parts to skip: unseen all')
 ap.add_argument('--out', default='defense_table.json')
 ap.add_argument('--fresh', action='store_true', help='ignore the rows of an earlier run in --out')
-ap.add_argument('--summarize', metavar='JSON', help='only print the tables of a (possibly partial) earlier run')
+ap.add_argument('--summarize', metavar='JSON', nargs='+', help='only print the tables of (possibly partial) earlier runs, pooled')
 args = ap.parse_args()
 for v in args.variant:
     name, _, kvs = v.partition(':')
@@ -63,29 +68,34 @@ def ms(v):
     return f"{100 * statistics.mean(v):.1f} +- {100 * (statistics.stdev(v) if len(v) > 1 else 0):.1f}"
 
 
+def key(r):
+    "A run's (model seed, seed): rows written before --model-seed existed used the seed-0 models."
+    return r.get('model_seed', 0), r['seed']
+
+
 def summarize(rows, lt, n):
-    seeds = sorted({r['seed'] for r in rows})
-    print(f"\nmnist5k, l_t = {lt}, {n} GMI latents per class, seeds {seeds} (mean +- std, in %)")
-    und = {r['seed']: r for r in rows if r['config'] == 'undefended'}
+    seeds = sorted({r['seed'] for r in rows}); models = sorted({r.get('model_seed', 0) for r in rows})
+    print(f"\nmnist5k, l_t = {lt}, {n} GMI latents per class, seeds {seeds}, model seeds {models} (mean +- std, in %)")
+    und = {key(r): r for r in rows if r['config'] == 'undefended'}
     names = [c for c in dict.fromkeys(r['config'] for r in rows) if c != 'undefended']
     for name in names:
         one = [r for r in rows if r['config'] == name and r.get('part') == 'protect l_t']
         if not one: continue
         print(f"\n## {name}")
         print("| measure | value |\n|---|---|")
-        print(f"| GMI AA(l_t), the defender's own GAN | {ms([r['aa'][lt] for r in one])} (undefended {ms([und[r['seed']]['aa'][lt] for r in one])}) |")
-        print(f"| all-class check on l_t reconstructions | {ms([r['checker'][lt] for r in one])} (undefended {ms([und[r['seed']]['checker'][lt] for r in one])}) |")
-        print(f"| MC(all) drop, points | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in one])} |")
+        print(f"| GMI AA(l_t), the defender's own GAN | {ms([r['aa'][lt] for r in one])} (undefended {ms([und[key(r)]['aa'][lt] for r in one])}) |")
+        print(f"| all-class check on l_t reconstructions | {ms([r['checker'][lt] for r in one])} (undefended {ms([und[key(r)]['checker'][lt] for r in one])}) |")
+        print(f"| MC(all) drop, points | {ms([und[key(r)]['acc_all'] - r['acc_all'] for r in one])} |")
         print(f"| MC(l_t) | {ms([r['acc_per_class'][lt] for r in one])} |")
         print(f"| largest AA change on another private class, points | {ms([r['collateral'] for r in one])} |")
         for kind, what in [('seed1', 'unseen attacker: GAN with another seed + SGD + uniform init'),
                            ('heldout', 'unseen attacker: GAN on public + held-out private-class images')]:
             if f'aa_{kind}' in one[0]:
-                print(f"| {what} | {ms([r[f'aa_{kind}'] for r in one])} (undefended {ms([und[r['seed']][f'aa_{kind}'] for r in one])}); "
+                print(f"| {what} | {ms([r[f'aa_{kind}'] for r in one])} (undefended {ms([und[key(r)][f'aa_{kind}'] for r in one])}); "
                       f"checker {ms([r[f'checker_{kind}'] for r in one])} |")
         allp = [r for r in rows if r['config'] == name and r.get('part') == 'protect all']
         if allp:
-            print(f"| all classes protected: MC(all) drop / worst class AA | {ms([und[r['seed']]['acc_all'] - r['acc_all'] for r in allp])} / "
+            print(f"| all classes protected: MC(all) drop / worst class AA | {ms([und[key(r)]['acc_all'] - r['acc_all'] for r in allp])} / "
                   f"{ms([r['worst_aa'] for r in allp])} |")
         print(f"| seconds per defense (l_t) | {statistics.mean(r['seconds'] for r in one):.0f} |")
 
@@ -107,28 +117,28 @@ def curve(rows, lt):
 
 
 if args.summarize:
-    rows = json.load(open(args.summarize))
+    rows = [r for f in args.summarize for r in json.load(open(f))]
     for r in rows:  # JSON turned class keys into strings
         for k in ('aa', 'checker'): r[k] = {int(c): v for c, v in r.get(k, {}).items()}
     summarize(rows, args.protect, args.n); curve(rows, args.protect); raise SystemExit
 
-P = get_preset('mnist5k')
-split = P.split(0)
-target, public, (G, D) = pretrained(P, 'target'), pretrained(P, 'public'), pretrained(P, 'gan')
-ev, ck = pretrained(P, 'evaluator'), pretrained(P, 'checker')
+P, MS = get_preset('mnist5k'), args.model_seed
+split = P.split(MS)
+target, public, (G, D) = pretrained(P, 'target', MS), pretrained(P, 'public', MS), pretrained(P, 'gan', MS)
+ev, ck = pretrained(P, 'evaluator', MS), pretrained(P, 'checker', MS)
 labels, lt = list(range(split.num_private)), args.protect
 
 
 def attacker_gan(kind):
     "The unseen attackers' GANs: 'seed1' (same data, another seed) or 'heldout' (public + held-out private-class images)."
-    if kind == 'seed1': return pretrained(P, 'gan', seed=1)
-    path = cache_dir() / P.name / f'attacker-gan-{kind}-{artifact_path(P, "gan").stem}.pt'
+    if kind == 'seed1': return pretrained(P, 'gan', seed=MS + 1)
+    path = cache_dir() / P.name / f'attacker-gan-{kind}-{artifact_path(P, "gan", MS).stem}.pt'
     if not path.exists():
         s = P.gan
-        torch.manual_seed(mix_seed(0, 11))
+        torch.manual_seed(mix_seed(MS, 11))
         g, d = s.networks(P.image_shape)
         data = concat(split.public, split.private_test)  # labels are not used by the GAN
-        s.train(g, d, data, seed=0)
+        s.train(g, d, data, seed=MS)
         save_model(g, path); save_model(d, path.with_name(path.stem + '-D.pt'))
     return load_model(path), load_model(path.with_name(path.stem + '-D.pt'))
 
@@ -164,7 +174,7 @@ if os.path.exists(args.out) and not args.fresh:  # resume: keep the rows an inte
 
 def done(config, seed, part=None):
     "The row an earlier run wrote for this job, unless it lacks the unseen attackers that this run asks for."
-    r = next((r for r in rows if r['config'] == config and r['seed'] == seed and r.get('part') == part), None)
+    r = next((r for r in rows if r['config'] == config and key(r) == (MS, seed) and r.get('part') == part), None)
     if r is not None and part != 'protect all' and 'unseen' not in args.skip and 'aa_seed1' not in r:
         rows.remove(r); return None
     return r
@@ -181,7 +191,7 @@ for seed in args.seeds:
     base = done('undefended', seed)
     if base is None:
         base = evaluate(target, seed)
-        log(dict(config='undefended', seed=seed, **base))
+        log(dict(model_seed=MS, config='undefended', seed=seed, **base))
     jobs = ([(f'{args.tradeoff}={v}', {args.tradeoff: v}) for v in values] if args.tradeoff else [(c, CONFIGS[c]) for c in args.configs])
     for name, cfg in jobs:
         if not done(name, seed, 'protect l_t'):
@@ -190,14 +200,14 @@ for seed in args.seeds:
             secs = time.perf_counter() - t
             row = evaluate(res.model, seed)
             row['collateral'] = max(abs(row['aa'][c] - base['aa'][c]) for c in labels if c != lt)
-            log(dict(config=name, seed=seed, part='protect l_t', decoys=res.report['decoys'], seconds=secs, **row))
+            log(dict(model_seed=MS, config=name, seed=seed, part='protect l_t', decoys=res.report['decoys'], seconds=secs, **row))
         if args.tradeoff or 'all' in args.skip or done(name, seed, 'protect all'): continue
         t = time.perf_counter()
         res = netguard(target, public, (G, D), split.private_train, split.public, labels, seed=seed, **cfg)
         secs = time.perf_counter() - t
         acc = accuracy(res.model, split.private_test, per_class=True)
         aa, chk = attack(res.model, seed, labels)
-        log(dict(config=name, seed=seed, part='protect all', decoys=res.report['decoys'], seconds=secs, acc_all=sum(acc) / len(acc),
+        log(dict(model_seed=MS, config=name, seed=seed, part='protect all', decoys=res.report['decoys'], seconds=secs, acc_all=sum(acc) / len(acc),
                  acc_per_class=acc, aa=aa, checker=chk, worst_aa=max(aa.values())))
 
 
