@@ -2,7 +2,10 @@
 one-sided label smoothing, hinge loss with a spectral-norm critic, two learning rates (TTUR), learning-rate decay and an
 EMA of the generator (`--decay`: none, linear, cos, or half = constant, then linear to 0 over the second half), an R1
 penalty, DiffAugment's cutout (`--cutout 0.5`), a larger generator batch (`--gmult`), top-k generator training (Sinha et
-al. 2020: `--topk 0.5` anneals from all fakes to the best half) and channels-last memory (`--cl 1`). The defaults are the
+al. 2020: `--topk 0.5` anneals from all fakes to the best half), channels-last memory (`--cl 1`), another latent size
+(`--zdim 32`) and the DCGAN paper's N(0, 0.02) initialisation (`--dcinit 1`). `--threads 1` lets two runs share the
+2 cores: their seconds are then not comparable with 2-thread runs, but the samples are (the same run gives the same
+numbers with the same thread count). The defaults are the
 earlier preset (batches of 64, a critic as wide as the generator); the preset today is
 `--bs 32 --dwidth 16 --steps 2000 --cl 1`.
 Each line gives seconds so far (quality checks excluded) and the fraction of 1,000 samples the
@@ -29,6 +32,7 @@ ap.add_argument('--every', type=int, default=200); ap.add_argument('--width', ty
 ap.add_argument('--r1', type=float, default=0); ap.add_argument('--ema', type=float, default=0); ap.add_argument('--seed', type=int, default=0)
 ap.add_argument('--cl', type=int, default=0); ap.add_argument('--cutout', type=float, default=0); ap.add_argument('--gmult', type=int, default=1)
 ap.add_argument('--topk', type=float, default=1.0); ap.add_argument('--zdim', type=int, default=0)
+ap.add_argument('--dcinit', type=int, default=0)
 ap.add_argument('--decay', default='none'); ap.add_argument('--smooth', type=float, default=1.0); ap.add_argument('--threads', type=int, default=2)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
@@ -36,6 +40,12 @@ p = get_preset('mnist5k'); public = pretrained(p, 'public', a.seed, 'cpu'); data
 torch.manual_seed(mix_seed(a.seed, 11))
 G = build('generator', image_shape=p.image_shape, z_dim=a.zdim or p.gan.z_dim, width=a.width)
 D = build('discriminator', image_shape=p.image_shape, width=a.dwidth or a.width, norm=a.dnorm)
+if a.dcinit:  # the DCGAN paper's initialisation: conv weights N(0, 0.02), norm scales N(1, 0.02), biases 0
+    for m in list(G.modules()) + list(D.modules()):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None: nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)): nn.init.normal_(m.weight, 1.0, 0.02); nn.init.zeros_(m.bias)
 if a.sn:
     for m in D.modules():
         if isinstance(m, nn.Conv2d): nn.utils.parametrizations.spectral_norm(m)
