@@ -41,9 +41,8 @@ def classifier(cl):
 def gan(cl):
     torch.manual_seed(mix_seed(0, 11))
     G, D = p.gan.networks(p.image_shape)
-    s = p.gan
     t = time.perf_counter()
-    s.train(G, D, split.public, 0, steps=args.gan_steps, device='cpu', sample_every=0, progress=False, channels_last=cl)
+    p.gan.train(G, D, split.public, 0, steps=args.gan_steps, device='cpu', sample_every=0, progress=False, channels_last=cl)
     return time.perf_counter() - t
 
 

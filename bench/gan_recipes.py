@@ -13,7 +13,7 @@ import argparse, copy, os, time
 
 import torch
 
-from netguard.train import confident_fraction, get_preset, mix_seed, pretrained, train_gan
+from netguard.train import confident_fraction, get_preset, mix_seed, pretrained
 
 ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
 ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -30,10 +30,7 @@ p = get_preset('mnist5k')
 public = pretrained(p, 'public', args.seed, args.device)
 data = p.split(args.seed).public  # the preset's GAN trains on all public images
 g = p.gan
-RECIPES = {'preset': dict(loss=g.loss, lr=g.lr, diff_augment=g.diff_augment),
-           'lr2e-4': dict(loss=g.loss, lr=2e-4, diff_augment=g.diff_augment),
-           'lr5e-4': dict(loss=g.loss, lr=5e-4, diff_augment=g.diff_augment),
-           'no-aug': dict(loss=g.loss, lr=g.lr, diff_augment=False)}
+RECIPES = {'preset': {}, 'lr2e-4': dict(lr=2e-4), 'lr5e-4': dict(lr=5e-4), 'no-aug': dict(diff_augment=False)}  # changes to the spec
 def quality(G, n=1000):
     "(fraction labelled with confidence >= 0.9, smallest class share among those) of n samples of G."
     was = G.training
@@ -58,5 +55,5 @@ for name in args.recipes:
             q = [quality(Gc)] + [quality(emas[d]) for d in args.decays]
             print(f"{name:8s} step {row['step']:5d} {time.perf_counter() - t0:7.1f} s  " +
                   " | ".join(f"{f:.3f} ({m:.2f})" for f, m in q), flush=True)
-    train_gan(G, D, data, steps=args.steps, n_critic=g.n_critic, gp_weight=g.gp_weight, batch_size=g.batch_size,
-              seed=args.seed, device=args.device, sample_every=0, progress=False, callbacks=(cb,), **RECIPES[name])
+    g.train(G, D, data, args.seed, steps=args.steps, device=args.device, sample_every=0, progress=False, callbacks=(cb,),
+            **RECIPES[name])
