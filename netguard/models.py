@@ -6,7 +6,7 @@ Docs: https://netguard-mia.github.io/netguard/models.html.md"""
 
 # %% ../nbs/00_models.ipynb #cc028a5a
 from __future__ import annotations
-import math, os, pickle, tempfile
+import inspect, math, os, pickle, tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -16,14 +16,32 @@ import torch.nn.functional as F
 import torchvision
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'CHECKPOINT_FORMAT', 'default_device', 'check_image_shape', 'SmallCNN', 'VGG16',
-           'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build', 'num_params', 'CheckpointError', 'atomic_save',
-           'safe_load', 'save_model', 'load_model']
+__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'CHECKPOINT_FORMAT', 'default_device', 'check_device',
+           'check_image_shape', 'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build',
+           'num_params', 'CheckpointError', 'atomic_save', 'safe_load', 'save_model', 'load_model']
 
 # %% ../nbs/00_models.ipynb #91594527
 def default_device() -> torch.device:
     "CUDA when available, else the CPU."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/00_models.ipynb #f488ef5e
+def check_device(device=None) -> torch.device:
+    "`device` as a `torch.device` that exists on this machine (None: `default_device()`); a ValueError with the choices if not."
+    if device is None or device == '': return default_device()
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps (or leave it out: CUDA when "
+                         "available, else the CPU)") from None
+    if dev.type == 'cuda':
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0: raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu (or leave the device out)")
+        if dev.index is not None and dev.index >= n:
+            raise ValueError(f"device {device!r}: this machine has {n} CUDA GPU(s), cuda:0..cuda:{n - 1}")
+    elif dev.type == 'mps' and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: Apple's MPS backend is not available here; use cpu")
+    elif dev.type not in ('cpu', 'cuda', 'mps'): raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
+    return dev
 
 # %% ../nbs/00_models.ipynb #4ee3f4ee
 def check_image_shape(image_shape) -> tuple[int, int, int]:
@@ -169,15 +187,30 @@ class Discriminator(nn.Module):
 CLASSIFIERS = {'cnn': SmallCNN, 'vgg16': VGG16, 'resnet18': ResNet18, 'evalnet': EvalNet}
 GANS = {'generator': Generator, 'discriminator': Discriminator}
 REGISTRY: dict[str, Callable[..., nn.Module]] = {**CLASSIFIERS, **GANS}
+MAX_CLASSES = 100_000   # CelebA has 10,177 identities, VGG-Face2 9,131: room to spare, and a head that fits in memory
+_MAX_SIZE = {'width': 1024, 'z_dim': 4096}  # the largest width / latent size accepted
+
+def _check_options(name: str, kwargs: dict) -> dict:
+    "The constructor options of network `name`, checked (known names, sizes in range) before anything is allocated."
+    valid = [k for k in inspect.signature(REGISTRY[name]).parameters if k not in ('num_classes', 'image_shape')]
+    bad = sorted(set(kwargs) - set(valid))
+    if bad: raise TypeError(f"{name!r} has no option(s) {', '.join(bad)}; valid: {', '.join(valid)}")
+    for k, v in kwargs.items():
+        if k in _MAX_SIZE and not (type(v) is int and 1 <= v <= _MAX_SIZE[k]):
+            raise ValueError(f"{name!r} option {k} must be an integer in 1..{_MAX_SIZE[k]}; got {v!r}")
+        if k == 'dropout' and not (type(v) in (int, float) and 0 <= v < 1):
+            raise ValueError(f"{name!r} option dropout must be a number in [0, 1); got {v!r}")
+    return kwargs
 
 def build(name: str, num_classes: int | None = None, image_shape=(1, 32, 32), **kwargs) -> nn.Module:
     "Build the network registered as `name` for `image_shape` (and `num_classes` for classifiers)."
     if name not in REGISTRY:
         raise KeyError(f"unknown model {name!r}; choose one of: {', '.join(REGISTRY)}")
     image_shape = check_image_shape(image_shape)
+    _check_options(name, kwargs)
     if name in CLASSIFIERS:
-        if not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(f"classifier {name!r} needs num_classes >= 2; got {num_classes!r}")
+        if type(num_classes) is not int or not 2 <= num_classes <= MAX_CLASSES:
+            raise ValueError(f"classifier {name!r} needs num_classes in 2..{MAX_CLASSES:,}; got {num_classes!r}")
         model = REGISTRY[name](num_classes=num_classes, image_shape=image_shape, **kwargs)
     else:
         if num_classes is not None: raise ValueError(f"{name!r} is a GAN network: it takes no num_classes")
@@ -238,15 +271,49 @@ def save_model(model: nn.Module, path, class_names: list[str] | None = None, ext
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     return atomic_save(dict(meta=meta, state_dict=state), path)
 
-def load_model(path, device=None) -> nn.Module:
-    "Rebuild and load a model saved by `save_model`; its metadata is in `model.meta`."
-    ckpt = safe_load(path)
+# %% ../nbs/00_models.ipynb #45db6a57
+def _checked_meta(ckpt, path) -> dict:
+    "The metadata of a loaded checkpoint, checked (format, an `arch` entry, class names) before any model is built."
     meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
-    if not meta or meta.get('format') != CHECKPOINT_FORMAT:
+    if not isinstance(meta, dict) or meta.get('format') != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a netguard model checkpoint (expected format {CHECKPOINT_FORMAT!r}); "
                               "write one with netguard.models.save_model")
+    a = meta.get('arch')
+    if not (isinstance(a, dict) and {'name', 'num_classes', 'image_shape', 'kwargs'} <= set(a) and isinstance(a['kwargs'], dict)):
+        raise CheckpointError(f"{path}: its metadata has no valid 'arch' entry (name, num_classes, image_shape, kwargs); "
+                              "the file is damaged or was not written by save_model: delete it or retrain the model")
+    names = meta.get('class_names')
+    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)
+                                  and (a['num_classes'] is None or len(names) == a['num_classes'])):
+        raise CheckpointError(f"{path}: its class names are not a list of {a['num_classes']} strings; the file is damaged")
+    if not isinstance(ckpt.get('state_dict'), dict): raise CheckpointError(f"{path} holds no state_dict; the file is damaged")
+    return meta
+
+def _check_weights(model: nn.Module, state: dict, path):
+    "The tensors of `state` fit `model` (names and shapes) and are finite; a CheckpointError naming `path` if not."
+    want = model.state_dict()
+    fits = lambda k: isinstance(state[k], torch.Tensor) and state[k].shape == want[k].shape
+    missing, extra = sorted(set(want) - set(state)), sorted(set(state) - set(want))
+    wrong = [k for k in want if k in state and not fits(k)]
+    if missing or extra or wrong:
+        e = (missing + extra + wrong)[0]
+        raise CheckpointError(f"{path}: its weights do not fit the {model.arch['name']} its metadata describes ({len(missing)} "
+                              f"missing, {len(extra)} unexpected, {len(wrong)} of another shape, e.g. {e!r}); the file is "
+                              "damaged or was edited: delete it or retrain the model")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: raise CheckpointError(f"{path} holds non-finite weights (NaN or inf) in {len(bad)} tensor(s), e.g. {bad[0]!r}: the "
+                                  "training that wrote it diverged or the file is damaged; delete it or retrain the model")
+
+def load_model(path, device=None) -> nn.Module:
+    "Rebuild and load a model saved by `save_model`; its metadata is in `model.meta`. Refuses damaged or unsafe files."
+    ckpt = safe_load(path)
+    meta = _checked_meta(ckpt, path)
     a = meta['arch']
-    model = build(a['name'], a['num_classes'], a['image_shape'], **a['kwargs'])
+    try: model = build(a['name'], a['num_classes'], a['image_shape'], **a['kwargs'])
+    except (KeyError, ValueError, TypeError) as e:
+        raise CheckpointError(f"{path}: its metadata asks for a model netguard does not build ({e.args[0] if e.args else e}); "
+                              "the file is damaged or from another version: delete it or retrain the model") from None
+    _check_weights(model, ckpt['state_dict'], path)
     model.load_state_dict(ckpt['state_dict'])
     model.meta = meta
-    return model.to(device or default_device()).eval()
+    return model.to(check_device(device)).eval()
