@@ -7,6 +7,9 @@ Docs: https://netguard-mia.github.io/netguard/data.html.md"""
 # %% ../nbs/01_data.ipynb #798c684d
 from __future__ import annotations
 import functools
+import hashlib
+import json
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,9 +21,10 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'DATASETS', 'to_unit_range', 'TensorImages', 'ImageFiles', 'Split', 'labels_of', 'stratified_split',
-           'mnist5k', 'per_class', 'show_images', 'DatasetNotFound', 'data_root', 'mnist', 'celeba', 'folder',
-           'load_split']
+__all__ = ['IMAGE_EXTS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS', 'DATASETS', 'to_unit_range',
+           'TensorImages', 'ImageFiles', 'shared_images', 'Split', 'labels_of', 'stratified_split', 'mnist5k',
+           'per_class', 'show_images', 'font_dir', 'digit_fonts', 'glyphs', 'draw_digits', 'rendered_digits',
+           'mnist5k_shift', 'DatasetNotFound', 'data_root', 'mnist', 'celeba', 'folder', 'load_split']
 
 # %% ../nbs/01_data.ipynb #111c0a1e
 def to_unit_range(x: torch.Tensor) -> torch.Tensor:
@@ -70,6 +74,20 @@ class ImageFiles(Dataset):
         return ImageFiles([self.paths[i] for i in idx], self.labels[idx], self.image_size, self.channels)
 
 # %% ../nbs/01_data.ipynb #c6d72ae0
+def _image_keys(ds: Dataset) -> set | None:
+    "Digests of an in-memory dataset's pixel bytes, the paths of a file dataset; None for other kinds."
+    if isinstance(ds, TensorImages):
+        rows = ds.images.flatten(1).contiguous().numpy()
+        return {hashlib.blake2b(r, digest_size=16).digest() for r in rows}
+    if isinstance(ds, ImageFiles): return {str(p) for p in ds.paths}
+    return None
+
+def shared_images(public: Dataset, *private: Dataset) -> int:
+    "How many distinct `public` images also are in a `private` dataset (same pixels, or the same file)."
+    pub = _image_keys(public)
+    if not pub: return 0
+    return len(pub & set().union(*(_image_keys(p) or set() for p in private)))
+
 @dataclass
 class Split:
     "Private train/test and public datasets of one experiment, with their class names and image shape."
@@ -81,38 +99,65 @@ class Split:
     public_names: list[str]
     image_shape: tuple[int, int, int]
     info: dict = field(default_factory=dict)
+    shared_classes: bool = False  # True: public may hold classes named like private ones, from another source
 
     def __post_init__(self):
         self.private_names, self.public_names = [str(n) for n in self.private_names], [str(n) for n in self.public_names]
         self.image_shape = tuple(int(v) for v in self.image_shape)
-        shared = sorted(set(self.private_names) & set(self.public_names))
-        if shared:
+        shared = self.shared_names
+        if shared and not self.shared_classes:
             raise ValueError(f"private and public data share classes {shared[:10]}: an attack could then recover "
-                             "them from public data. Choose disjoint classes/identities.")
+                             "them from public data. Choose disjoint classes/identities, or pass shared_classes=True "
+                             "when the public images of those classes come from another source.")
+        if self.shared_classes: self.info['shared_classes'] = shared
         for part, n in [('private_train', self.num_private), ('private_test', self.num_private), ('public', self.num_public)]:
             ds = getattr(self, part)
             if len(ds) == 0: raise ValueError(f"{self.name}: {part} is empty")
             labels = labels_of(ds)
             if labels.min() < 0 or labels.max() >= n:
                 raise ValueError(f"{self.name}: {part} has labels outside 0..{n - 1}")
+        k = shared_images(self.public, self.private_train, self.private_test)
+        if k: raise ValueError(f"{self.name}: {k} public images are also private images; "
+                               "public data must hold no private image")
 
     @property
     def num_private(self) -> int: return len(self.private_names)
     @property
     def num_public(self) -> int: return len(self.public_names)
     @property
+    def shared_names(self) -> list[str]:
+        "Class names that are both private and public, in private order (empty unless `shared_classes`)."
+        pub = set(self.public_names)
+        return [n for n in self.private_names if n in pub]
+    @property
     def all_names(self) -> list[str]:
-        "Class names in the all-class numbering: private first, then public."
-        return self.private_names + self.public_names
+        "Class names in the all-class numbering: private first, then the public names that are not private."
+        priv = set(self.private_names)
+        return self.private_names + [n for n in self.public_names if n not in priv]
+    @property
+    def public_to_all(self) -> torch.Tensor:
+        "The all-class number of each public class: `num_private + q`, or the private number of a shared name."
+        pos = {n: i for i, n in enumerate(self.all_names)}
+        return torch.tensor([pos[n] for n in self.public_names])
+    @property
+    def public_only(self) -> list[int]:
+        "Public classes whose name is no private class: the candidate decoys."
+        priv = set(self.private_names)
+        return [q for q, n in enumerate(self.public_names) if n not in priv]
 
     def summary(self) -> str:
         "A few lines describing the split."
         c, s, _ = self.image_shape
-        return '\n'.join([
+        lines = [
             f"split {self.name!r}: images {c}x{s}x{s}, pixels in [-1, 1]",
             f"  private classes ({self.num_private}): {', '.join(self.private_names[:10])}{' ...' if self.num_private > 10 else ''}",
             f"  public classes  ({self.num_public}): {', '.join(self.public_names[:10])}{' ...' if self.num_public > 10 else ''}",
-            f"  private train {len(self.private_train):,} | private test {len(self.private_test):,} | public {len(self.public):,}"])
+            f"  private train {len(self.private_train):,} | private test {len(self.private_test):,} | public {len(self.public):,}"]
+        if self.shared_names:
+            sh = self.shared_names
+            lines.append(f"  shared class names ({len(sh)}): {', '.join(sh[:10])}{' ...' if len(sh) > 10 else ''} "
+                         "(public images of them from another source; no image is shared)")
+        return '\n'.join(lines)
 
 def labels_of(ds: Dataset) -> torch.Tensor:
     "The labels of a netguard dataset (or a `torch.utils.data.Subset` of one), without loading images."
@@ -207,6 +252,160 @@ def show_images(images: torch.Tensor, labels=None, names=None, ncols: int = 10, 
     fig.tight_layout()
     return fig
 
+# %% ../nbs/01_data.ipynb #19eb9265
+DIGIT_FONTS = ('DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSans-Oblique', 'DejaVuSans-BoldOblique',
+               'DejaVuSerif', 'DejaVuSerif-Bold', 'DejaVuSerif-Italic', 'DejaVuSerif-BoldItalic',
+               'DejaVuSansMono', 'DejaVuSansMono-Bold', 'DejaVuSansMono-Oblique', 'DejaVuSansMono-BoldOblique',
+               'STIXGeneral', 'STIXGeneralBol', 'STIXGeneralItalic', 'STIXGeneralBolIta',
+               'cmr10', 'cmb10', 'cmti10', 'cmss10', 'cmtt10', 'cmmi10')
+
+def font_dir() -> Path:
+    "The TrueType folder matplotlib ships (`mpl-data/fonts/ttf`)."
+    import matplotlib
+    return Path(matplotlib.get_data_path()) / 'fonts' / 'ttf'
+
+def digit_fonts() -> list[str]:
+    "The names of the `DIGIT_FONTS` this matplotlib has."
+    return [f for f in DIGIT_FONTS if (font_dir() / f'{f}.ttf').is_file()]
+
+def _check_fonts(fonts) -> list[str]:
+    "`fonts` as a list of known font names; None: all of `digit_fonts()`."
+    have = digit_fonts()
+    fonts = have if fonts is None else [fonts] if isinstance(fonts, str) else list(fonts)
+    bad = [f for f in fonts if f not in have]
+    if bad or not fonts: raise ValueError(f"unknown fonts {bad}; choose from digit_fonts(): {', '.join(have)}")
+    return fonts
+
+# %% ../nbs/01_data.ipynb #8f8e8461
+_T, _BOX = 64, 46  # template size; a digit's longer side in it
+
+def _place(a: torch.Tensor) -> torch.Tensor:
+    "A T x T template holding glyph `a` (h, w), centred by its centre of mass as MNIST centres digits."
+    h, w = a.shape
+    cy = (a.sum(1) * torch.arange(h)).sum() / a.sum() + 0.5
+    cx = (a.sum(0) * torch.arange(w)).sum() / a.sum() + 0.5
+    top = min(max(round(_T / 2 - cy.item()), 0), _T - h)
+    left = min(max(round(_T / 2 - cx.item()), 0), _T - w)
+    t = torch.zeros(_T, _T); t[top:top + h, left:left + w] = a
+    return t
+
+@functools.lru_cache(maxsize=None)
+def glyphs(font: str) -> torch.Tensor:
+    "Digits 0-9 of `font` as (10, 64, 64) templates in [0, 1], white on black."
+    from PIL import Image, ImageDraw, ImageFont
+    f = ImageFont.truetype(str(font_dir() / f'{_check_fonts(font)[0]}.ttf'), 192)
+    out = []
+    for d in '0123456789':
+        im = Image.new('L', (384, 384))
+        ImageDraw.Draw(im).text((192, 192), d, fill=255, font=f, anchor='mm')
+        im = im.crop(im.getbbox())
+        s = _BOX / max(im.size)
+        im = im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.LANCZOS)
+        out.append(_place(torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).clamp(0, 1)))
+    return torch.stack(out)
+
+# %% ../nbs/01_data.ipynb #acf2b8c9
+STROKES = (-1, 0, 1, 2)           # erode once, keep, dilate once or twice
+STROKE_P = (0.1, 0.35, 0.35, 0.2)  # how often each is drawn
+
+def _stroke(x: torch.Tensor, k: int) -> torch.Tensor:
+    "Thicken (k > 0) or thin (k < 0) the strokes of images `x` (N, 1, H, W) by |k| 3x3 grey dilations/erosions."
+    for _ in range(abs(k)): x = F.max_pool2d(x, 3, 1, 1) if k > 0 else -F.max_pool2d(-x, 3, 1, 1)
+    return x
+
+def _blur5(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    "Separable 5-tap Gaussian blur of `x` (N, 1, S, S), one `sigma` (pixels) per image."
+    k = torch.arange(-2.0, 3.0)
+    w = (-k ** 2 / (2 * sigma[:, None].clamp_min(1e-3) ** 2)).exp()
+    w = (w / w.sum(1, keepdim=True))[:, :, None, None, None]  # (N, 5, 1, 1, 1)
+    S = x.shape[-1]
+    p = F.pad(x, (2, 2)); x = sum(w[:, i] * p[..., i:i + S] for i in range(5))
+    p = F.pad(x, (0, 0, 2, 2)); return sum(w[:, i] * p[..., i:i + S, :] for i in range(5))
+
+@functools.lru_cache(maxsize=8)
+def _font_templates(fonts: tuple[str, ...]) -> torch.Tensor:
+    "(fonts, 10, len(STROKES), 64, 64): the digits of `fonts` at every stroke width, blurred against aliasing."
+    t = torch.stack([glyphs(f) for f in fonts]).flatten(0, 1)[:, None]  # one batch: small ops are slow
+    v = torch.cat([_stroke(t, k) for k in STROKES], 1)
+    v = _blur5(v.flatten(0, 1)[:, None], torch.ones(v.numel() // _T ** 2))
+    return v.view(len(fonts), 10, len(STROKES), _T, _T)
+
+# %% ../nbs/01_data.ipynb #39306fbd
+def _warps(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Random `theta` (n, 2, 3) for `affine_grid`, elastic fields (n, 2, 4, 4) and blur sigmas (n,)."
+    u = lambda *s: torch.rand(*s, generator=g) * 2 - 1
+    rot, scale, aspect = u(n) * math.radians(15), 0.95 + 0.1 * u(n), 1 + 0.1 * u(n)
+    shear, shift = 0.3 * u(n), 0.1 * u(n, 2)
+    field, sigma = 0.12 * u(n, 2, 4, 4), 0.2 + 0.6 * torch.rand(n, generator=g)
+    sx, sy, c, s = scale * aspect.sqrt(), scale / aspect.sqrt(), rot.cos(), rot.sin()
+    a, b, cc, d = c * sx, (c * shear - s) * sy, s * sx, (s * shear + c) * sy  # rotate . shear . scale
+    inv = torch.stack([torch.stack([d, -b], 1), torch.stack([-cc, a], 1)], 1) / (a * d - b * cc)[:, None, None]
+    return torch.cat([inv, -inv @ shift[:, :, None]], 2), field, sigma
+
+def _warp(x: torch.Tensor, theta, field, sigma, size: int) -> torch.Tensor:
+    "Templates `x` (n, 1, 64, 64) warped to uint8 (n, 1, size, size): affine + elastic, blurred, peak 255."
+    grid = F.affine_grid(theta, (len(x), 1, size, size), align_corners=False)
+    disp = F.interpolate(field, size=(size, size), mode='bicubic', align_corners=True)
+    x = F.grid_sample(x, grid + disp.permute(0, 2, 3, 1), align_corners=False)
+    x = _blur5(x, sigma)
+    x = x / x.flatten(1).amax(1).clamp_min(1e-6)[:, None, None, None]
+    return x.mul(255).round().clamp(0, 255).to(torch.uint8)
+
+# %% ../nbs/01_data.ipynb #bdcd3984
+RENDER_FORMAT = 1  # bump when the drawing code changes what a seed produces
+
+def draw_digits(n_per_class: int, seed: int = 0, fonts=None, image_size: int = 32,
+                chunk: int = 1000) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Printed digits 0-9, `n_per_class` each: uint8 images (N, 1, S, S), digit labels, font indices into `fonts`."
+    fonts = _check_fonts(fonts)
+    g, n = torch.Generator().manual_seed(seed), 10 * n_per_class
+    labels = torch.arange(10).repeat_interleave(n_per_class)
+    font = torch.randint(len(fonts), (n,), generator=g)
+    stroke = torch.multinomial(torch.tensor(STROKE_P), n, replacement=True, generator=g)
+    theta, field, sigma = _warps(n, g)
+    tmpl = _font_templates(tuple(fonts))
+    out = [_warp(tmpl[font[j], labels[j], stroke[j]][:, None], theta[j], field[j], sigma[j], image_size)
+           for j in torch.arange(n).split(chunk)]
+    return torch.cat(out), labels, font
+
+# %% ../nbs/01_data.ipynb #3f6a37ca
+def _render_key(n_per_class: int, seed: int, fonts: list[str], image_size: int) -> str:
+    "Hash of the drawing settings and the font files' bytes."
+    h = hashlib.sha256(json.dumps([RENDER_FORMAT, n_per_class, seed, fonts, image_size]).encode())
+    for f in fonts: h.update((font_dir() / f'{f}.ttf').read_bytes())
+    return h.hexdigest()[:12]
+
+def rendered_digits(n_per_class: int = 500, seed: int = 0, fonts=None, image_size: int = 32, cache=None) -> TensorImages:
+    "`draw_digits` drawn once and cached on disk: labels are the digits 0-9."
+    from netguard.models import atomic_save, safe_load
+    from netguard.train import cache_dir
+    fonts = _check_fonts(fonts)
+    key = _render_key(n_per_class, seed, fonts, image_size)
+    path = cache_dir(cache) / 'data' / f'digits-{n_per_class}x10-seed{seed}-{key}.pt'
+    if path.is_file(): d = safe_load(path)
+    else:
+        x, y, f = draw_digits(n_per_class, seed, fonts, image_size)
+        d = dict(images=x, labels=y, font=f, fonts=fonts)
+        atomic_save(d, path)
+    return TensorImages(d['images'], d['labels'])
+
+# %% ../nbs/01_data.ipynb #f7aebe9d
+HELD_OUT_FONTS = ('cmr10', 'cmb10', 'cmti10', 'cmss10', 'cmtt10', 'cmmi10')  # Computer Modern: not in mnist5k-shift's public data
+
+def mnist5k_shift(seed: int = 0, test_fraction: float = 0.2, image_size: int = 32, n_per_class: int = 500,
+                  fonts=None, render_seed: int = 0, cache=None) -> Split:
+    "MNIST-5k's private 0-4; public: its handwritten 5-9 plus `n_per_class` printed digits of each of 0-9."
+    if fonts is None: fonts = [f for f in digit_fonts() if f not in HELD_OUT_FONTS]
+    base = mnist5k(seed, test_fraction, image_size)
+    printed = rendered_digits(n_per_class, render_seed, fonts, image_size, cache)
+    digit = torch.tensor([int(n) for n in base.public_names])  # public label -> digit
+    public = TensorImages(torch.cat([base.public.images, printed.images]),
+                          torch.cat([digit[base.public.labels], printed.labels]))
+    info = dict(seed=seed, source='mnist5k-shift', handwritten=len(base.public), printed=len(printed),
+                fonts=_check_fonts(fonts), render_seed=render_seed)
+    return Split('mnist5k-shift', base.private_train, base.private_test, public, base.private_names,
+                 [str(d) for d in range(10)], base.image_shape, info, shared_classes=True)
+
 # %% ../nbs/01_data.ipynb #48040387
 class DatasetNotFound(FileNotFoundError):
     "A dataset's files are not where netguard looked; the message says where to put them."
@@ -295,7 +494,7 @@ def folder(root, n_private: int | None = None, private: list[str] | None = None,
     return _identity_split(name, files, ids, n_private, seed, test_fraction, image_size, channels, private)
 
 # %% ../nbs/01_data.ipynb #b2dbb748
-DATASETS = {'mnist5k': mnist5k, 'mnist': mnist, 'celeba': celeba, 'folder': folder}
+DATASETS = {'mnist5k': mnist5k, 'mnist5k-shift': mnist5k_shift, 'mnist': mnist, 'celeba': celeba, 'folder': folder}
 
 def load_split(name: str, **kwargs) -> Split:
     "Build the split called `name` (one of `DATASETS`) with its options."

@@ -24,8 +24,8 @@ from .data import ImageFiles, Split, TensorImages, labels_of, load_split, strati
 __all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'mix_seed', 'seed_everything', 'quiet', 'progress_bar', 'init_distributed',
            'epoch_batches', 'fetch', 'augment', 'predict', 'accuracy', 'TrainingDiverged', 'save_checkpoint',
            'load_checkpoint', 'sync_buffers', 'train_classifier', 'gradient_penalty', 'batch_stream', 'train_gan',
-           'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'role_data', 'cache_dir',
-           'artifact_key', 'artifact_path', 'shipped_dir', 'pretrained', 'pretrained_all', 'ship_weights',
+           'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'relabel', 'role_data',
+           'cache_dir', 'artifact_key', 'artifact_path', 'shipped_dir', 'pretrained', 'pretrained_all', 'ship_weights',
            'plot_history']
 
 # %% ../nbs/02_train.ipynb #4d2c46e2
@@ -383,6 +383,14 @@ PRESETS = {
                       checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
                       gan=GANSpec(loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch',
                                   diff_augment=True)),
+    # mnist5k's models on public data that also holds printed 0-9: a prior that can draw the private digits
+    'mnist5k-shift': Preset('mnist5k-shift', 'mnist5k-shift', {}, (1, 32, 32),
+                            target=Role('cnn', epochs=6, kwargs=dict(width=16)),
+                            public=Role('cnn', epochs=6, kwargs=dict(width=16)),
+                            evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
+                            checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
+                            gan=GANSpec(loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16,
+                                        d_norm='batch', diff_augment=True)),
     'mnist': Preset('mnist', 'mnist', {}, (1, 32, 32),
                     target=Role('cnn', epochs=10), public=Role('cnn', epochs=10), evaluator=Role('evalnet', epochs=10),
                     checker=Role('cnn', epochs=10), gan=GANSpec(steps=20000, width=64)),
@@ -412,15 +420,23 @@ def concat(a: Dataset, b: Dataset, offset_b: int = 0) -> Dataset:
         return ImageFiles(a.paths + b.paths, torch.cat([a.labels, b.labels + offset_b]), a.image_size, a.channels)
     raise TypeError(f"cannot concatenate {type(a).__name__} and {type(b).__name__}")
 
+def relabel(ds: Dataset, mapping) -> Dataset:
+    "`ds` with each label `l` replaced by `mapping[l]` (the same images)."
+    m = torch.as_tensor(mapping)
+    if isinstance(ds, TensorImages): return TensorImages(ds.images, m[ds.labels])
+    if isinstance(ds, ImageFiles): return ImageFiles(ds.paths, m[ds.labels], ds.image_size, ds.channels)
+    raise TypeError(f"cannot relabel a {type(ds).__name__}")
+
 def role_data(split: Split, role: str, seed: int = 0) -> tuple[Dataset, Dataset, int]:
     "(train, val, num_classes) for a role: 'target', 'evaluator', 'public' or 'checker'."
     tr, va = stratified_split(labels_of(split.public), 0.1, seed)
     pub_tr, pub_va = split.public.subset(tr), split.public.subset(va)
     if role in ('target', 'evaluator'): return split.private_train, split.private_test, split.num_private
     if role == 'public': return pub_tr, pub_va, split.num_public
-    if role == 'checker':
-        return (concat(split.private_train, pub_tr, split.num_private), concat(split.private_test, pub_va, split.num_private),
-                split.num_private + split.num_public)
+    if role == 'checker':  # one class per name: a shared name is the private class
+        to_all = split.public_to_all
+        return (concat(split.private_train, relabel(pub_tr, to_all)), concat(split.private_test, relabel(pub_va, to_all)),
+                len(split.all_names))
     raise KeyError(f"unknown role {role!r}; choose one of: target, evaluator, public, checker, gan")
 
 # %% ../nbs/02_train.ipynb #ac1178e4
