@@ -1,4 +1,4 @@
-"""Model inversion attacks behind one interface: GMI, KED-MI, Fredrikson et al., Alignment (Yang et al.) and Mirror, batched across classes, with a widget to watch GMI's latent search step by step.
+"""Model inversion attacks behind one interface: GMI, LOMMA, PLG-MI's loss, KED-MI, Fredrikson et al., Alignment (Yang et al.) and Mirror, batched across classes, with a widget to watch the latent search step by step.
 
 Docs: https://netguard-mia.github.io/netguard/invert.html.md"""
 
@@ -8,6 +8,7 @@ Docs: https://netguard-mia.github.io/netguard/invert.html.md"""
 from __future__ import annotations
 import io, math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 import torch.nn as nn
@@ -17,9 +18,11 @@ from .models import Discriminator, Generator, build, default_device
 from .train import augment, batch_stream, mix_seed, predict, progress_bar
 
 # %% auto #0
-__all__ = ['GMI_SETTINGS', 'ATTACKS', 'AttackResult', 'prior_loss', 'gmi_losses', 'gmi', 'KEDDiscriminator', 'train_kedmi_gan',
-           'kedmi', 'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'prepare_attack',
-           'run_attack', 'ZStepper', 'z_stepper_widget']
+__all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ATTACKS', 'AttackResult', 'ce_loss', 'logit_loss',
+           'max_margin_loss', 'poincare_loss', 'identity_loss', 'prior_loss', 'identity_of', 'latent_losses',
+           'search_settings', 'LatentSearch', 'gmi', 'distill', 'KEDDiscriminator', 'train_kedmi_gan', 'kedmi',
+           'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'AttackSpec',
+           'prepare_attack', 'run_attack', 'ZStepper', 'z_stepper_widget']
 
 # %% ../nbs/03_invert.ipynb #b7decf91
 @dataclass
@@ -71,78 +74,196 @@ def _thaw(*models):
         if m is not None:
             for p in m.parameters(): p.requires_grad_(True)
 
+def _frozen_target_for(target: nn.Module, data, device):
+    "Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape, classes)."
+    device = torch.device(device) if device else next(target.parameters()).device
+    target = target.to(device); _frozen(target)
+    image_shape = tuple(data[0][0].shape)
+    return target, device, image_shape, _num_classes(target, image_shape)
+
 def _trace_row(step, labels, n, y, p_y, **terms) -> dict:
     row = dict(step=step, **{k: v.mean().item() for k, v in terms.items()})
     row['confidence'] = p_y.mean().item()
     row['confidence_per_label'] = p_y.detach().view(len(labels), n).mean(1).tolist()
     return row
 
+# %% ../nbs/03_invert.ipynb #4ea6c1c8
+def ce_loss(logits, y):
+    "Cross-entropy per sample (GMI, KED-MI)."
+    return F.cross_entropy(logits, y, reduction='none')
+
+def logit_loss(logits, y):
+    "Minus the logit of the label (LOMMA)."
+    return -logits.gather(1, y[:, None]).squeeze(1)
+
+def max_margin_loss(logits, y):
+    "The best other logit minus the label's (PLG-MI)."
+    others = logits.scatter(1, y[:, None], float('-inf'))
+    return others.max(1).values + logit_loss(logits, y)
+
+# %% ../nbs/03_invert.ipynb #1780ec27
+def poincare_loss(logits, y, xi: float = 1e-4):
+    "Poincare distance of the L1-normalised logits to the one-hot label (PPA)."
+    u = logits / logits.norm(p=1, dim=1, keepdim=True)
+    v = (F.one_hot(y, logits.shape[1]).float() - xi).clamp(0, 1)
+    gap = (u - v).pow(2).sum(1)
+    den = (1 - u.pow(2).sum(1)) * (1 - v.pow(2).sum(1))
+    return torch.acosh(1 + 2 * gap / den)
+
+IDENTITY_LOSSES = {'ce': ce_loss, 'logit': logit_loss,
+                   'max_margin': max_margin_loss,
+                   'poincare': poincare_loss}
+
+def identity_loss(name: str):
+    "The identity loss called `name`."
+    if name not in IDENTITY_LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(IDENTITY_LOSSES)}; got {name!r}")
+    return IDENTITY_LOSSES[name]
+
 # %% ../nbs/03_invert.ipynb #3f1aa60f
 def prior_loss(D: nn.Module, x: torch.Tensor, prior: str) -> torch.Tensor:
-    "Per-sample prior loss: 'log' = -log D(x) (= softplus(-score)), 'wgan' = -D(x), 'none' = 0."
+    "Per-sample prior loss: 'log' = -log D(x), 'wgan' = -D(x), 'none' = 0."
     if prior == 'none' or D is None: return x.new_zeros(len(x))
     score = D(x)
     if prior == 'log': return F.softplus(-score)
     if prior == 'wgan': return -score
-    raise ValueError(f"prior must be 'log' (-log D, the patent's), 'wgan' (-D, GMI's code) or 'none'; got {prior!r}")
+    raise ValueError(f"prior must be 'log' (-log D, NetGuard's), 'wgan' (-D, GMI's code) "
+                     f"or 'none'; got {prior!r}")
 
-def gmi_losses(target, G, D, z, y, lam: float, prior: str):
-    "GMI's per-sample losses at latents `z` for labels `y`: (total, prior, identity, p_y)."
+# %% ../nbs/03_invert.ipynb #3ee110d9
+def identity_of(target, x, y, loss: str = 'ce', surrogates=()):
+    "Per-sample identity loss of images `x` for labels `y`, and the target's logits."
+    iden_fn, logits = identity_loss(loss), target(x)
+    iden = iden_fn(logits, y)
+    if surrogates:  # LOMMA's model augmentation: the mean over target and surrogates
+        iden = (iden + sum(iden_fn(m(x), y) for m in surrogates)) / (1 + len(surrogates))
+    return iden, logits
+
+def latent_losses(target, G, D, z, y, lam: float, prior: str, loss: str = 'ce', surrogates=()):
+    "Per-sample (total, prior, identity, p_y) at latents `z` for labels `y`."
     x = G(z)
-    logits = target(x)
-    iden = F.cross_entropy(logits, y, reduction='none')
+    iden, logits = identity_of(target, x, y, loss, surrogates)
     pri = prior_loss(D, x, prior)
     p_y = logits.softmax(1).gather(1, y[:, None]).squeeze(1)
     return pri + lam * iden, pri, iden, p_y
 
-GMI_SETTINGS = {
-    'patent': dict(steps=100, lr=1e-3, optimizer='adam'),            # the patent: 100 iterations, lr 1e-3
-    'gmi': dict(steps=1500, lr=2e-2, optimizer='sgd', momentum=0.9),  # GMI's code: SGD lr 0.02, momentum 0.9, 1500 iterations
+# %% ../nbs/03_invert.ipynb #a71c16cc
+_GMI_BUDGET = dict(steps=1500, lr=2e-2, optimizer='sgd', momentum=0.9)
+SEARCH_SETTINGS = {
+    'patent': dict(steps=100, lr=1e-3, optimizer='adam', momentum=0.9,
+                   loss='ce', clip=1.0),
+    'gmi': dict(_GMI_BUDGET, loss='ce', clip=1.0),
+    'lomma': dict(_GMI_BUDGET, loss='logit', clip=None),
+    'plgmi': dict(_GMI_BUDGET, loss='max_margin', clip=None),
 }
 
+def search_settings(name: str | None, **overrides) -> dict:
+    "The named settings with `overrides` (None values ignored)."
+    if name is not None and name not in SEARCH_SETTINGS:
+        raise ValueError(f"settings must be one of {', '.join(SEARCH_SETTINGS)} "
+                         f"or None; got {name!r}")
+    base = dict(SEARCH_SETTINGS[name or 'patent'])
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    if int(base['steps']) < 1 or float(base['lr']) <= 0:
+        raise ValueError(f"need steps >= 1 and lr > 0; got steps={base['steps']}, lr={base['lr']}")
+    return base
+
+# %% ../nbs/03_invert.ipynb #e71dc7a3
 def _make_opt(params, optimizer, lr, momentum):
     if optimizer == 'adam': return torch.optim.Adam(params, lr=lr)
     if optimizer == 'sgd': return torch.optim.SGD(params, lr=lr, momentum=momentum)
     raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}")
 
+class LatentSearch:
+    "Latents `z` for labels `y` (n per label), searched one optimiser step at a time."
+    def __init__(self, target, G, D, z, y, n: int, *, lam=100.0, prior='log', loss='ce', clip=None,
+                 optimizer='sgd', lr=0.02, momentum=0.9, surrogates=()):
+        self.target, self.G, self.D, self.y, self.n = target, G, D, y, n
+        self.lam, self.prior, self.loss, self.clip = lam, prior, loss, clip
+        self.surrogates = list(surrogates)
+        self.z = (z.clamp(-clip, clip) if clip else z).detach().requires_grad_(True)
+        self.opt = _make_opt([self.z], optimizer, lr, momentum)
+
+    def losses(self):
+        "(total, prior, identity, p_y) per sample at the current latents."
+        return latent_losses(self.target, self.G, self.D, self.z, self.y, self.lam, self.prior,
+                             self.loss, self.surrogates)
+
+    def step(self):
+        "One optimiser step; returns the losses measured before it."
+        total, pri, iden, p_y = self.losses()
+        self.opt.zero_grad(); (total.sum() / self.n).backward(); self.opt.step()
+        if self.clip:
+            with torch.no_grad(): self.z.clamp_(-self.clip, self.clip)
+        return total, pri, iden, p_y
+
+    def set_lr(self, lr: float):
+        "Change the learning rate between steps."
+        for g in self.opt.param_groups: g['lr'] = lr
+
 # %% ../nbs/03_invert.ipynb #f8b048a0
-def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 32, *, settings: str | None = 'patent',
-        steps: int | None = None, lr: float | None = None, optimizer: str | None = None, momentum: float = 0.9,
-        lam: float = 100.0, prior: str = 'log', clip: float | None = 1.0, restarts: int = 1, init: str = 'normal', seed: int = 0,
-        device=None, progress: bool | None = None) -> AttackResult:
-    "GMI (Zhang et al. 2020): optimise latents of `G` so `target` labels `G(z)` as each label, with `D` as the prior."
-    base = dict(GMI_SETTINGS[settings]) if settings else {}
-    steps, lr = steps or base.get('steps', 100), lr or base.get('lr', 1e-3)
-    optimizer, momentum = optimizer or base.get('optimizer', 'adam'), base.get('momentum', momentum)
+def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 32, *,
+        settings: str | None = 'gmi', loss: str | None = None, steps: int | None = None,
+        lr: float | None = None, optimizer: str | None = None, momentum: float | None = None,
+        lam: float = 100.0, prior: str = 'log', clip: float | None | str = 'settings',
+        restarts: int = 1, init: str = 'normal', surrogates=(), seed: int = 0, device=None,
+        progress: bool | None = None) -> AttackResult:
+    "GMI (Zhang et al. 2020): search latents of `G` that `target` labels as each label, `D` as the prior."
+    s = search_settings(settings, steps=steps, lr=lr, optimizer=optimizer, momentum=momentum, loss=loss)
+    if clip != 'settings': s['clip'] = clip
+    if restarts < 1: raise ValueError(f"restarts must be >= 1; got {restarts}")
     device = torch.device(device) if device else next(target.parameters()).device
     target, G = target.to(device), G.to(device)
     if D is not None: D = D.to(device)
-    _frozen(target, G, D)
+    surrogates = [m.to(device) for m in surrogates]
+    _frozen(target, G, D, *surrogates)
     labels = _check_labels(labels, _num_classes(target, G.image_shape))
     L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n).repeat(restarts)
     z = torch.cat([_per_label_z(labels, n, G.z_dim, seed, device, r, init) for r in range(restarts)])
-    if clip: z = z.clamp(-clip, clip)
-    z.requires_grad_(True)
-    opt = _make_opt([z], optimizer, lr, momentum)
-    trace, bar = [], progress_bar(steps, f'GMI {L} labels x {n}', progress)
+    search = LatentSearch(target, G, D, z, y, n, lam=lam, prior=prior, loss=s['loss'], clip=s['clip'],
+                          optimizer=s['optimizer'], lr=s['lr'], momentum=s['momentum'], surrogates=surrogates)
+    trace, bar = [], progress_bar(s['steps'], f'GMI {L} labels x {n}', progress)
     try:
-        for step in range(steps):
-            total, pri, iden, p_y = gmi_losses(target, G, D, z, y, lam, prior)
-            opt.zero_grad(); (total.sum() / n).backward(); opt.step()
-            if clip:
-                with torch.no_grad(): z.clamp_(-clip, clip)
+        for step in range(s['steps']):
+            total, pri, iden, p_y = search.step()
             trace.append(_trace_row(step + 1, labels * restarts, n, y, p_y, total=total, prior=pri, identity=iden))
             bar.update(1)
         with torch.no_grad():
-            _, _, iden, _ = gmi_losses(target, G, D, z, y, lam, prior)
+            iden = search.losses()[2]
             best = iden.view(restarts, L * n).argmin(0)  # per reconstruction: the best restart
-            zb = z.detach().view(restarts, L * n, -1)[best, torch.arange(L * n)]
+            zb = search.z.detach().view(restarts, L * n, -1)[best, torch.arange(L * n)]
             images = torch.cat([G(c) for c in zb.split(256)])
     finally:
-        bar.close(); _thaw(target, G, D)
-    return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(),
-                        dict(steps=steps, lr=lr, optimizer=optimizer, lam=lam, prior=prior, clip=clip, restarts=restarts, init=init, seed=seed))
+        bar.close(); _thaw(target, G, D, *surrogates)
+    info = dict(s, lam=lam, prior=prior, restarts=restarts, init=init, seed=seed, surrogates=len(surrogates))
+    return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(), info)
+
+# %% ../nbs/03_invert.ipynb #e7afceba
+def distill(target: nn.Module, data, arch: str = 'cnn', *, steps: int = 600, lr: float = 1e-3,
+            batch_size: int = 64, seed: int = 0, device=None, progress: bool | None = None,
+            **arch_kwargs) -> nn.Module:
+    "A surrogate of `target`: a fresh `arch` trained on `data` to match the target's soft labels."
+    target, device, image_shape, K = _frozen_target_for(target, data, device)
+    torch.manual_seed(mix_seed(seed, 29))
+    student = build(arch, K, image_shape, **arch_kwargs).to(device).train()
+    opt = torch.optim.Adam(student.parameters(), lr=lr)
+    batches = batch_stream(data, batch_size, seed)
+    bar = progress_bar(steps, f'distill {arch}', progress)
+    try:
+        for step in range(steps):
+            g = torch.Generator().manual_seed(mix_seed(seed, step, 30))
+            x = augment(next(batches).to(device), g, hflip=False)
+            with torch.no_grad(): teacher = target(x).log_softmax(1)
+            kl = F.kl_div(student(x).log_softmax(1), teacher, log_target=True, reduction='batchmean')
+            opt.zero_grad(); kl.backward(); opt.step()
+            bar.update(1)
+    finally:
+        bar.close(); _thaw(target)
+    student.final_kl = kl.item()
+    return student.eval()
+
+LOMMA_SURROGATES = (dict(arch='cnn', width=24), dict(arch='cnn', width=12, dropout=0.0))
 
 # %% ../nbs/03_invert.ipynb #3ad3faaa
 class KEDDiscriminator(nn.Module):
@@ -157,13 +278,6 @@ class KEDDiscriminator(nn.Module):
     def features(self, x): return self.trunk(x).flatten(1)
     def forward(self, x): return self.head(self.trunk(x))
     def score(self, x): return torch.logsumexp(self(x), 1)
-
-def _frozen_target_for(target: nn.Module, data, device):
-    "Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape, classes)."
-    device = torch.device(device) if device else next(target.parameters()).device
-    target = target.to(device); _frozen(target)
-    image_shape = tuple(data[0][0].shape)
-    return target, device, image_shape, _num_classes(target, image_shape)
 
 def train_kedmi_gan(target: nn.Module, public, *, steps: int = 1000, lr: float = 2e-4, batch_size: int = 64, width: int = 32,
                     z_dim: int = 100, diff_augment: bool = True, seed: int = 0, device=None,
@@ -201,13 +315,16 @@ def train_kedmi_gan(target: nn.Module, public, *, steps: int = 1000, lr: float =
     return G.eval(), D.eval()
 
 # %% ../nbs/03_invert.ipynb #2c3a0505
-def kedmi(target: nn.Module, G: nn.Module, D: KEDDiscriminator, labels, n: int = 32, *, steps: int = 300, lr: float = 0.02,
-          lam: float = 100.0, batch_per_label: int = 32, clip: float | None = None, seed: int = 0, device=None,
+def kedmi(target: nn.Module, G: nn.Module, D: KEDDiscriminator, labels, n: int = 32, *, steps: int = 1500,
+          lr: float = 0.02, lam: float = 100.0, loss: str = 'ce', batch_per_label: int = 32,
+          clip: float | None = 1.0, surrogates=(), seed: int = 0, device=None,
           progress: bool | None = None) -> AttackResult:
     "KED-MI (Chen et al. 2021): learn a Gaussian over z per label, then sample `n` reconstructions from it."
+    if steps < 1 or lr <= 0: raise ValueError(f"need steps >= 1 and lr > 0; got steps={steps}, lr={lr}")
     device = torch.device(device) if device else next(target.parameters()).device
     target, G, D = target.to(device), G.to(device), D.to(device)
-    _frozen(target, G, D)
+    surrogates = [m.to(device) for m in surrogates]
+    _frozen(target, G, D, *surrogates)
     labels = _check_labels(labels, _num_classes(target, G.image_shape))
     L, m = len(labels), batch_per_label
     mu = torch.zeros(L, G.z_dim, device=device, requires_grad=True)
@@ -222,9 +339,9 @@ def kedmi(target: nn.Module, G: nn.Module, D: KEDDiscriminator, labels, n: int =
             z = (mu[:, None] + eps * (0.5 * log_var[:, None]).exp()).flatten(0, 1)
             if clip: z = z.clamp(-clip, clip)
             x = G(z)
-            logits, lse = target(x), D.score(x)
+            iden, logits = identity_of(target, x, y, loss, surrogates)
+            lse = D.score(x)
             pri = F.softplus(lse) - lse                                    # -log D(x) of the semi-supervised GAN
-            iden = F.cross_entropy(logits, y, reduction='none')
             opt.zero_grad(); ((pri + lam * iden).sum() / m).backward(); opt.step()
             p_y = logits.softmax(1).gather(1, y[:, None]).squeeze(1)
             trace.append(_trace_row(step + 1, labels, m, y, p_y, total=pri + lam * iden, prior=pri, identity=iden))
@@ -235,9 +352,10 @@ def kedmi(target: nn.Module, G: nn.Module, D: KEDDiscriminator, labels, n: int =
             if clip: z = z.clamp(-clip, clip)
             images = torch.cat([G(c) for c in z.flatten(0, 1).split(256)])
     finally:
-        bar.close(); _thaw(target, G, D)
+        bar.close(); _thaw(target, G, D, *surrogates)
     return AttackResult('kedmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, z.cpu(),
-                        dict(steps=steps, lr=lr, lam=lam, mu=mu.detach().cpu(), std=(0.5 * log_var).exp().detach().cpu()))
+                        dict(steps=steps, lr=lr, lam=lam, loss=loss, clip=clip, surrogates=len(surrogates),
+                             mu=mu.detach().cpu(), std=(0.5 * log_var).exp().detach().cpu()))
 
 # %% ../nbs/03_invert.ipynb #5cf9b806
 def fredrikson(target: nn.Module, labels, n: int = 1, *, image_shape=None, steps: int = 500, lr: float = 0.1,
@@ -359,79 +477,112 @@ def mirror_b(target: nn.Module, G: nn.Module, labels, n: int = 8, *, population:
     return AttackResult('mirror_b', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.cpu(),
                         dict(population=P, generations=generations, elite=elite, mutation=mutation, clip=clip))
 
-def mirror_w(target: nn.Module, G: nn.Module, labels, n: int = 8, *, steps: int = 100, lr: float = 0.05, clip: float = 2.0,
-             seed: int = 0, device=None, progress: bool | None = None) -> AttackResult:
-    "Mirror-W (An et al. 2022): gradient search of `-log p_label` over latents of `G`, no discriminator, latents clipped."
-    res = gmi(target, G, None, labels, n, settings=None, steps=steps, lr=lr, optimizer='adam', lam=1.0, prior='none',
-              clip=clip, seed=seed, device=device, progress=progress)
+def mirror_w(target: nn.Module, G: nn.Module, labels, n: int = 8, *, steps: int = 100, lr: float = 0.05,
+             loss: str = 'ce', clip: float | None = 2.0, seed: int = 0, device=None,
+             progress: bool | None = None) -> AttackResult:
+    "Mirror-W (An et al. 2022): gradient search of the identity loss over latents of `G`, no discriminator."
+    res = gmi(target, G, None, labels, n, settings=None, steps=steps, lr=lr, optimizer='adam', lam=1.0,
+              prior='none', loss=loss, clip=clip, seed=seed, device=device, progress=progress)
     res.attack = 'mirror_w'
     return res
 
 # %% ../nbs/03_invert.ipynb #03d8bfb9
+@dataclass
+class AttackSpec:
+    "A registered attack: `run(target, models, labels, n, **options)` and `prepare(...)` -> models."
+    run: Callable
+    prepare: Callable | None = None
+    white_box: bool = True
+
+def _gan_models(name, target, gan, public, **_):
+    if gan is None: raise ValueError(f"{name} searches the latent space of a GAN: pass gan=(G, D)")
+    return dict(G=gan[0], D=gan[1])
+
+def _kedmi_models(name, target, gan, public, **opts):
+    if public is None: raise ValueError("KED-MI trains its GAN on public data: pass public=")
+    G, D = train_kedmi_gan(target, public, **opts)
+    return dict(G=G, D=D)
+
+def _alignment_models(name, target, gan, public, **opts):
+    if public is None: raise ValueError("Alignment trains its inversion network on auxiliary data: pass public=")
+    return dict(inv=train_alignment(target, public, **opts))
+
+def _lomma_models(name, target, gan, public, surrogates=LOMMA_SURROGATES, seed=0, **opts):
+    if public is None: raise ValueError("LOMMA distills its surrogates on public data: pass public=")
+    subs = [distill(target, public, seed=mix_seed(seed, i, 31), **(opts | s)) for i, s in enumerate(surrogates)]
+    return dict(_gan_models(name, target, gan, public), surrogates=subs)
+
+# %% ../nbs/03_invert.ipynb #be3bf201
+def _named(name, res):
+    res.attack = name
+    return res
+
+ATTACKS = {
+    'gmi': AttackSpec(lambda t, m, l, n, **o: gmi(t, m['G'], m['D'], l, n, **o), _gan_models),
+    'lomma': AttackSpec(lambda t, m, l, n, **o: _named('lomma', gmi(
+        t, m['G'], m['D'], l, n, **({'settings': 'lomma', 'surrogates': m['surrogates']} | o))), _lomma_models),
+    'plgmi': AttackSpec(lambda t, m, l, n, **o: _named('plgmi', gmi(
+        t, m['G'], m['D'], l, n, **({'settings': 'plgmi'} | o))), _gan_models),
+    'kedmi': AttackSpec(lambda t, m, l, n, **o: kedmi(t, m['G'], m['D'], l, n, **o), _kedmi_models),
+    'fredrikson': AttackSpec(lambda t, m, l, n, **o: fredrikson(t, l, n, **o)),
+    'alignment': AttackSpec(lambda t, m, l, n, **o: alignment(m['inv'], l, n, **o), _alignment_models, False),
+    'mirror_b': AttackSpec(lambda t, m, l, n, **o: mirror_b(t, m['G'], l, n, **o), _gan_models, False),
+    'mirror_w': AttackSpec(lambda t, m, l, n, **o: mirror_w(t, m['G'], l, n, **o), _gan_models),
+}
+
+def _spec(name: str) -> AttackSpec:
+    if name not in ATTACKS: raise KeyError(f"unknown attack {name!r}; choose one of: {', '.join(ATTACKS)}")
+    return ATTACKS[name]
+
 def prepare_attack(name: str, target: nn.Module, gan=None, public=None, *, seed: int = 0, device=None,
                    progress: bool | None = None, **train_options) -> dict:
-    "What attack `name` needs besides the target: the GAN (GMI, Mirror), KED-MI's own GAN, or Yang's inversion network."
-    if name not in ATTACKS: raise KeyError(f"unknown attack {name!r}; choose one of: {', '.join(ATTACKS)}")
-    if name in ('gmi', 'mirror_b', 'mirror_w'):
-        if gan is None: raise ValueError(f"{name} searches the latent space of a GAN: pass gan=(G, D)")
-        return dict(G=gan[0], D=gan[1])
-    if name == 'kedmi':
-        if public is None: raise ValueError("KED-MI trains its GAN on public data: pass public=")
-        G, D = train_kedmi_gan(target, public, seed=seed, device=device, progress=progress, **train_options)
-        return dict(G=G, D=D)
-    if name == 'alignment':
-        if public is None: raise ValueError("Alignment trains its inversion network on auxiliary data: pass public=")
-        return dict(inv=train_alignment(target, public, seed=seed, device=device, progress=progress, **train_options))
-    return {}
+    "What attack `name` needs besides the target, as a dict of models (empty when nothing)."
+    spec = _spec(name)
+    if spec.prepare is None: return {}
+    return spec.prepare(name, target, gan, public, seed=seed, device=device, progress=progress, **train_options)
 
 def run_attack(name: str, target: nn.Module, models: dict, labels, n: int = 32, *, seed: int = 0, device=None,
                progress: bool | None = None, **options) -> AttackResult:
     "Run attack `name` on `target` with the models from `prepare_attack`."
-    if name not in ATTACKS: raise KeyError(f"unknown attack {name!r}; choose one of: {', '.join(ATTACKS)}")
-    if name == 'gmi': return gmi(target, models['G'], models['D'], labels, n, seed=seed, device=device, progress=progress, **options)
-    if name == 'kedmi': return kedmi(target, models['G'], models['D'], labels, n, seed=seed, device=device, progress=progress, **options)
-    if name == 'fredrikson': return fredrikson(target, labels, n, seed=seed, device=device, progress=progress, **options)
-    if name == 'alignment': return alignment(models['inv'], labels, n, seed=seed, device=device, **options)
-    if name == 'mirror_b': return mirror_b(target, models['G'], labels, n, seed=seed, device=device, progress=progress, **options)
-    return mirror_w(target, models['G'], labels, n, seed=seed, device=device, progress=progress, **options)
-
-ATTACKS = {'gmi': gmi, 'kedmi': kedmi, 'fredrikson': fredrikson, 'alignment': alignment, 'mirror_b': mirror_b, 'mirror_w': mirror_w}
+    opts = dict(seed=seed, device=device, **options)
+    if name != 'alignment': opts['progress'] = progress
+    return _spec(name).run(target, models, labels, n, **opts)
 
 # %% ../nbs/03_invert.ipynb #44d62ad6
 class ZStepper:
     "GMI one step at a time on a batch of latents, with `lam` and `lr` changeable between steps."
     def __init__(self, target, G, D, labels, n: int = 4, lam: float = 100.0, lr: float = 0.02, prior: str = 'log',
-                 clip: float | None = 1.0, seed: int = 0, device=None):
+                 clip: float | None = 1.0, loss: str = 'ce', seed: int = 0, device=None):
         self.target, self.G, self.D = target, G, D
         self.device = torch.device(device) if device else next(target.parameters()).device
         self.labels, self.n, self.lam, self.lr, self.prior, self.clip, self.seed = list(labels), n, lam, lr, prior, clip, seed
+        self.loss = loss
         self.y = torch.tensor(self.labels, device=self.device).repeat_interleave(n)
         self.reset()
 
     def reset(self):
         "Back to the initial latents."
         z = _per_label_z(self.labels, self.n, self.G.z_dim, self.seed, self.device)
-        self.z = (z.clamp(-self.clip, self.clip) if self.clip else z).requires_grad_(True)
-        self.opt, self.steps, self.trace = torch.optim.Adam([self.z], lr=self.lr), 0, []
+        self.search = LatentSearch(self.target, self.G, self.D, z, self.y, self.n, lam=self.lam, prior=self.prior,
+                                   loss=self.loss, clip=self.clip, optimizer='adam', lr=self.lr)
+        self.steps, self.trace = 0, []
         self._measure()
+
+    @property
+    def z(self): return self.search.z
 
     def _measure(self):
         _frozen(self.target, self.G, self.D)
-        with torch.no_grad():
-            total, pri, iden, p_y = gmi_losses(self.target, self.G, self.D, self.z, self.y, self.lam, self.prior)
+        with torch.no_grad(): total, pri, iden, p_y = self.search.losses()
         self.last = dict(step=self.steps, prior=pri.mean().item(), identity=iden.mean().item(), total=total.mean().item(),
                          confidence_per_label=p_y.view(len(self.labels), self.n).mean(1).tolist())
 
     def step(self, k: int = 1):
         "Take `k` GMI steps with the current `lam` and `lr`."
         _frozen(self.target, self.G, self.D)
-        for g in self.opt.param_groups: g['lr'] = self.lr
+        self.search.lam = self.lam; self.search.set_lr(self.lr)
         for _ in range(k):
-            total, pri, iden, p_y = gmi_losses(self.target, self.G, self.D, self.z, self.y, self.lam, self.prior)
-            self.opt.zero_grad(); (total.sum() / self.n).backward(); self.opt.step()
-            if self.clip:
-                with torch.no_grad(): self.z.clamp_(-self.clip, self.clip)
-            self.steps += 1
+            self.search.step(); self.steps += 1
         self._measure(); self.trace.append(self.last)
         return self.last
 

@@ -1,0 +1,139 @@
+"""How strong each latent-search attack is: every attack x identity loss x latent clipping, undefended and defended.
+
+    python bench/attack_strength.py                                   # GMI, every loss, clipped and not, class 0
+    python bench/attack_strength.py --attacks gmi lomma kedmi mirror_w --losses ce logit max_margin poincare \\
+        --clips 1 none --classes 0 1 2 3 4 --defenses original netguard --model-seeds 0 1 2 --out strength.json
+    python bench/attack_strength.py --summarize strength.json         # the table again, from the file
+
+For each row: the evaluator's attack accuracy (AA) and the all-class checker's verdict (the share of reconstructions that
+really are the attacked class) per class, next to the same two numbers for random samples G(z) of the attacker's GAN
+(the baseline), the target's mean confidence, the mean latent norm and the seconds per search step. The models are the
+preset's cached models of each model seed; 'netguard' is the NetGuard default (NetGuardConfig()) protecting class 0,
+computed once per model seed and cached. KED-MI's GAN and LOMMA's surrogates are trained against the attacked model
+(defended or not), as an attacker would.
+"""
+import argparse, json, statistics, time
+from pathlib import Path
+
+import torch
+
+from netguard.defend import netguard
+from netguard.eval import all_class_check, attack_accuracy, random_baseline
+from netguard.invert import prepare_attack, run_attack
+from netguard.models import load_model, save_model
+from netguard.train import cache_dir, get_preset, pretrained
+
+PREP = {'kedmi': dict(steps=800), 'alignment': dict(steps=1000)}
+
+
+def defended_target(preset, model_seed: int, protect=(0,)):
+    "NetGuard's default defense of the preset's target, computed once and cached."
+    path = cache_dir() / 'bench' / f'{preset.name}-netguard-default-m{model_seed}-p{"_".join(map(str, protect))}.pt'
+    if path.exists(): return load_model(path, 'cpu')
+    split = preset.split(model_seed)
+    res = netguard(pretrained(preset, 'target', model_seed, 'cpu'), pretrained(preset, 'public', model_seed, 'cpu'),
+                   pretrained(preset, 'gan', model_seed, 'cpu'), split.private_train, split.public, list(protect),
+                   seed=model_seed, device='cpu', progress=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_model(res.model, path)
+    return res.model
+
+
+def attack_options(attack: str, loss: str, clip, steps: int) -> dict:
+    opts = dict(loss=loss, steps=steps)
+    if attack in ('gmi', 'lomma', 'plgmi', 'kedmi', 'mirror_w'): opts['clip'] = clip
+    return opts
+
+
+def mean(d: dict) -> float: return sum(d.values()) / len(d)
+
+
+def run(args) -> list[dict]:
+    preset, rows = get_preset(args.preset), []
+    for ms in args.model_seeds:
+        split = preset.split(ms)
+        G, D = pretrained(preset, 'gan', ms, 'cpu')
+        evaluator, checker = pretrained(preset, 'evaluator', ms, 'cpu'), pretrained(preset, 'checker', ms, 'cpu')
+        base = random_baseline(G, evaluator, checker, args.classes, n=1000, seed=ms)
+        for defense in args.defenses:
+            model = pretrained(preset, 'target', ms, 'cpu') if defense == 'original' else defended_target(preset, ms)
+            for attack in args.attacks:
+                t0 = time.perf_counter()
+                models = prepare_attack(attack, model, (G, D), split.public, seed=args.seed, progress=False,
+                                        **PREP.get(attack, {}))
+                prep_s = time.perf_counter() - t0
+                for loss in args.losses:
+                    for clip in args.clips:
+                        t = time.perf_counter()
+                        res = run_attack(attack, model, models, args.classes, args.n, seed=args.seed, progress=False,
+                                         **attack_options(attack, loss, clip, args.steps))
+                        sec = time.perf_counter() - t
+                        x, y = res.flat()
+                        aa, chk = attack_accuracy(evaluator, x, y, topk=(1,))['top1'], all_class_check(checker, x, y)
+                        z = res.latents
+                        row = dict(preset=preset.name, model_seed=ms, seed=args.seed, defense=defense, attack=attack,
+                                   loss=loss, clip=clip, n=args.n, steps=args.steps, s_per_step=sec / args.steps,
+                                   prep_s=prep_s, aa=aa, check=chk, baseline_aa={c: base['aa'][c] for c in args.classes},
+                                   baseline_check={c: base['all_class'][c] for c in args.classes},
+                                   confidence=res.trace[-1]['confidence'],
+                                   z_norm=None if z is None else z.flatten(0, -2).norm(dim=1).mean().item())
+                        rows.append(row)
+                        print(f"m{ms} {defense:8s} {attack:8s} {loss:10s} clip {str(clip):4s} AA {mean(aa):.2f} "
+                              f"check {mean(chk):.2f} conf {row['confidence']:.2f} |z| {row['z_norm'] or 0:.1f} "
+                              f"{row['s_per_step']:.3f} s/step", flush=True)
+                        if args.out: Path(args.out).write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+def ms(vals) -> str:
+    return f"{statistics.mean(vals):.2f}" + (f" ± {statistics.stdev(vals):.2f}" if len(vals) > 1 else '')
+
+
+def table(rows: list[dict]) -> str:
+    "Mean ± std over model seeds, per (defense, attack, loss, clip) and per class: AA / check."
+    keys = list(dict.fromkeys((r['defense'], r['attack'], r['loss'], str(r['clip'])) for r in rows))
+    classes = sorted({int(c) for r in rows for c in r['aa']})
+    seeds = sorted({r['model_seed'] for r in rows})
+    out = [f"{rows[0]['preset']}, {rows[0]['n']} reconstructions per class, {rows[0]['steps']} steps, model seeds "
+           f"{seeds}: AA / all-class check (mean ± std over model seeds); baseline = random G(z)", '',
+           '| defense | attack | loss | clip | ' + ' | '.join(f'class {c}' for c in classes) + ' | s/step |',
+           '|---' * (len(classes) + 5) + '|']
+    first = [r for r in rows if (r['defense'], r['attack'], r['loss'], str(r['clip'])) == keys[0]]
+    cells = [f"{ms([r['baseline_aa'][str(c)] if str(c) in r['baseline_aa'] else r['baseline_aa'][c] for r in first])} / "
+             f"{ms([r['baseline_check'][str(c)] if str(c) in r['baseline_check'] else r['baseline_check'][c] for r in first])}"
+             for c in classes]
+    out.append('| baseline | random G(z) | | | ' + ' | '.join(cells) + ' | |')
+    for key in keys:
+        rs = [r for r in rows if (r['defense'], r['attack'], r['loss'], str(r['clip'])) == key]
+        get = lambda r, part, c: r[part][str(c)] if str(c) in r[part] else r[part][c]
+        cells = [f"{ms([get(r, 'aa', c) for r in rs])} / {ms([get(r, 'check', c) for r in rs])}" for c in classes]
+        out.append(f"| {' | '.join(key)} | {' | '.join(cells)} | {statistics.mean(r['s_per_step'] for r in rs):.3f} |")
+    return '\n'.join(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--preset', default='mnist5k')
+    ap.add_argument('--attacks', nargs='+', default=['gmi'])
+    ap.add_argument('--losses', nargs='+', default=['ce', 'logit', 'max_margin', 'poincare'])
+    ap.add_argument('--clips', nargs='+', default=['1', 'none'], help="latent clipping: a number or 'none'")
+    ap.add_argument('--classes', type=int, nargs='+', default=[0])
+    ap.add_argument('--defenses', nargs='+', default=['original'], choices=['original', 'netguard'])
+    ap.add_argument('--model-seeds', type=int, nargs='+', default=[0])
+    ap.add_argument('--seed', type=int, default=0, help="the attack's seed")
+    ap.add_argument('--n', type=int, default=40, help='reconstructions per class')
+    ap.add_argument('--steps', type=int, default=1500)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--out', help='write the rows here (JSON), updated after each row')
+    ap.add_argument('--summarize', nargs='+', metavar='JSON', help='print the table of earlier runs and stop')
+    args = ap.parse_args(argv)
+    if args.summarize:
+        print(table([r for f in args.summarize for r in json.loads(Path(f).read_text())]))
+        return
+    args.clips = [None if c.lower() == 'none' else float(c) for c in args.clips]
+    torch.set_num_threads(args.threads)
+    print(table(run(args)))
+
+
+if __name__ == '__main__':
+    main()
