@@ -6,7 +6,7 @@ Docs: https://netguard-mia.github.io/netguard/defend.html.md"""
 
 # %% ../nbs/04_defend.ipynb #094b0845
 from __future__ import annotations
-import copy, io, math, time
+import copy, io, math, numbers, time
 from dataclasses import dataclass, field
 
 import torch
@@ -18,10 +18,11 @@ from .invert import gmi, _frozen, _thaw, _check_labels
 from .train import epoch_batches, fetch, mix_seed, predict, progress_bar
 
 # %% auto #0
-__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'DEFENSES', 'invert_classes', 'confusion_with', 'choose_decoys',
-           'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'NetGuardConfig', 'replay_loss',
-           'NetGuardTrainer', 'DefenseResult', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'original', 'defend',
-           'netguard_widget']
+__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
+           'invert_classes', 'confusion_with', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop',
+           'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting', 'NetGuardConfig', 'check_options',
+           'replay_loss', 'NetGuardTrainer', 'DefenseResult', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'original',
+           'defend', 'netguard_widget']
 
 # %% ../nbs/04_defend.ipynb #616f5828
 def invert_classes(model: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 64, *, settings: str = 'patent',
@@ -146,6 +147,37 @@ def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> t
         return -torch.log1p(-p_y.clamp(max=1 - 1e-6)).mean()
     raise ValueError(f"private loss must be 'literal' (the patent's -CE) or 'push' (-log(1-p)); got {form!r}")
 
+# %% ../nbs/04_defend.ipynb #92069a87
+INT_1 = ('int', lambda v: v >= 1, 'an integer >= 1')
+INT_0 = ('int', lambda v: v >= 0, 'an integer >= 0')
+POSITIVE = ('number', lambda v: v > 0, 'a finite number > 0')
+NON_NEGATIVE = ('number', lambda v: v >= 0, 'a finite number >= 0')
+FRACTION = ('number', lambda v: 0 < v < 1, 'a number strictly between 0 and 1')
+def one_of(*choices) -> tuple: return ('choice', lambda v: isinstance(v, str) and v in choices, 'one of ' + ', '.join(map(repr, choices)))
+def or_none(rule: tuple) -> tuple: return (*rule[:3], True)
+
+def check_setting(name: str, value, rule: tuple):
+    "`value` of setting `name` checked against `rule` (kind, test, description[, None allowed]); a one-line ValueError if it fails."
+    kind, ok, text, *none = rule
+    if value is None and none: return value
+    if kind == 'int': good = isinstance(value, numbers.Integral) and not isinstance(value, bool) and ok(value)
+    elif kind == 'number': good = (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+                                   and ok(value))
+    else: good = ok(value)
+    if not good: raise ValueError(f"{name} must be {text}{' or None' if none else ''}; got {value!r}")
+    return value
+
+# %% ../nbs/04_defend.ipynb #c89767db
+CAP_SPREADS = ('uniform', 'original')
+_NAME = ('choice', lambda v: isinstance(v, str) and v.isidentifier(), "the name of GMI settings, e.g. 'patent'")  # gmi checks it
+_NETGUARD_RULES = dict(
+    alpha=NON_NEGATIVE, beta=NON_NEGATIVE, omega=NON_NEGATIVE, lam=NON_NEGATIVE, private_loss=one_of(*PRIVATE_LOSSES),
+    steps=INT_1, lr=POSITIVE, batch_size=INT_1, replay=NON_NEGATIVE, replay_batch=INT_1, distill=NON_NEGATIVE, n_fake=INT_1,
+    decoy_rule=one_of(*DECOY_RULES), decoys=INT_1, rounds=INT_1, invert_settings=or_none(_NAME),
+    invert_steps=or_none(INT_1), invert_lr=or_none(POSITIVE), fisher_normalize=or_none(one_of('mean', 'max')),
+    fisher_samples=or_none(INT_1), real_decoys=NON_NEGATIVE, protected_cap=or_none(FRACTION), anchor_others=INT_0,
+    cap_spread=one_of(*CAP_SPREADS))
+
 @dataclass
 class NetGuardConfig:
     "Every setting of NetGuard fine-tuning (the patent's alpha=1, beta=2, omega=5)."
@@ -174,9 +206,33 @@ class NetGuardConfig:
     anchor_others: int = 64       # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
     cap_spread: str = 'uniform'   # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
 
-# %% ../nbs/04_defend.ipynb #6cab217b
-CAP_SPREADS = ('uniform', 'original')
+    def __post_init__(self): self.validate()
 
+    def validate(self) -> NetGuardConfig:
+        "Check every setting's type and range: a one-line ValueError naming the first that fails."
+        for name, rule in _NETGUARD_RULES.items(): check_setting(f'NetGuard setting {name}', getattr(self, name), rule)
+        return self
+
+# %% ../nbs/04_defend.ipynb #b34f6f75
+DEFENSES = ('original', 'netguard', 'dpsgd', 'admi')
+_LABELS = {'original': 'original', 'netguard': 'NetGuard', 'dpsgd': 'DP-SGD', 'admi': 'Ad-mi'}
+_OPTION_RULES = {'original': {}, 'dpsgd': dict(epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE,
+                                               batch_size=INT_1),
+                 'admi': dict(eps=NON_NEGATIVE, steps=INT_0, inv_steps=INT_1, k=or_none(INT_1))}
+
+def check_options(defense: str, options: dict) -> dict:
+    "The settings of `defense`, checked before any work (names, types, ranges; NetGuard's by `NetGuardConfig`)."
+    if defense not in DEFENSES: raise KeyError(f"unknown defense {defense!r}; choose one of: {', '.join(DEFENSES)}")
+    label = _LABELS[defense]
+    valid = list(NetGuardConfig.__dataclass_fields__) if defense == 'netguard' else list(_OPTION_RULES[defense])
+    bad = sorted(set(options) - set(valid))
+    if bad: raise TypeError(f"unknown {label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}")
+    if defense == 'netguard': NetGuardConfig(**options)
+    else:
+        for k, v in options.items(): check_setting(f'{label} setting {k}', v, _OPTION_RULES[defense][k])
+    return options
+
+# %% ../nbs/04_defend.ipynb #6cab217b
 def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None,
                 spread: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
@@ -215,14 +271,14 @@ class NetGuardTrainer:
                  protected, cfg: NetGuardConfig | None = None, *, public_images: torch.Tensor | None = None, seed: int = 0,
                  device=None, progress: bool | None = False):
         self.cfg = cfg = cfg or NetGuardConfig()
-        if cfg.private_loss not in PRIVATE_LOSSES: private_term(torch.zeros(1, 2), torch.zeros(1, dtype=torch.long), cfg.private_loss)
-        if cfg.cap_spread not in CAP_SPREADS:
-            raise ValueError(f"cap_spread must be 'uniform' (the rest of the cap spread evenly) or 'original' (by the original "
-                             f"model's answers); got {cfg.cap_spread!r}")
+        cfg.validate()
         self.device = torch.device(device) if device else next(target.parameters()).device
         self.G, self.D, self.public_model, self.private_train, self.seed, self.progress = G, D, public_model, private_train, seed, progress
         self.num_classes = predict(target, torch.zeros(1, *G.image_shape)).shape[1]
         self.protected = _check_labels(protected, self.num_classes)
+        if cfg.protected_cap is not None and cfg.protected_cap <= 1 / self.num_classes:
+            raise ValueError(f"NetGuard setting protected_cap must be above 1/{self.num_classes} (no preference among the "
+                             f"{self.num_classes} classes); got {cfg.protected_cap}")
         self.original = target.to(self.device).eval()
         self.model = copy.deepcopy(target).to(self.device).eval()
         self.G.to(self.device).eval()
@@ -373,9 +429,7 @@ class DefenseResult:
 def netguard(target: nn.Module, public_model: nn.Module, gan, private_train, public, protected, *, seed: int = 0, device=None,
              progress: bool | None = None, **settings) -> DefenseResult:
     "NetGuard: fine-tune `target` so that inverting each `protected` class yields a public decoy (settings: `NetGuardConfig`)."
-    bad = set(settings) - set(NetGuardConfig.__dataclass_fields__)
-    if bad: raise TypeError(f"unknown NetGuard setting(s) {sorted(bad)}; valid: {', '.join(NetGuardConfig.__dataclass_fields__)}")
-    cfg = NetGuardConfig(**settings)
+    cfg = NetGuardConfig(**check_options('netguard', settings))
     t0 = time.perf_counter()
     tr = NetGuardTrainer(target, public_model, gan[0], gan[1], private_train, public, protected, cfg, seed=seed, device=device,
                          progress=progress)
@@ -482,14 +536,12 @@ def original(target: nn.Module, **_) -> DefenseResult:
     return DefenseResult('original', target, {})
 
 # %% ../nbs/04_defend.ipynb #5cbe987d
-DEFENSES = ('original', 'netguard', 'dpsgd', 'admi')
-
 def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *, seed: int = 0, device=None,
            progress: bool | None = None, **options) -> DefenseResult:
     """Defend `target` with defense `name`. `models` holds what the defender owns besides the target: 'public' (the public
     classifier) and 'gan' ((G, D) trained on public data); `split` the data. `protected` is used by NetGuard only
     (DP-SGD and Ad-mi protect every class)."""
-    if name not in DEFENSES: raise KeyError(f"unknown defense {name!r}; choose one of: {', '.join(DEFENSES)}")
+    check_options(name, options)
     if name == 'original': return original(target)
     if name == 'netguard':
         missing = [k for k in ('public', 'gan') if k not in models]
