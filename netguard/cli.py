@@ -6,11 +6,94 @@ Docs: https://netguard-mia.github.io/netguard/cli.html.md"""
 
 # %% ../nbs/06_cli.ipynb #ccf0b126
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys, time
 from pathlib import Path
 
+def _in_range(flag: str, value: int, lo: int, hi: int, what: str) -> int:
+    "`value` of `flag` checked to lie in `lo..hi`; a one-line ValueError that says what the number counts."
+    if not lo <= value <= hi: raise ValueError(f"{flag} must be in {lo:,}..{hi:,} ({what}); got {value:,}")
+    return value
+
+def _distinct(flag: str, values: list[int], lo: int = 0) -> list[int]:
+    "`values` of `flag`, each at least `lo` and each given once."
+    low = [v for v in values if v < lo]
+    if low: raise ValueError(f"{flag} takes integers >= {lo}; got {low[0]}")
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice: raise ValueError(f"{flag} {' '.join(map(str, values))} names {', '.join(map(str, twice))} twice; give each once")
+    return values
+
+def _check_places(args):
+    "A command's device and folders, checked before any work: the device exists here, the folders can be written."
+    from netguard.models import check_device, check_out_dir
+    if getattr(args, 'device', None): check_device(args.device)
+    for flag in ('out', 'cache'):
+        if getattr(args, flag, None): check_out_dir(getattr(args, flag), f'--{flag}')
+
+# %% auto #0
+__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'error_line', 'defense_settings', 'parse_settings', 'make_parser',
+           'main']
+
+# %% ../nbs/06_cli.ipynb #6c46e9b8
+EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+_EXPECTED = (ValueError, KeyError, TypeError, OSError, RuntimeError, ArithmeticError, MemoryError)
+
+def _os_message(e: OSError) -> str:
+    "An operating system error as what happened to which file, and the fix."
+    where = f": {e.filename}" if e.filename else ''
+    if isinstance(e, PermissionError): return f"permission denied{where}; give a folder you can write to, or change its permissions"
+    if isinstance(e, FileExistsError): return f"a file is in the way{where}; move it or give another folder"
+    if isinstance(e, FileNotFoundError): return f"no such file or folder{where}"
+    return f"{e.strerror or e}{where}"
+
+def error_line(e: BaseException) -> str:
+    "The one line a user sees for `e`: `netguard: error: ...`."
+    if isinstance(e, OSError) and e.errno is not None: msg = _os_message(e)
+    else:
+        text = e.args[0] if isinstance(e, KeyError) and e.args else e
+        msg = next((line.strip() for line in str(text).splitlines() if line.strip()), '')
+    if 'out of memory' in msg.lower(): msg += ' (lower --n or use a smaller preset)'
+    if not isinstance(e, _EXPECTED):
+        msg = f"unexpected {type(e).__name__}: {msg or 'no message'} (rerun with --debug for the traceback, and report it)"
+    return f"netguard: error: {msg or type(e).__name__}"
+
+# %% ../nbs/06_cli.ipynb #6274a7cc
+def _names(values) -> list[str]:
+    "Names given as `a b`, `a,b` or both."
+    return [v for value in values for v in value.split(',') if v]
+
+def defense_settings() -> dict:
+    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
+    import inspect
+    from netguard.defend import NetGuardConfig, admi, dp_sgd
+    own = lambda f: [k for k, v in inspect.signature(f).parameters.items() if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')]
+    return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
+
+def parse_settings(items, defenses) -> dict:
+    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false, null)
+    or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
+    import json
+    from netguard.defend import check_options
+    valid, out = defense_settings(), {}
+    for item in items:
+        name, _, kv = item.partition('.')
+        key, eq, raw = kv.partition('=')
+        if not (name and key and eq):
+            raise ValueError(f"--set wants DEFENSE.KEY=VALUE, e.g. netguard.protected_cap=None; got {item!r}")
+        if name not in valid: raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
+        if name not in defenses: raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
+        if key not in valid[name]: raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
+        try: value = json.loads(raw)
+        except json.JSONDecodeError: value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
+        try: check_options(name, {key: value})
+        except (ValueError, TypeError) as e: raise ValueError(f"--set {item}: {e}") from None
+        out.setdefault(name, {})[key] = value
+    for name, opts in out.items(): check_options(name, opts)   # and together
+    return out
+
+# %% ../nbs/06_cli.ipynb #1eafcb2f
 def _cmd_data(args) -> int:
     from netguard.data import load_split, per_class, show_images
+    _in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid'); _check_places(args)
     split = load_split(args.dataset, seed=args.seed)
     print(split.summary())
     if args.out:
@@ -24,8 +107,9 @@ def _cmd_data(args) -> int:
 
 def _cmd_models(args) -> int:
     import torch
-    from netguard.models import CLASSIFIERS, REGISTRY, build, num_params
-    shape = tuple(args.image_shape)
+    from netguard.models import CLASSIFIERS, MAX_CLASSES, REGISTRY, build, check_image_shape, num_params
+    shape = check_image_shape(args.image_shape)
+    _in_range('--num-classes', args.num_classes, 2, MAX_CLASSES, 'classes of the classifiers')
     for name in REGISTRY:
         m = build(name, args.num_classes if name in CLASSIFIERS else None, shape).eval()
         inp = torch.randn(2, m.z_dim) if name == 'generator' else torch.randn(2, *shape)
@@ -40,6 +124,7 @@ def _cmd_train(args) -> int:
     roles = args.roles.split(',') if args.roles else list(ROLES)
     bad = [r for r in roles if r not in ROLES]
     if bad: raise ValueError(f"unknown role(s) {', '.join(bad)}; choose from {', '.join(ROLES)}")
+    _check_places(args)
     split, models = None, {}
     for role in roles:
         t = time.time()
@@ -55,39 +140,11 @@ def _cmd_train(args) -> int:
         print(f"{'':10s} {artifact_path(preset, role, args.seed, args.cache)}")
     return 0
 
-def _names(values) -> list[str]:
-    "Names given as `a b`, `a,b` or both."
-    return [v for value in values for v in value.split(',') if v]
-
-def defense_settings() -> dict:
-    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
-    import inspect
-    from netguard.defend import NetGuardConfig, admi, dp_sgd
-    own = lambda f: [k for k, v in inspect.signature(f).parameters.items() if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')]
-    return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
-
-def parse_settings(items, defenses) -> dict:
-    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false, null)
-    or as `None`/`True`/`False`, else kept as text; every name is checked before anything runs."""
-    import json
-    valid, out = defense_settings(), {}
-    for item in items:
-        name, _, kv = item.partition('.')
-        key, eq, raw = kv.partition('=')
-        if not (name and key and eq):
-            raise ValueError(f"--set wants DEFENSE.KEY=VALUE, e.g. netguard.protected_cap=None; got {item!r}")
-        if name not in valid: raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
-        if name not in defenses: raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
-        if key not in valid[name]: raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
-        try: value = json.loads(raw)
-        except json.JSONDecodeError: value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
-        out.setdefault(name, {})[key] = value
-    return out
-
 def _cmd_demo(args) -> int:
     import matplotlib; matplotlib.use('Agg')
-    from netguard.eval import run_benchmark, markdown_table
+    from netguard.eval import MAX_N, run_benchmark, markdown_table
     out, options = Path(args.out), parse_settings(args.set, ['netguard'])
+    _in_range('--n', args.n, 2, MAX_N, 'GMI reconstructions per private class'); _check_places(args)
     print(f"netguard demo: GMI against the mnist5k target, then NetGuard protecting digit 0, then GMI again (seed {args.seed}); "
           f"writing {out}/", file=sys.stderr, flush=True)
     if args.from_scratch:
@@ -101,9 +158,13 @@ def _cmd_demo(args) -> int:
     return 0
 
 def _cmd_bench(args) -> int:
-    from netguard.eval import check_names, run_benchmark, markdown_table
+    from netguard.eval import MAX_N, check_names, run_benchmark, markdown_table
+    from netguard.train import get_preset
     attacks, defenses = check_names(_names(args.attacks), _names(args.defenses))
     options = parse_settings(args.set, defenses)
+    _in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
+    _distinct('--seeds', args.seeds); _distinct('--protect', args.protect)
+    get_preset(args.preset); _check_places(args)
     import matplotlib; matplotlib.use('Agg')
     rows = run_benchmark(args.preset, attacks, defenses, args.seeds, n=args.n, protected=args.protect, device=args.device,
                          progress=None, out=args.out, cache=args.cache, defense_options=options)
@@ -111,11 +172,13 @@ def _cmd_bench(args) -> int:
     if args.out: print(f"wrote {Path(args.out) / 'report.md'}, {Path(args.out) / 'metrics.json'}, table.csv, table.md and the figures")
     return 0
 
+# %% ../nbs/06_cli.ipynb #ed7ff874
 def make_parser() -> argparse.ArgumentParser:
     "The `netguard` command's argument parser."
     from netguard import __version__
     p = argparse.ArgumentParser(prog='netguard', description='Model inversion attacks and the NetGuard defense.')
     p.add_argument('--version', action='version', version=f'netguard {__version__}')
+    p.add_argument('--debug', action='store_true', help='show the full traceback of an error (or set NETGUARD_DEBUG=1)')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     d = sub.add_parser('data', help='load a dataset split, print it and save sample grids',
                        description='Load a dataset split, print a summary and optionally save grids of private and public samples.')
@@ -175,18 +238,36 @@ def make_parser() -> argparse.ArgumentParser:
                    help="change a defense's setting, e.g. --set netguard.protected_cap=None dpsgd.epsilon=2 (the settings: "
                         "NetGuardConfig, dp_sgd and admi in the Defense chapter)")
     b.set_defaults(func=_cmd_bench)
+    for sp in (d, m, t, dm, b):  # --debug after the command too
+        sp.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
+
+# %% ../nbs/06_cli.ipynb #d7728f60
+def _debug(args) -> bool:
+    return bool(getattr(args, 'debug', False)) or os.environ.get('NETGUARD_DEBUG', '') not in ('', '0')
+
+def _partial(args, started: float) -> str:
+    "Where the results of an interrupted command are, if it wrote any."
+    out = getattr(args, 'out', None)
+    metrics = Path(out) / 'metrics.json' if out else None
+    if metrics and metrics.exists() and metrics.stat().st_mtime >= started:
+        return f"; the runs finished so far are in {metrics} (no report.md: run the command again to finish)"
+    if args.command == 'train': return '; the models trained before it stay in the cache'
+    return '; no results were written'
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `netguard` command."
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help(); return 2
+        parser.print_help(); return EXIT_USAGE
+    started = time.time()
     try: return args.func(args)
-    except (ValueError, KeyError, FileNotFoundError) as e:
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f'netguard {args.command}: error: {msg}', file=sys.stderr); return 1
-
-# %% auto #0
-__all__ = ['defense_settings', 'parse_settings', 'make_parser', 'main']
+    except KeyboardInterrupt:
+        if _debug(args): raise
+        print(f"netguard: interrupted (Ctrl-C) during {args.command}{_partial(args, started)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as e:
+        if _debug(args): raise
+        print(error_line(e), file=sys.stderr)
+        return EXIT_ERROR

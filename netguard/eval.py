@@ -6,7 +6,7 @@ Docs: https://netguard-mia.github.io/netguard/eval.html.md"""
 
 # %% ../nbs/05_eval.ipynb #5c2a2134
 from __future__ import annotations
-import csv, io, json, math, statistics, sys, time, warnings
+import csv, io, json, math, numbers, statistics, sys, time, warnings
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -15,31 +15,67 @@ import torch
 import torch.nn as nn
 
 from .data import labels_of
-from .defend import DEFENSES, DefenseResult, defend
+from .defend import DEFENSES, DefenseResult, check_options, defend
 from .invert import ATTACKS, AttackResult, prepare_attack, run_attack
-from .models import default_device
+from .models import check_device, check_out_dir, default_device
 from .train import fetch, get_preset, mix_seed, predict, pretrained, progress_bar
 
 # %% auto #0
-__all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'attack_accuracy', 'all_class_check',
-           'checker_reads', 'random_baseline', 'features_of', 'knn_distance', 'frechet_distance', 'feature_fid',
-           'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge', 'evaluate',
-           'check_names', 'image_grid', 'run_benchmark', 'row_metrics', 'summarize', 'markdown_table',
+__all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'check_images', 'attack_accuracy',
+           'all_class_check', 'checker_reads', 'random_baseline', 'features_of', 'knn_distance', 'frechet_distance',
+           'feature_fid', 'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge',
+           'evaluate', 'check_names', 'image_grid', 'run_benchmark', 'row_metrics', 'summarize', 'markdown_table',
            'per_class_table', 'tradeoff_plot', 'read_metrics', 'write_report']
 
-# %% ../nbs/05_eval.ipynb #75e73cca
+# %% ../nbs/05_eval.ipynb #1b4e1fb6
+def check_images(images, what: str = 'images') -> torch.Tensor:
+    "`images` as a non-empty float32 tensor `(N, C, H, W)` of finite values (other floats converted); a one-line ValueError if not."
+    if not (isinstance(images, torch.Tensor) and images.ndim == 4 and len(images) and images.is_floating_point()):
+        got = f"{tuple(images.shape)} {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"{what} must be a non-empty float tensor (N, C, H, W); got {got}")
+    bad = ~torch.isfinite(images).flatten(1).all(1)
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} of {len(images)} {what} hold NaN or inf (the first is #{int(bad.nonzero()[0])}): they "
+                         "count neither as hits nor as misses; the attack or generator that made them diverged (check its losses, "
+                         "lower its lr)")
+    return images.float()
+
 def _classes(labels: torch.Tensor) -> list[int]:
     return sorted(int(c) for c in torch.as_tensor(labels).unique())
 
+def _run(f, model: nn.Module, images: torch.Tensor, role: str):
+    "`f()`, a pass of `model` over `images`, after checking their shape against the model's (where `build` recorded it)."
+    shape = (getattr(model, 'arch', None) or {}).get('image_shape')
+    if shape and list(images.shape[1:]) != list(shape):
+        raise ValueError(f"the {role} takes images of shape {tuple(shape)}; got {tuple(images.shape[1:])}: attacks and judges "
+                         "must share the preset's image shape")
+    try: return f()
+    except RuntimeError as e:   # a model without a recorded shape, e.g. 3 channels into a grey network
+        raise ValueError(f"the {role} cannot take images of shape {tuple(images.shape[1:])}: {str(e).splitlines()[0]}") from None
+
+def _judge(model: nn.Module, images, labels, role: str, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+    "Logits of the judge `model` (the `role`: 'evaluator', 'checker') on checked `images`, and the checked integer `labels`."
+    images = check_images(images, 'images')
+    labels = torch.as_tensor(labels)
+    if labels.ndim != 1 or len(labels) != len(images) or labels.is_floating_point() or labels.dtype == torch.bool:
+        raise ValueError(f"{len(images)} images need {len(images)} integer labels; got {tuple(labels.shape)} {labels.dtype}")
+    logits = _run(lambda: predict(model, images, batch_size), model, images, role)
+    K = logits.shape[1]
+    if labels.min() < 0 or labels.max() >= K:
+        raise ValueError(f"labels must be in 0..{K - 1}, the {role}'s classes; got {_classes(labels)}")
+    bad = ~torch.isfinite(logits).all(1)
+    if bad.any(): raise ValueError(f"the {role}'s outputs are NaN or inf on {int(bad.sum())} of {len(images)} images: its weights "
+                                   "are damaged or its training diverged; load or train it again")
+    return logits, labels.long()
+
+# %% ../nbs/05_eval.ipynb #75e73cca
 @torch.no_grad()
 def attack_accuracy(evaluator: nn.Module, images: torch.Tensor, labels, topk=(1, 5), batch_size: int = 512) -> dict:
     """Attack accuracy per attacked class: `{'top1': {class: fraction}, 'top5': {...}}`, the fraction of the reconstructions
     of each class that `evaluator` puts in its top k (k capped at its number of classes)."""
-    labels = torch.as_tensor(labels).long()
-    logits = predict(evaluator, images, batch_size)
+    logits, labels = _judge(evaluator, images, labels, 'evaluator', batch_size)
     K = logits.shape[1]
-    if len(labels) != len(logits): raise ValueError(f"{len(logits)} images but {len(labels)} labels")
-    if labels.min() < 0 or labels.max() >= K: raise ValueError(f"labels must be in 0..{K - 1}, the evaluator's classes; got {_classes(labels)}")
+    if not topk or any(type(k) is not int or k < 1 for k in topk): raise ValueError(f"topk must be integers >= 1, e.g. (1, 5); got {topk!r}")
     out = {}
     for k in topk:
         hit = (logits.topk(min(k, K), 1).indices == labels[:, None]).any(1).float()
@@ -51,15 +87,15 @@ def attack_accuracy(evaluator: nn.Module, images: torch.Tensor, labels, topk=(1,
 def all_class_check(checker: nn.Module, images: torch.Tensor, labels, batch_size: int = 512) -> dict:
     """Per attacked class: the fraction of its reconstructions that the all-class `checker` (private classes first, same
     indices, then the public ones) assigns to exactly that class."""
-    labels = torch.as_tensor(labels).long()
-    pred = predict(checker, images, batch_size).argmax(1)
+    logits, labels = _judge(checker, images, labels, 'checker', batch_size)
+    pred = logits.argmax(1)
     return {c: (pred[labels == c] == c).float().mean().item() for c in _classes(labels)}
 
 @torch.no_grad()
 def checker_reads(checker: nn.Module, images: torch.Tensor, labels, names=None, top: int = 3, batch_size: int = 512) -> dict:
     "Per attacked class: what the all-class `checker` reads its reconstructions as, `[[class name, fraction], ...]`, most common first."
-    labels = torch.as_tensor(labels).long()
-    pred = predict(checker, images, batch_size).argmax(1)
+    logits, labels = _judge(checker, images, labels, 'checker', batch_size)
+    pred = logits.argmax(1)
     out = {}
     for c in _classes(labels):
         p = pred[labels == c]
@@ -77,9 +113,10 @@ def random_baseline(G: nn.Module, evaluator: nn.Module, checker: nn.Module, clas
     device = torch.device(device) if device else next(G.parameters()).device
     was = G.training; G.eval()
     z = G.sample_z(n, torch.Generator().manual_seed(mix_seed(seed, 51))).to(device)
-    x = torch.cat([G.to(device)(c) for c in z.split(500)]).cpu()
+    x = check_images(torch.cat([G.to(device)(c) for c in z.split(500)]).cpu(), 'samples of the generator')
     G.train(was)
-    pe, pc = predict(evaluator, x).argmax(1), predict(checker, x).argmax(1)
+    y = torch.zeros(len(x), dtype=torch.long)
+    pe, pc = _judge(evaluator, x, y, 'evaluator')[0].argmax(1), _judge(checker, x, y, 'checker')[0].argmax(1)
     return dict(aa={int(c): (pe == c).float().mean().item() for c in classes},
                 all_class={int(c): (pc == c).float().mean().item() for c in classes}, n=n)
 
@@ -89,9 +126,16 @@ def features_of(model: nn.Module, images: torch.Tensor, batch_size: int = 512, d
     "The features `model.features(x)` of a batch of images, computed in eval mode and returned on the CPU as (N, d)."
     device = torch.device(device) if device else next(model.parameters()).device
     was = model.training; model.eval()
-    out = torch.cat([model.features(c.to(device)).flatten(1).float().cpu() for c in images.split(batch_size)])
+    images = check_images(images)
+    out = _run(lambda: torch.cat([model.features(c.to(device)).flatten(1).float().cpu() for c in images.split(batch_size)]),
+               model, images, 'feature extractor')
     model.train(was)
-    return out
+    return _finite_features(out)
+
+def _finite_features(f: torch.Tensor) -> torch.Tensor:
+    if not torch.isfinite(f).all():
+        raise ValueError("the feature extractor's outputs are NaN or inf: its weights are damaged or its training diverged")
+    return f
 
 def _nearest(fa: torch.Tensor, fb: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
     "For each row of `fa`, the L2 distance to its nearest row of `fb`."
@@ -101,7 +145,9 @@ def knn_distance(feature_fn, recon, private_images):
     """Mean over reconstructions of the L2 distance, in the feature space of `feature_fn` (e.g. `evaluator.features`), to
     the nearest private image. With dicts `{class: images}` for both, the distance per class (to that class's private
     images); with two tensors, one number."""
-    f = lambda x: features_of(feature_fn, x) if isinstance(feature_fn, nn.Module) else torch.no_grad()(feature_fn)(x).flatten(1).cpu()
+    def f(x):
+        if isinstance(feature_fn, nn.Module): return features_of(feature_fn, x)
+        return _finite_features(torch.no_grad()(feature_fn)(check_images(x)).flatten(1).cpu())
     if isinstance(recon, dict):
         missing = sorted(set(recon) - set(private_images))
         if missing: raise KeyError(f"no private images for class(es) {missing}")
@@ -133,6 +179,7 @@ def frechet_distance(feats_a, feats_b) -> float:
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"need two feature matrices (N, d) of the same width; got {a.shape} and {b.shape}")
     if a.shape[1] < 2: raise ValueError(f"need at least 2 feature dimensions (pytorch-fid's matrix square root fails on 1x1); got {a.shape[1]}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()): raise ValueError("features hold NaN or inf: no Fréchet distance")
     if len(a) < 2 or len(b) < 2: raise ValueError(f"need at least 2 samples in each set for a covariance; got {len(a)} and {len(b)}")
     stats = [(x.mean(0), np.atleast_2d(np.cov(x, rowvar=False))) for x in (a, b)]
     from scipy.linalg import LinAlgWarning
@@ -272,13 +319,26 @@ ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/attack_table.py)
 ATTACK_PREP = {'kedmi': dict(steps=800), 'alignment': dict(steps=1000)}  # KED-MI's GAN, Alignment's inversion network
 
 def check_names(attacks, defenses) -> tuple[list[str], list[str]]:
-    "The attack and defense names as lists; a KeyError naming the valid ones for an unknown name."
+    "The attack and defense names as lists; a KeyError naming the valid ones for an unknown name, a ValueError for a repeat."
     attacks, defenses = list(attacks), list(defenses)
     for kind, names, valid in [('attack', attacks, ATTACKS), ('defense', defenses, DEFENSES)]:
         if not names: raise ValueError(f"no {kind} given; choose from: {', '.join(valid)}")
-        for a in names:
+        for i, a in enumerate(names):
             if a not in valid: raise KeyError(f"unknown {kind} {a!r}; choose one of: {', '.join(valid)}")
+            if a in names[:i]: raise ValueError(f"the {kind} {a!r} is named twice; name each {kind} once")
     return attacks, defenses
+
+MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
+
+def _distinct_ints(values, what: str) -> list[int]:
+    "`values` as a non-empty list of distinct integers; a ValueError naming `what` otherwise."
+    vals = [] if isinstance(values, (str, bytes, numbers.Number)) else list(values)
+    if not vals or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in vals):
+        raise ValueError(f"{what} must be a non-empty list of integers; got {values!r}")
+    vals = [int(v) for v in vals]
+    twice = sorted({v for v in vals if vals.count(v) > 1})
+    if twice: raise ValueError(f"{what} {vals} names {', '.join(map(str, twice))} twice; give each once")
+    return vals
 
 def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | None = None):
     "One picture of an attack's reconstructions: a row per label (named on the left), `per_label` images per row; returns the figure."
@@ -315,15 +375,18 @@ def run_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'net
     (seed, defense, attack). `models` may supply any of the preset's models ('target', 'public', 'evaluator', 'checker',
     'gan') instead of the cached ones; `split` the data. With `out`, also writes image grids and `write_report`'s files."""
     attacks, defenses = check_names(attacks, defenses)
-    seeds = [int(s) for s in seeds]
-    if not seeds: raise ValueError("no seed given")
-    if n < 2: raise ValueError(f"n (reconstructions per class) must be at least 2; got {n}")
+    options = {d: check_options(d, (defense_options or {}).get(d, {})) for d in defenses}
+    unused = sorted(set(defense_options or {}) - set(defenses))
+    if unused: raise ValueError(f"settings given for {', '.join(unused)}, which is not among the defenses run; add it or drop them")
+    seeds = _distinct_ints(seeds, 'seeds')
+    if type(n) is not int or not 2 <= n <= MAX_N: raise ValueError(f"n (reconstructions per class) must be in 2..{MAX_N:,}; got {n!r}")
+    protected = _distinct_ints(protected, 'protected classes')
+    device = check_device(device)
+    if out is not None: check_out_dir(out)
     preset = get_preset(preset) if isinstance(preset, str) else preset
     split = split or preset.split(model_seed)
-    protected = [int(c) for c in protected]
-    if not protected or any(not 0 <= c < split.num_private for c in protected):
+    if any(not 0 <= c < split.num_private for c in protected):
         raise ValueError(f"protected classes must be in 0..{split.num_private - 1} (the private classes); got {protected}")
-    device = torch.device(device) if device else default_device()
     m = dict(models or {})
     for role in ('target', 'public', 'evaluator', 'checker', 'gan'):
         if role not in m: m[role] = pretrained(preset, role, model_seed, device, cache, progress)
@@ -344,7 +407,7 @@ def run_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'net
                 bar.set_postfix_str(f'seed {seed}: defense {dname}')
                 t0 = time.perf_counter()
                 dres = defend(dname, m['target'], models={'public': m['public'], 'gan': (G, D)}, split=split, protected=protected,
-                              seed=seed, device=device, progress=progress, **(defense_options or {}).get(dname, {}))
+                              seed=seed, device=device, progress=progress, **options[dname])
                 dsec = time.perf_counter() - t0
                 mc = model_accuracy(dres.model, split.private_test, protected)
                 bar.update(1)

@@ -18,7 +18,7 @@ import torchvision
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'CHECKPOINT_FORMAT', 'default_device', 'check_device',
            'check_image_shape', 'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build',
-           'num_params', 'CheckpointError', 'atomic_save', 'safe_load', 'save_model', 'load_model']
+           'num_params', 'CheckpointError', 'atomic_save', 'safe_load', 'check_out_dir', 'save_model', 'load_model']
 
 # %% ../nbs/00_models.ipynb #91594527
 def default_device() -> torch.device:
@@ -252,6 +252,18 @@ def safe_load(path, map_location='cpu'):
             f"them could run code. Only load files you trust; netguard checkpoints never need this. ({e})".split('\n')[0]) from None
     except (RuntimeError, EOFError, OSError) as e:
         raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {e}") from None
+
+# %% ../nbs/00_models.ipynb #43485dcf
+def check_out_dir(path, what: str = 'out') -> Path:
+    "`path` as a folder that exists or can be made, and can be written; checked before any work, and nothing is created."
+    p = Path(path)
+    if p.exists() and not p.is_dir(): raise FileExistsError(f"{what} {p} is a file, not a folder; give a folder (made if missing)")
+    q = p.absolute()
+    while not q.exists() and q != q.parent: q = q.parent
+    if not q.is_dir(): raise NotADirectoryError(f"{what} {p}: {q} is a file, so no folder can be made there; give another folder")
+    if not os.access(q, os.W_OK | os.X_OK):
+        raise PermissionError(f"{what} {p}: {q} is not writable (permission denied); give a folder you can write to")
+    return p
 
 # %% ../nbs/00_models.ipynb #93b228d8
 CHECKPOINT_FORMAT = 'netguard-model-v1'

@@ -32,10 +32,10 @@ def test_demo_and_bench_help_name_their_options():
 def test_bench_rejects_unknown_names_at_once():
     r = run('bench', '--attacks', 'gmi,deepinversion', '--out', 'never-written')
     assert r.returncode == 1, r.stderr
-    assert r.stderr.strip() == ("netguard bench: error: unknown attack 'deepinversion'; "
-                                "choose one of: gmi, kedmi, fredrikson, alignment, mirror_b, mirror_w")
+    assert r.stderr.strip().startswith("netguard: error: unknown attack 'deepinversion'; choose one of: gmi, ")
+    assert '\n' not in r.stderr.strip() and 'kedmi' in r.stderr
     r = run('bench', '--defenses', 'original', 'dp')
-    assert r.returncode == 1 and r.stderr.strip().startswith("netguard bench: error: unknown defense 'dp'; choose one of: original")
+    assert r.returncode == 1 and r.stderr.strip().startswith("netguard: error: unknown defense 'dp'; choose one of: original")
     r = run('bench', '--seeds', 'x')
     assert r.returncode == 2 and "invalid int value: 'x'" in r.stderr
     r = run('demo', '--seed', '1.5')
@@ -45,12 +45,19 @@ def test_bench_rejects_unknown_names_at_once():
 def test_set_checks_defense_settings_at_once():
     r = run('bench', '--set', 'netguard.gamma=1', '--out', 'never-written')
     assert r.returncode == 1 and not Path('never-written').exists()
-    assert r.stderr.strip().startswith("netguard bench: error: --set netguard.gamma=1: netguard has no setting 'gamma'; valid: alpha, beta")
+    assert r.stderr.strip().startswith("netguard: error: --set netguard.gamma=1: netguard has no setting 'gamma'; valid: alpha, beta")
     r = run('bench', '--set', 'dpsgd.epsilon=2')   # DP-SGD is not among the default defenses
     assert r.returncode == 1 and r.stderr.strip().endswith("the defense 'dpsgd' is not run here; add it to --defenses")
     r = run('demo', '--set', 'protected_cap=0.8')
     assert r.returncode == 1 and 'DEFENSE.KEY=VALUE' in r.stderr
     assert '--set' in run('demo', '--help').stdout and 'dpsgd.epsilon' in run('bench', '--help').stdout
+
+
+def test_wrong_settings_fail_at_once_as_a_user_runs_them(tmp_path):
+    "The console script: a setting that used to run silently (the undefended model back) fails in one line, before any work."
+    r = run('bench', '--set', 'netguard.steps=-1', '--out', str(tmp_path / 'out'))
+    assert r.returncode == 1 and r.stderr.count('\n') == 1 and not (tmp_path / 'out').exists()
+    assert r.stderr == "netguard: error: --set netguard.steps=-1: NetGuard setting steps must be an integer >= 1; got -1\n"
 
 
 def test_no_command_is_a_usage_error():
@@ -69,7 +76,8 @@ def test_data_writes_grids(tmp_path):
 def test_bad_input_is_one_plain_line():
     r = run('data', '--dataset', 'imagenet')
     assert r.returncode == 1
-    assert r.stderr.strip() == "netguard data: error: unknown dataset 'imagenet'; choose one of: mnist5k, mnist, celeba, folder"
+    assert r.stderr.strip().startswith("netguard: error: unknown dataset 'imagenet'; choose one of: mnist5k, ")
+    assert '\n' not in r.stderr.strip() and 'folder' in r.stderr
     r = run('models', '--image-shape', '1', '28', '28')
     assert r.returncode == 1 and '32x32 or 64x64' in r.stderr
     r = run('data', '--seed', 'abc')
