@@ -87,7 +87,7 @@ def _trace_row(step, labels, n, y, p_y, **terms) -> dict:
     row['confidence_per_label'] = p_y.detach().view(len(labels), n).mean(1).tolist()
     return row
 
-# %% ../nbs/03_invert.ipynb #4ea6c1c8
+# %% ../nbs/03_invert.ipynb #8084f95e
 def ce_loss(logits, y):
     "Cross-entropy per sample (GMI, KED-MI)."
     return F.cross_entropy(logits, y, reduction='none')
@@ -101,7 +101,7 @@ def max_margin_loss(logits, y):
     others = logits.scatter(1, y[:, None], float('-inf'))
     return others.max(1).values + logit_loss(logits, y)
 
-# %% ../nbs/03_invert.ipynb #1780ec27
+# %% ../nbs/03_invert.ipynb #f24551c6
 def poincare_loss(logits, y, xi: float = 1e-4):
     "Poincare distance of the L1-normalised logits to the one-hot label (PPA)."
     u = logits / logits.norm(p=1, dim=1, keepdim=True)
@@ -130,7 +130,7 @@ def prior_loss(D: nn.Module, x: torch.Tensor, prior: str) -> torch.Tensor:
     raise ValueError(f"prior must be 'log' (-log D, NetGuard's), 'wgan' (-D, GMI's code) "
                      f"or 'none'; got {prior!r}")
 
-# %% ../nbs/03_invert.ipynb #3ee110d9
+# %% ../nbs/03_invert.ipynb #956111e6
 def identity_of(target, x, y, loss: str = 'ce', surrogates=()):
     "Per-sample identity loss of images `x` for labels `y`, and the target's logits."
     iden_fn, logits = identity_loss(loss), target(x)
@@ -147,14 +147,14 @@ def latent_losses(target, G, D, z, y, lam: float, prior: str, loss: str = 'ce', 
     p_y = logits.softmax(1).gather(1, y[:, None]).squeeze(1)
     return pri + lam * iden, pri, iden, p_y
 
-# %% ../nbs/03_invert.ipynb #a71c16cc
+# %% ../nbs/03_invert.ipynb #9b9636ae
 _GMI_BUDGET = dict(steps=1500, lr=2e-2, optimizer='sgd', momentum=0.9)
 SEARCH_SETTINGS = {
     'patent': dict(steps=100, lr=1e-3, optimizer='adam', momentum=0.9,
                    loss='ce', clip=1.0),
     'gmi': dict(_GMI_BUDGET, loss='ce', clip=1.0),
-    'lomma': dict(_GMI_BUDGET, loss='logit', clip=None),
-    'plgmi': dict(_GMI_BUDGET, loss='max_margin', clip=None),
+    'lomma': dict(_GMI_BUDGET, loss='logit', clip=1.0),
+    'plgmi': dict(_GMI_BUDGET, loss='max_margin', clip=1.0),
 }
 
 def search_settings(name: str | None, **overrides) -> dict:
@@ -168,7 +168,7 @@ def search_settings(name: str | None, **overrides) -> dict:
         raise ValueError(f"need steps >= 1 and lr > 0; got steps={base['steps']}, lr={base['lr']}")
     return base
 
-# %% ../nbs/03_invert.ipynb #e71dc7a3
+# %% ../nbs/03_invert.ipynb #bf94e44a
 def _make_opt(params, optimizer, lr, momentum):
     if optimizer == 'adam': return torch.optim.Adam(params, lr=lr)
     if optimizer == 'sgd': return torch.optim.SGD(params, lr=lr, momentum=momentum)
@@ -239,7 +239,7 @@ def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 3
     info = dict(s, lam=lam, prior=prior, restarts=restarts, init=init, seed=seed, surrogates=len(surrogates))
     return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(), info)
 
-# %% ../nbs/03_invert.ipynb #e7afceba
+# %% ../nbs/03_invert.ipynb #671a8d8b
 def distill(target: nn.Module, data, arch: str = 'cnn', *, steps: int = 600, lr: float = 1e-3,
             batch_size: int = 64, seed: int = 0, device=None, progress: bool | None = None,
             **arch_kwargs) -> nn.Module:
@@ -512,7 +512,7 @@ def _lomma_models(name, target, gan, public, surrogates=LOMMA_SURROGATES, seed=0
     subs = [distill(target, public, seed=mix_seed(seed, i, 31), **(opts | s)) for i, s in enumerate(surrogates)]
     return dict(_gan_models(name, target, gan, public), surrogates=subs)
 
-# %% ../nbs/03_invert.ipynb #be3bf201
+# %% ../nbs/03_invert.ipynb #fb7d5a41
 def _named(name, res):
     res.attack = name
     return res
