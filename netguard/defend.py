@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import labels_of
-from .invert import gmi, _frozen, _thaw, _check_labels
+from .invert import SEARCH_SETTINGS, gmi, _frozen, _thaw, _check_labels
 from .train import epoch_batches, fetch, mix_seed, predict, progress_bar
 
 # %% auto #0
@@ -169,11 +169,10 @@ def check_setting(name: str, value, rule: tuple):
 
 # %% ../nbs/04_defend.ipynb #c89767db
 CAP_SPREADS = ('uniform', 'original')
-_NAME = ('choice', lambda v: isinstance(v, str) and v.isidentifier(), "the name of GMI settings, e.g. 'patent'")  # gmi checks it
 _NETGUARD_RULES = dict(
     alpha=NON_NEGATIVE, beta=NON_NEGATIVE, omega=NON_NEGATIVE, lam=NON_NEGATIVE, private_loss=one_of(*PRIVATE_LOSSES),
     steps=INT_1, lr=POSITIVE, batch_size=INT_1, replay=NON_NEGATIVE, replay_batch=INT_1, distill=NON_NEGATIVE, n_fake=INT_1,
-    decoy_rule=one_of(*DECOY_RULES), decoys=INT_1, rounds=INT_1, invert_settings=or_none(_NAME),
+    decoy_rule=one_of(*DECOY_RULES), decoys=INT_1, rounds=INT_1, invert_settings=or_none(one_of(*SEARCH_SETTINGS)),
     invert_steps=or_none(INT_1), invert_lr=or_none(POSITIVE), fisher_normalize=or_none(one_of('mean', 'max')),
     fisher_samples=or_none(INT_1), real_decoys=NON_NEGATIVE, protected_cap=or_none(FRACTION), anchor_others=INT_0,
     cap_spread=one_of(*CAP_SPREADS))
