@@ -9,14 +9,15 @@ For each row: the evaluator's attack accuracy (AA) and the all-class checker's v
 really are the attacked class) per class, next to the same two numbers for random samples G(z) of the attacker's GAN
 (the baseline), the target's mean confidence, the mean latent norm and the seconds per search step. The models are the
 preset's cached models of each model seed; 'netguard' is the NetGuard default (NetGuardConfig()) protecting class 0,
-computed once per model seed and cached. KED-MI's GAN and LOMMA's surrogates are trained against the attacked model
+computed once per model seed and cached (--netguard KEY=VALUE changes its settings). KED-MI's GAN and LOMMA's surrogates are trained against the attacked model
 (defended or not), as an attacker would.
 """
-import argparse, json, statistics, time
+import argparse, hashlib, json, statistics, time
 from pathlib import Path
 
 import torch
 
+from netguard.cli import parse_settings
 from netguard.defend import netguard
 from netguard.eval import all_class_check, attack_accuracy, random_baseline
 from netguard.invert import prepare_attack, run_attack
@@ -26,14 +27,15 @@ from netguard.train import cache_dir, get_preset, pretrained
 PREP = {'kedmi': dict(steps=800), 'alignment': dict(steps=1000)}
 
 
-def defended_target(preset, model_seed: int, protect=(0,)):
-    "NetGuard's default defense of the preset's target, computed once and cached."
-    path = cache_dir() / 'bench' / f'{preset.name}-netguard-default-m{model_seed}-p{"_".join(map(str, protect))}.pt'
+def defended_target(preset, model_seed: int, settings: dict, protect=(0,)):
+    "NetGuard's defense (`settings` over NetGuardConfig's defaults) of the preset's target, computed once and cached."
+    tag = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8] if settings else 'default'
+    path = cache_dir() / 'bench' / f'{preset.name}-netguard-{tag}-m{model_seed}-p{"_".join(map(str, protect))}.pt'
     if path.exists(): return load_model(path, 'cpu')
     split = preset.split(model_seed)
     res = netguard(pretrained(preset, 'target', model_seed, 'cpu'), pretrained(preset, 'public', model_seed, 'cpu'),
                    pretrained(preset, 'gan', model_seed, 'cpu'), split.private_train, split.public, list(protect),
-                   seed=model_seed, device='cpu', progress=False)
+                   seed=model_seed, device='cpu', progress=False, **settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_model(res.model, path)
     return res.model
@@ -56,7 +58,7 @@ def run(args) -> list[dict]:
         evaluator, checker = pretrained(preset, 'evaluator', ms, 'cpu'), pretrained(preset, 'checker', ms, 'cpu')
         base = random_baseline(G, evaluator, checker, args.classes, n=1000, seed=ms)
         for defense in args.defenses:
-            model = pretrained(preset, 'target', ms, 'cpu') if defense == 'original' else defended_target(preset, ms)
+            model = pretrained(preset, 'target', ms, 'cpu') if defense == 'original' else defended_target(preset, ms, args.netguard)
             for attack in args.attacks:
                 t0 = time.perf_counter()
                 models = prepare_attack(attack, model, (G, D), split.public, seed=args.seed, progress=False,
@@ -71,7 +73,9 @@ def run(args) -> list[dict]:
                         x, y = res.flat()
                         aa, chk = attack_accuracy(evaluator, x, y, topk=(1,))['top1'], all_class_check(checker, x, y)
                         z = res.latents
-                        row = dict(preset=preset.name, model_seed=ms, seed=args.seed, defense=defense, attack=attack,
+                        row = dict(preset=preset.name, model_seed=ms, seed=args.seed, attack=attack,
+                                   defense=defense if defense == 'original' or not args.netguard else
+                                   'netguard ' + ' '.join(f'{k}={v}' for k, v in args.netguard.items()),
                                    loss=loss, clip=clip, n=args.n, steps=args.steps, s_per_step=sec / args.steps,
                                    prep_s=prep_s, aa=aa, check=chk, baseline_aa={c: base['aa'][c] for c in args.classes},
                                    baseline_check={c: base['all_class'][c] for c in args.classes},
@@ -124,6 +128,8 @@ def main(argv=None):
     ap.add_argument('--n', type=int, default=40, help='reconstructions per class')
     ap.add_argument('--steps', type=int, default=1500)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--netguard', nargs='+', default=[], metavar='KEY=VALUE',
+                    help="NetGuard settings for the defended target, e.g. invert_loss=max_margin (default: NetGuard's defaults)")
     ap.add_argument('--out', help='write the rows here (JSON), updated after each row')
     ap.add_argument('--summarize', nargs='+', metavar='JSON', help='print the table of earlier runs and stop')
     args = ap.parse_args(argv)
@@ -131,6 +137,7 @@ def main(argv=None):
         print(table([r for f in args.summarize for r in json.loads(Path(f).read_text())]))
         return
     args.clips = [None if c.lower() == 'none' else float(c) for c in args.clips]
+    args.netguard = parse_settings([f'netguard.{kv}' for kv in args.netguard], ['netguard']).get('netguard', {})
     torch.set_num_threads(args.threads)
     print(table(run(args)))
 

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import labels_of
-from .invert import SEARCH_SETTINGS, gmi, _frozen, _thaw, _check_labels
+from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi, _frozen, _thaw, _check_labels
 from .train import epoch_batches, fetch, mix_seed, predict, progress_bar
 
 # %% auto #0
@@ -173,7 +173,7 @@ _NETGUARD_RULES = dict(
     alpha=NON_NEGATIVE, beta=NON_NEGATIVE, omega=NON_NEGATIVE, lam=NON_NEGATIVE, private_loss=one_of(*PRIVATE_LOSSES),
     steps=INT_1, lr=POSITIVE, batch_size=INT_1, replay=NON_NEGATIVE, replay_batch=INT_1, distill=NON_NEGATIVE, n_fake=INT_1,
     decoy_rule=one_of(*DECOY_RULES), decoys=INT_1, rounds=INT_1, invert_settings=or_none(one_of(*SEARCH_SETTINGS)),
-    invert_steps=or_none(INT_1), invert_lr=or_none(POSITIVE), fisher_normalize=or_none(one_of('mean', 'max')),
+    invert_steps=or_none(INT_1), invert_lr=or_none(POSITIVE), invert_loss=one_of(*IDENTITY_LOSSES), fisher_normalize=or_none(one_of('mean', 'max')),
     fisher_samples=or_none(INT_1), real_decoys=NON_NEGATIVE, protected_cap=or_none(FRACTION), anchor_others=INT_0,
     cap_spread=one_of(*CAP_SPREADS))
 
@@ -198,6 +198,7 @@ class NetGuardConfig:
     invert_settings: str | None = None  # GMI settings for the fake samples: 'patent' (100 it, lr 1e-3) is too weak to
     invert_steps: int | None = 200      # find what a real attacker finds; the default inverts like the attack it defends
     invert_lr: float | None = 0.02      # against (Adam, lr 0.02, 200 steps)
+    invert_loss: str = 'ce'             # their identity loss; 'max_margin' or 'logit' find what the strongest attacks find
     fisher_normalize: str | None = 'mean'
     fisher_samples: int | None = 2000
     real_decoys: float = 0.0      # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
@@ -312,7 +313,7 @@ class NetGuardTrainer:
 
     def _inv_opts(self, seed):
         c = self.cfg
-        o = dict(settings=c.invert_settings, seed=seed, device=self.device, progress=False)
+        o = dict(settings=c.invert_settings, loss=c.invert_loss, seed=seed, device=self.device, progress=False)
         if c.invert_steps: o['steps'] = c.invert_steps
         if c.invert_lr: o['lr'] = c.invert_lr
         return o
