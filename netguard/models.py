@@ -6,7 +6,7 @@ Docs: https://netguard-mia.github.io/netguard/models.html.md"""
 
 # %% ../nbs/00_models.ipynb #cc028a5a
 from __future__ import annotations
-import inspect, math, os, pickle, tempfile
+import inspect, math, os, pickle, re, socket, tempfile, time
 from pathlib import Path
 from typing import Callable
 
@@ -16,9 +16,10 @@ import torch.nn.functional as F
 import torchvision
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'CHECKPOINT_FORMAT', 'default_device', 'check_device',
-           'check_image_shape', 'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build',
-           'num_params', 'CheckpointError', 'atomic_save', 'safe_load', 'check_out_dir', 'save_model', 'load_model']
+__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'STALE_TEMP_SECONDS', 'CHECKPOINT_FORMAT', 'default_device',
+           'check_device', 'check_image_shape', 'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator',
+           'Discriminator', 'build', 'num_params', 'CheckpointError', 'remove_stale_temps', 'atomic_write',
+           'atomic_save', 'safe_load', 'check_out_dir', 'save_model', 'load_model']
 
 # %% ../nbs/00_models.ipynb #91594527
 def default_device() -> torch.device:
@@ -226,20 +227,58 @@ def num_params(model: nn.Module) -> int:
 class CheckpointError(RuntimeError):
     "A checkpoint file that cannot be used: unsafe, corrupt or not a netguard file."
 
-def atomic_save(obj, path) -> Path:
-    "`torch.save` `obj` to `path` atomically: write a temporary file in the same folder, then rename it."
+STALE_TEMP_SECONDS = 3600  # a temporary file this old is a leftover whoever wrote it (no write takes an hour)
+
+def _host() -> str: return re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:32] or 'host'
+
+def _running(pid: int) -> bool:
+    "Whether process `pid` runs on this machine (a process of another user counts)."
+    try: os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError): return False
+    except PermissionError: return True
+    return True
+
+def remove_stale_temps(path) -> list[Path]:
+    """Remove the temporary files that writes of `path` left behind when they were killed: those of a process on this
+    machine that no longer runs, and any older than `STALE_TEMP_SECONDS` (from an older netguard or another machine).
+    Only files named like `path`'s temporary files; never one whose writer still runs. Returns the removed files."""
+    path = Path(path)
+    pattern = re.compile(rf'\.{re.escape(path.name)}\.(?:([A-Za-z0-9-]+)\.(\d+)\.)?[a-z0-9_]{{8}}\.tmp')
+    host, me, removed = _host(), os.getpid(), []
+    try: names = os.listdir(path.parent)
+    except OSError: return removed
+    for name in names:
+        m = pattern.fullmatch(name)
+        if not m: continue
+        f = path.parent / name
+        try: age = time.time() - f.stat().st_mtime
+        except OSError: continue   # gone already
+        dead = m[1] == host and int(m[2]) != me and not _running(int(m[2]))
+        if dead or age >= STALE_TEMP_SECONDS:
+            try: f.unlink(); removed.append(f)
+            except OSError: pass   # another process cleaned it first
+    return removed
+
+def atomic_write(path, write: Callable) -> Path:
+    """Write `path` atomically: `write(f)` fills a temporary file in the same folder (named after `path`, this machine
+    and this process), which then replaces `path`. Stale temporary files of `path` are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{_host()}.{os.getpid()}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
+            write(f)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+def atomic_save(obj, path) -> Path:
+    "`torch.save` `obj` to `path` atomically (`atomic_write`): a crash mid-write leaves the old file whole."
+    return atomic_write(path, lambda f: torch.save(obj, f))
 
 def safe_load(path, map_location='cpu'):
     "Load a file written by `atomic_save`, refusing anything but tensors and plain containers."

@@ -80,3 +80,30 @@ def test_save_needs_registry_model(tmp_path):
         save_model(torch.nn.Linear(2, 2), tmp_path / 'x.pt')
     with pytest.raises(ValueError, match='3 class names for a model with 2 classes'):
         save_model(build('cnn', 2), tmp_path / 'x.pt', class_names=['a', 'b', 'c'])
+
+
+KILLED_MID_WRITE = '''
+import os, signal, sys, torch
+from netguard.models import atomic_save
+def half(obj, f, *a, **k):
+    f.write(b'half a checkpoint'); f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+torch.save = half
+atomic_save({'x': torch.zeros(1)}, sys.argv[1])
+'''
+
+
+def test_temp_file_of_a_killed_write_is_removed_by_the_next_write(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / 'model.pt'
+    save_model(build('cnn', 2, width=4), path, class_names=['a', 'b'])
+    before = path.read_bytes()
+    run = subprocess.run([sys.executable, '-c', KILLED_MID_WRITE, str(path)], capture_output=True)
+    assert run.returncode == -9
+    left = [p.name for p in tmp_path.iterdir() if p.name != 'model.pt']
+    assert len(left) == 1 and left[0].startswith('.model.pt.') and left[0].endswith('.tmp'), left
+    assert path.read_bytes() == before
+    (tmp_path / 'other.pt').write_bytes(b'keep')           # another file: never touched
+    save_model(build('cnn', 2, width=4), path, class_names=['a', 'b'])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['model.pt', 'other.pt']
