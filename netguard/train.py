@@ -17,16 +17,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from .models import (CheckpointError, atomic_save, build, default_device, load_model, safe_load, save_model)
+from .models import (CheckpointError, atomic_save, atomic_write, build, default_device, load_model, safe_load, save_model)
 from .data import ImageFiles, Split, TensorImages, labels_of, load_split, stratified_split
 
 # %% auto #0
-__all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'mix_seed', 'seed_everything', 'quiet', 'progress_bar', 'init_distributed',
-           'epoch_batches', 'fetch', 'augment', 'predict', 'accuracy', 'TrainingDiverged', 'save_checkpoint',
-           'load_checkpoint', 'sync_buffers', 'train_classifier', 'gradient_penalty', 'batch_stream', 'train_gan',
-           'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'relabel', 'role_data',
-           'cache_dir', 'artifact_key', 'artifact_path', 'shipped_dir', 'pretrained', 'pretrained_all', 'ship_weights',
-           'plot_history']
+__all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'mix_seed', 'seed_everything', 'quiet', 'progress_bar',
+           'init_distributed', 'epoch_batches', 'fetch', 'augment', 'predict', 'accuracy', 'TrainingDiverged',
+           'save_checkpoint', 'load_checkpoint', 'sync_buffers', 'train_classifier', 'gradient_penalty', 'batch_stream',
+           'train_gan', 'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'relabel',
+           'role_data', 'cache_dir', 'artifact_key', 'artifact_path', 'shipped_dir', 'manifest_path', 'write_manifest',
+           'pretrained', 'pretrained_all', 'ship_weights', 'plot_history']
 
 # %% ../nbs/02_train.ipynb #4d2c46e2
 def mix_seed(*parts: int) -> int:
@@ -500,15 +500,78 @@ def _copy_shipped(files: list[Path], preset: Preset, shipped) -> bool:
             warnings.warn(f"shipped weights {src / f.name} do not match their SHA-256 in {src / 'SHA256SUMS'}: training instead")
             return False
     for f in files:
-        tmp = f.with_name(f'.{f.name}.{os.getpid()}.tmp')
-        shutil.copyfile(src / f.name, tmp); os.replace(tmp, f)
+        with open(src / f.name, 'rb') as g: atomic_write(f, lambda out: shutil.copyfileobj(g, out))
     return True
+
+MANIFEST_FORMAT = 'netguard-cache-v1'
+
+def manifest_path(path) -> Path:
+    "The record kept next to a cached model file: `<file>.json`."
+    return Path(path).with_name(Path(path).name + '.json')
+
+def _identity(preset: Preset, role: str, seed: int, part: str) -> dict:
+    "What the cached file `part` ('model', or 'D' for the GAN's discriminator) of `role` must be."
+    arch = {'model': 'generator', 'D': 'discriminator'}[part] if role == 'gan' else getattr(preset, role).arch
+    return dict(preset=preset.name, role=role, seed=seed, key=artifact_key(preset, role, seed), arch=arch)
+
+def write_manifest(path, preset: Preset, role: str, seed: int, part: str = 'model') -> Path:
+    "Record, atomically next to the cached `path`, its SHA-256, size and what it is (preset, role, seed, settings key, arch)."
+    path = Path(path)
+    m = dict(format=MANIFEST_FORMAT, file=path.name, sha256=_sha256(path), size=path.stat().st_size,
+             **_identity(preset, role, seed, part))
+    return atomic_write(manifest_path(path), lambda f: f.write((json.dumps(m, indent=1, sort_keys=True) + '\n').encode()))
+
+def _retrain_hint(preset: Preset, role: str, seed: int, cache) -> str:
+    py = f"pretrained({preset.name!r}, {role!r}, seed={seed}, retrain=True)"
+    if PRESETS.get(preset.name) != preset:   # a preset with overrides: the command line cannot name it
+        return f"delete it, or train it again with {py.replace(repr(preset.name), 'preset', 1)} (your preset)"
+    cmd = (f"netguard train --preset {preset.name} --roles {role}" + (f" --seed {seed}" if seed else '')
+           + (f" --cache {cache}" if cache is not None else '') + ' --retrain')
+    return f"delete it, or train it again: `{cmd}` (in Python: {py})"
+
+def _describe(path) -> str:
+    "What a model file holds, for an error message."
+    try:
+        meta = safe_load(path)['meta']; x = meta.get('extra', {})
+        return f"it holds the {x.get('role', '?')} ({meta['arch']['name']}) of preset {x.get('preset')!r}, seed {x.get('seed')}"
+    except Exception: return "it is not a readable netguard checkpoint (truncated or damaged)"
+
+def _load_cached(path: Path, preset: Preset, role: str, seed: int, cache, device, part: str = 'model'):
+    """Load the cached `path` after checking it is the model asked for: its SHA-256 and size against the manifest written
+    when it was cached, and the manifest's and the file's own record of preset, role, seed, settings key and arch.
+    A file cached before manifests existed is checked by its own record, then gets one."""
+    want, mpath = _identity(preset, role, seed, part), manifest_path(path)
+    what = f"the cached {role}{' discriminator' if part == 'D' else ''} of preset {preset.name!r} (seed {seed})"
+    fail = lambda problem: CheckpointError(f"{path}: {what} {problem}; {_retrain_hint(preset, role, seed, cache)}")
+    m = None
+    if mpath.exists():
+        try:
+            m = json.loads(mpath.read_text())
+            if not (isinstance(m, dict) and m.get('format') == MANIFEST_FORMAT): raise ValueError
+        except (ValueError, OSError, UnicodeDecodeError):
+            raise fail(f"has a damaged record {mpath.name}") from None
+        got = {k: m.get(k) for k in want}
+        if got != want or m.get('file') != path.name:
+            raise fail(f"is recorded in {mpath.name} as the {got['role']} ({got['arch']}) of preset {got['preset']!r}, seed "
+                       f"{got['seed']}, settings key {got['key']} (another model's file and record were put here)")
+        if path.stat().st_size != m.get('size') or _sha256(path) != m.get('sha256'):
+            raise fail(f"does not match the SHA-256 recorded in {mpath.name} when it was cached: it was changed, truncated "
+                       f"or replaced since ({_describe(path)})")
+    try: model = load_model(path, device)
+    except CheckpointError as e: raise fail(f"cannot be used: {e}") from None
+    x, name = model.meta.get('extra') or {}, model.meta['arch']['name']
+    own = dict(preset=x.get('preset'), role=x.get('role'), seed=x.get('seed'), key=x.get('key', want['key']), arch=name)
+    if own != want:
+        raise fail(f"holds the {own['role']} ({name}) of preset {own['preset']!r}, seed {own['seed']}, settings key {own['key']}")
+    if m is None: write_manifest(path, preset, role, seed, part)
+    return model
 
 def pretrained(preset: str | Preset, role: str, seed: int = 0, device=None, cache=None, progress: bool | None = None,
                retrain: bool = False, shipped=True):
     """The trained `role` model of `preset` for `seed`: from the cache, else from the weights the package ships (checked
     by SHA-256; `shipped=False` or `retrain=True` never uses them, `shipped=<folder>` looks there), else trained once and
-    cached. 'gan' gives (G, D)."""
+    cached. 'gan' gives (G, D). Every cached file is checked on load against the record written
+    next to it (SHA-256, preset, role, seed, settings key): a changed or swapped file is refused, naming it and the fix."""
     from filelock import FileLock
     preset = get_preset(preset) if isinstance(preset, str) else preset
     if role not in ROLES: raise KeyError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
@@ -517,10 +580,14 @@ def pretrained(preset: str | Preset, role: str, seed: int = 0, device=None, cach
     d_path = path.with_name(path.stem + '-D.pt')
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + '.lock'):
-        if retrain: path.unlink(missing_ok=True); d_path.unlink(missing_ok=True)
-        if not path.exists() and not retrain and shipped is not False:
-            _copy_shipped([path, d_path] if role == 'gan' else [path], preset, shipped_dir() if shipped is True else shipped)
-        if not path.exists():
+        files = [path, d_path] if role == 'gan' else [path]
+        if retrain:
+            for f in files: f.unlink(missing_ok=True); manifest_path(f).unlink(missing_ok=True)
+        missing = lambda: not all(f.exists() for f in files)
+        if missing() and not retrain and shipped is not False:
+            if _copy_shipped(files, preset, shipped_dir() if shipped is True else shipped):
+                for f, part in zip(files, ('model', 'D')): write_manifest(f, preset, role, seed, part)
+        if missing():
             if progress if progress is not None else not quiet():
                 print(f"netguard: training the {role} of preset {preset.name!r} (seed {seed}) into {path}", file=sys.stderr, flush=True)
             split = preset.split(seed)
@@ -528,12 +595,13 @@ def pretrained(preset: str | Preset, role: str, seed: int = 0, device=None, cach
             model, D, hist = _train_role(preset, role, seed, device, split, ckpt, progress)
             names = None if role == 'gan' else (split.all_names if role == 'checker' else
                                                 split.public_names if role == 'public' else split.private_names)
-            extra = dict(preset=preset.name, role=role, seed=seed, history=[{k: v for k, v in r.items() if k != 'samples'} for r in hist[-200:]])
+            extra = dict(preset=preset.name, role=role, seed=seed, key=artifact_key(preset, role, seed), history=[{k: v for k, v in r.items() if k != 'samples'} for r in hist[-200:]])
             if D is not None: save_model(D, d_path, extra=extra)
             save_model(model, path, class_names=names, extra=extra)
+            for f, part in zip(files, ('model', 'D')): write_manifest(f, preset, role, seed, part)
             ckpt.unlink(missing_ok=True)
-        model = load_model(path, device)
-        return (model, load_model(d_path, device)) if role == 'gan' else model
+        model = _load_cached(path, preset, role, seed, cache, device)
+        return (model, _load_cached(d_path, preset, role, seed, cache, device, 'D')) if role == 'gan' else model
 
 def pretrained_all(preset: str | Preset, seed: int = 0, device=None, cache=None, progress: bool | None = None,
                    retrain: bool = False, shipped=True) -> dict:

@@ -29,7 +29,7 @@ def test_two_processes_share_one_training(tmp_path):
     a, b = (torch.load(tmp_path / f'w{i}.pt', weights_only=True) for i in range(2))
     assert all(torch.equal(a[k], b[k]) for k in a)
     files = sorted(p.name for p in (tmp_path / 'cache' / 'mnist5k').iterdir() if not p.name.endswith('.lock'))
-    assert len(files) == 1 and files[0].startswith('target-seed0-') and files[0].endswith('.pt')
+    assert len(files) == 2 and files[0].startswith('target-seed0-') and files[0].endswith('.pt') and files[1] == files[0] + '.json'
 
 
 def test_key_follows_settings(tmp_path):
@@ -81,3 +81,48 @@ def test_package_ships_mnist5k_weights_matching_the_preset():
     for role in ROLES:   # the shipped files carry the current settings' keys: a preset change without re-shipping fails here
         name = artifact_path(p, role, 0).name
         assert name in sums and _sha256(folder / name) == sums[name], f'{name} missing or changed; run ship_weights("mnist5k")'
+
+
+def test_damaged_cache_file_names_the_fix_and_retrain_replaces_it(tmp_path, monkeypatch):
+    "A bit flipped in a cached model: one line naming the file and retrain=True; retraining replaces it."
+    import pytest
+    import netguard.train as T
+    from netguard.models import CheckpointError, build
+    from netguard.train import manifest_path
+
+    def fake_training(preset, role, seed, *args):   # an untrained model, the same each time: seconds, not a training
+        torch.manual_seed(seed)
+        return build('cnn', 5, (1, 32, 32), width=4), None, [{'epoch': 1, 'train_loss': 1.0}]
+    monkeypatch.setattr(T, '_train_role', fake_training)
+    p = get_preset('mnist5k', **TINY)
+    pretrained(p, 'target', 0, 'cpu', cache=tmp_path, progress=False)
+    path = artifact_path(p, 'target', 0, tmp_path)
+    good = torch.load(path, weights_only=True)['state_dict']
+    data = bytearray(path.read_bytes()); data[len(data) // 3] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError) as e:
+        pretrained(p, 'target', 0, 'cpu', cache=tmp_path, progress=False)
+    msg = str(e.value)
+    assert msg.startswith(f'{path}: the cached target') and 'does not match the SHA-256' in msg and '\n' not in msg
+    assert 'retrain=True' in msg
+    m = pretrained(p, 'target', 0, 'cpu', cache=tmp_path, progress=False, retrain=True)
+    assert all(torch.equal(v, good[k]) for k, v in m.state_dict().items())   # the same model again, with a fresh record
+    assert manifest_path(path).exists() and m.meta['extra']['key'] == path.stem.rsplit('-', 1)[1]
+
+
+def test_cli_refuses_a_swapped_cache_file_in_one_line(tmp_path, capsys, monkeypatch):
+    "The evaluator's file copied over the target's: `netguard train` says which file and the command that fixes it."
+    from netguard import cli
+    monkeypatch.setenv('NETGUARD_QUIET', '1')
+    p = get_preset('mnist5k')
+    pretrained(p, 'target', 0, 'cpu', cache=tmp_path)      # both copied from the shipped weights: no training
+    pretrained(p, 'evaluator', 0, 'cpu', cache=tmp_path)
+    target = artifact_path(p, 'target', 0, tmp_path)
+    target.write_bytes(artifact_path(p, 'evaluator', 0, tmp_path).read_bytes())
+    assert cli.main(['train', '--roles', 'target', '--cache', str(tmp_path), '--device', 'cpu']) == 1
+    line, = [l for l in capsys.readouterr().err.splitlines() if l.strip()]
+    assert line.startswith(f'netguard: error: {target}: the cached target') and 'it holds the evaluator (evalnet)' in line
+    cmd = line.split('`')[1]
+    assert cmd == f'netguard train --preset mnist5k --roles target --cache {tmp_path} --retrain'
+    args = cli.make_parser().parse_args(cmd.split()[1:])   # the command it offers exists
+    assert args.retrain and args.roles == 'target' and args.cache == str(tmp_path)
