@@ -91,10 +91,35 @@ def parse_settings(items, defenses) -> dict:
     return out
 
 # %% ../nbs/06_cli.ipynb #1eafcb2f
+def _data_options(args) -> dict:
+    "The loader options `netguard data` was given (--root, --n-private, --image-size), checked against what --dataset takes."
+    import inspect
+    from netguard.data import DATASETS
+    if args.dataset not in DATASETS: raise KeyError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(DATASETS)}")
+    given = {k: v for k, v in dict(root=args.root, n_private=args.n_private, image_size=args.image_size).items() if v is not None}
+    for k in given:
+        if k not in inspect.signature(DATASETS[args.dataset]).parameters:
+            users = [n for n, f in DATASETS.items() if k in inspect.signature(f).parameters]
+            why = ' (it is embedded in the package)' if k == 'root' and args.dataset.startswith('mnist5k') else ''
+            raise ValueError(f"--{k.replace('_', '-')}: the {args.dataset} dataset takes no {k.replace('_', ' ')}{why}; "
+                             f"--{k.replace('_', '-')} is for {', '.join(users)}")
+    if args.dataset == 'folder' and args.root is None:
+        raise ValueError("--dataset folder needs --root DIR: a folder with one sub-folder of images per identity, e.g. DIR/Alice/001.jpg")
+    if args.dataset == 'folder' and args.n_private is None:
+        raise ValueError("--dataset folder needs --n-private N: how many of the identities with the most images are private "
+                         "(the rest are public)")
+    if args.n_private is not None: _in_range('--n-private', args.n_private, 1, 100_000, 'private identities')
+    return given
+
 def _cmd_data(args) -> int:
+    import warnings
     from netguard.data import load_split, per_class, show_images
-    _in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid'); _check_places(args)
-    split = load_split(args.dataset, seed=args.seed)
+    _in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid')
+    options = _data_options(args); _check_places(args)
+    with warnings.catch_warnings(record=True) as said:   # what a loader skipped: one line each, not a warning's two
+        warnings.simplefilter('always')
+        split = load_split(args.dataset, seed=args.seed, **options)
+    for w in said: print(f"netguard: warning: {w.message}", file=sys.stderr)
     print(split.summary())
     if args.out:
         import matplotlib; matplotlib.use('Agg')
@@ -181,11 +206,18 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument('--debug', action='store_true', help='show the full traceback of an error (or set NETGUARD_DEBUG=1)')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     d = sub.add_parser('data', help='load a dataset split, print it and save sample grids',
-                       description='Load a dataset split, print a summary and optionally save grids of private and public samples.')
+                       description='Load a dataset split, print a summary and optionally save grids of private and public samples. '
+                                   'Your own faces: --dataset folder --root DIR --n-private N.')
     d.add_argument('--dataset', default='mnist5k', help='split to load (default: %(default)s, embedded, offline)')
     d.add_argument('--seed', type=int, default=0, help='seed of the private train/test split (default: %(default)s)')
     d.add_argument('--out', metavar='DIR', help='folder to write private_train.png and public.png into')
     d.add_argument('--per-class', type=int, default=6, help='images per class in the grids (default: %(default)s)')
+    d.add_argument('--root', metavar='DIR', help='where the data is: for folder, the folder with one sub-folder of images per '
+                   'identity (DIR/<identity>/<image>); for mnist and celeba, the data root (default: $NETGUARD_DATA)')
+    d.add_argument('--n-private', type=int, metavar='N', help='identities that are private, the N with the most images '
+                   '(folder: required; celeba: default 1000)')
+    d.add_argument('--image-size', type=int, metavar='PX', help="images resized to PX x PX: 32 or 64, what the models take "
+                   "(default: the dataset's own, 32 for digits, 64 for faces)")
     d.set_defaults(func=_cmd_data)
     m = sub.add_parser('models', help='list the model registry with parameter counts',
                        description='Build every registered network for an image shape and print its size.')

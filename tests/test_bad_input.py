@@ -124,6 +124,15 @@ CASES = [
     ('train --roles bogus', 1, 'unknown role(s) bogus; choose from target'),
     ('train --roles target,bogus', 1, 'unknown role(s) bogus'),
     ('data --dataset imagenet', 1, "unknown dataset 'imagenet'; choose one of: mnist5k"),
+    ('data --dataset folder', 1, '--dataset folder needs --root DIR: a folder with one sub-folder of images per identity'),
+    ('data --dataset folder --root {file}', 1, '--dataset folder needs --n-private N'),
+    ('data --dataset folder --root {file} --n-private 0', 1, '--n-private must be in 1..100,000 (private identities); got 0'),
+    ('data --dataset folder --root {file} --n-private 2', 1, 'put one sub-folder of images per identity there'),
+    ('data --root {file}', 1, '--root: the mnist5k dataset takes no root (it is embedded in the package); --root is for mnist'),
+    ('data --dataset mnist --n-private 3', 1, '--n-private: the mnist dataset takes no n private; --n-private is for celeba, folder'),
+    ('data --image-size 48', 1, "image_size=48: netguard's models take square images of 32 or 64 px"),
+    ('data --dataset mnist5k-shift --image-size 16', 1, 'choose image_size=32 or image_size=64'),
+    ('data --image-size x', 2, "argument --image-size: invalid int value: 'x'"),
     ('models --num-classes 1000000000', 1, '--num-classes must be in 2..100,000'),
     ('models --num-classes 1', 1, '--num-classes must be in 2..100,000'),
     ('models --image-shape 1 28 28', 1, 'square 32x32 or 64x64'),
@@ -267,11 +276,12 @@ def test_nan_is_never_a_hit():
 # properties: random input gives a result or one line of our own kinds, nothing else
 TOKENS = st.sampled_from(['data', 'models', 'train', 'demo', 'bench', '--out', '--n', '--seed', '--seeds', '--protect',
                           '--set', '--device', '--preset', '--attacks', '--defenses', '--per-class', '--num-classes',
-                          '--image-shape', '--roles', '--cache', '--dataset', '--from-scratch', '-h', '--version'])
+                          '--image-shape', '--roles', '--cache', '--dataset', '--from-scratch', '-h', '--version',
+                          '--root', '--n-private', '--image-size'])
 VALUES = st.one_of(st.integers(-10**7, 10**7).map(str), st.sampled_from(
     ['0', '1', '2', '32', '1.5', 'nan', 'x', '', 'cuda', 'cpu', 'cuda:3', 'nonsense', 'mnist5k', 'gmi', 'gmi,gmi', 'original',
      'netguard', 'dpsgd', 'netguard.steps=-1', 'netguard.lr=abc', 'netguard.protected_cap=None', 'netguard.lam=10',
-     'dpsgd.epsilon=0', 'admi.k=2', 'netguard.decoy_rule=random', 'target,gan', '{file}', '{file}/x']),
+     'dpsgd.epsilon=0', 'admi.k=2', 'netguard.decoy_rule=random', 'target,gan', '{file}', '{file}/x', 'folder', '48', '64']),
                    st.text(max_size=6))
 
 
