@@ -41,6 +41,13 @@ def defended_target(preset, model_seed: int, settings: dict, protect=(0,)):
     return res.model
 
 
+def attacker_prior(prior: str | None, preset, model_seed: int):
+    "The attacker's GAN: the preset's own of `model_seed`, or 'PRESET[:SEED]' (e.g. mnist5k-shift, mnist5k:1)."
+    if prior is None: return pretrained(preset, 'gan', model_seed, 'cpu')
+    name, _, seed = prior.partition(':')
+    return pretrained(name, 'gan', int(seed) if seed else model_seed, 'cpu')
+
+
 def attack_options(attack: str, loss: str, clip, steps: int) -> dict:
     opts = dict(loss=loss, steps=steps)
     if attack in ('gmi', 'lomma', 'plgmi', 'kedmi', 'mirror_w'): opts['clip'] = clip
@@ -54,7 +61,7 @@ def run(args) -> list[dict]:
     preset, rows = get_preset(args.preset), []
     for ms in args.model_seeds:
         split = preset.split(ms)
-        G, D = pretrained(preset, 'gan', ms, 'cpu')
+        G, D = attacker_prior(args.prior, preset, ms)
         evaluator, checker = pretrained(preset, 'evaluator', ms, 'cpu'), pretrained(preset, 'checker', ms, 'cpu')
         base = random_baseline(G, evaluator, checker, args.classes, n=1000, seed=ms)
         for defense in args.defenses:
@@ -74,6 +81,7 @@ def run(args) -> list[dict]:
                         aa, chk = attack_accuracy(evaluator, x, y, topk=(1,))['top1'], all_class_check(checker, x, y)
                         z = res.latents
                         row = dict(preset=preset.name, model_seed=ms, seed=args.seed, attack=attack,
+                                   prior=args.prior or f'{preset.name}:{ms}',
                                    defense=defense if defense == 'original' or not args.netguard else
                                    'netguard ' + ' '.join(f'{k}={v}' for k, v in args.netguard.items()),
                                    loss=loss, clip=clip, n=args.n, steps=args.steps, s_per_step=sec / args.steps,
@@ -95,22 +103,26 @@ def ms(vals) -> str:
 
 def table(rows: list[dict]) -> str:
     "Mean ± std over model seeds, per (defense, attack, loss, clip) and per class: AA / check."
-    keys = list(dict.fromkeys((r['defense'], r['attack'], r['loss'], str(r['clip'])) for r in rows))
+    key_of = lambda r: (r.get('prior', ''), r['defense'], r['attack'], r['loss'], str(r['clip']))
+    keys = list(dict.fromkeys(key_of(r) for r in rows))
     classes = sorted({int(c) for r in rows for c in r['aa']})
     seeds = sorted({r['model_seed'] for r in rows})
+    get = lambda r, part, c: r[part].get(str(c), r[part].get(c))
+
+    def cell(rs, c, a, b):
+        rs = [r for r in rs if get(r, a, c) is not None]
+        return f"{ms([get(r, a, c) for r in rs])} / {ms([get(r, b, c) for r in rs])}" if rs else '–'
     out = [f"{rows[0]['preset']}, {rows[0]['n']} reconstructions per class, {rows[0]['steps']} steps, model seeds "
            f"{seeds}: AA / all-class check (mean ± std over model seeds); baseline = random G(z)", '',
-           '| defense | attack | loss | clip | ' + ' | '.join(f'class {c}' for c in classes) + ' | s/step |',
-           '|---' * (len(classes) + 5) + '|']
-    first = [r for r in rows if (r['defense'], r['attack'], r['loss'], str(r['clip'])) == keys[0]]
-    cells = [f"{ms([r['baseline_aa'][str(c)] if str(c) in r['baseline_aa'] else r['baseline_aa'][c] for r in first])} / "
-             f"{ms([r['baseline_check'][str(c)] if str(c) in r['baseline_check'] else r['baseline_check'][c] for r in first])}"
-             for c in classes]
-    out.append('| baseline | random G(z) | | | ' + ' | '.join(cells) + ' | |')
+           '| prior | defense | attack | loss | clip | ' + ' | '.join(f'class {c}' for c in classes) + ' | s/step |',
+           '|---' * (len(classes) + 6) + '|']
+    for prior in dict.fromkeys(k[0] for k in keys):
+        first = [r for r in rows if r.get('prior', '') == prior]
+        cells = [cell(first, c, 'baseline_aa', 'baseline_check') for c in classes]
+        out.append(f'| {prior} | | random G(z) | | | ' + ' | '.join(cells) + ' | |')
     for key in keys:
-        rs = [r for r in rows if (r['defense'], r['attack'], r['loss'], str(r['clip'])) == key]
-        get = lambda r, part, c: r[part][str(c)] if str(c) in r[part] else r[part][c]
-        cells = [f"{ms([get(r, 'aa', c) for r in rs])} / {ms([get(r, 'check', c) for r in rs])}" for c in classes]
+        rs = [r for r in rows if key_of(r) == key]
+        cells = [cell(rs, c, 'aa', 'check') for c in classes]
         out.append(f"| {' | '.join(key)} | {' | '.join(cells)} | {statistics.mean(r['s_per_step'] for r in rs):.3f} |")
     return '\n'.join(out)
 
@@ -128,6 +140,8 @@ def main(argv=None):
     ap.add_argument('--n', type=int, default=40, help='reconstructions per class')
     ap.add_argument('--steps', type=int, default=1500)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--prior', metavar='PRESET[:SEED]',
+                    help="the attacker's GAN, from another preset or model seed (default: the preset's own)")
     ap.add_argument('--netguard', nargs='+', default=[], metavar='KEY=VALUE',
                     help="NetGuard settings for the defended target, e.g. invert_loss=max_margin (default: NetGuard's defaults)")
     ap.add_argument('--out', help='write the rows here (JSON), updated after each row')
