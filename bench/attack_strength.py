@@ -2,14 +2,15 @@
 
     python bench/attack_strength.py                                   # GMI, every loss, clipped and not, class 0
     python bench/attack_strength.py --attacks gmi lomma kedmi mirror_w --losses ce logit max_margin poincare \\
-        --clips 1 none --classes 0 1 2 3 4 --defenses original netguard --model-seeds 0 1 2 --out strength.json
+        --clips 1 none --classes 0 1 2 3 4 --defenses original netguard dpsgd:epsilon=8 admi --model-seeds 0 1 2 \\
+        --prior mnist5k-shift --out strength.json
     python bench/attack_strength.py --summarize strength.json         # the table again, from the file
 
 For each row: the evaluator's attack accuracy (AA) and the all-class checker's verdict (the share of reconstructions that
 really are the attacked class) per class, next to the same two numbers for random samples G(z) of the attacker's GAN
-(the baseline), the target's mean confidence, the mean latent norm and the seconds per search step. The models are the
+(the baseline), the attacked model's accuracy on the private test set (MC(all), and MC(0) on class 0), the target's mean confidence, the mean latent norm and the seconds per search step. The models are the
 preset's cached models of each model seed; 'netguard' is the NetGuard default (NetGuardConfig()) protecting class 0,
-computed once per model seed and cached (--netguard KEY=VALUE changes its settings). KED-MI's GAN and LOMMA's surrogates are trained against the attacked model
+computed once per model seed and cached, and likewise any defense named with its settings (e.g. dpsgd:epsilon=1). KED-MI's GAN and LOMMA's surrogates are trained against the attacked model
 (defended or not), as an attacker would.
 """
 import argparse, hashlib, json, statistics, time
@@ -18,8 +19,8 @@ from pathlib import Path
 import torch
 
 from netguard.cli import parse_settings
-from netguard.defend import netguard
-from netguard.eval import all_class_check, attack_accuracy, random_baseline
+from netguard.defend import defend
+from netguard.eval import all_class_check, attack_accuracy, model_accuracy, random_baseline
 from netguard.invert import prepare_attack, run_attack
 from netguard.models import load_model, save_model
 from netguard.train import cache_dir, get_preset, pretrained
@@ -27,15 +28,25 @@ from netguard.train import cache_dir, get_preset, pretrained
 PREP = {'kedmi': dict(steps=800), 'alignment': dict(steps=1000)}
 
 
-def defended_target(preset, model_seed: int, settings: dict, protect=(0,)):
-    "NetGuard's defense (`settings` over NetGuardConfig's defaults) of the preset's target, computed once and cached."
+def parse_defense(spec: str) -> tuple[str, dict]:
+    "'NAME' or 'NAME:KEY=VALUE,KEY=VALUE' (e.g. dpsgd:epsilon=1, netguard:invert_loss=max_margin), checked."
+    name, _, kvs = spec.partition(':')
+    items = [f'{name}.{kv}' for kv in kvs.split(',') if kv]
+    return name, (parse_settings(items, [name]).get(name, {}) if name != 'original' or items else {})
+
+
+def defended_target(preset, model_seed: int, spec: str, protect=(0,)):
+    "The preset's target of `model_seed` under defense `spec`, computed once and cached (Ad-mi: never cached)."
+    name, settings = parse_defense(spec)
+    target = pretrained(preset, 'target', model_seed, 'cpu')
+    if name == 'original': return target
     tag = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8] if settings else 'default'
-    path = cache_dir() / 'bench' / f'{preset.name}-netguard-{tag}-m{model_seed}-p{"_".join(map(str, protect))}.pt'
+    path = cache_dir() / 'bench' / f'{preset.name}-{name}-{tag}-m{model_seed}-p{"_".join(map(str, protect))}.pt'
     if path.exists(): return load_model(path, 'cpu')
     split = preset.split(model_seed)
-    res = netguard(pretrained(preset, 'target', model_seed, 'cpu'), pretrained(preset, 'public', model_seed, 'cpu'),
-                   pretrained(preset, 'gan', model_seed, 'cpu'), split.private_train, split.public, list(protect),
-                   seed=model_seed, device='cpu', progress=False, **settings)
+    models = dict(public=pretrained(preset, 'public', model_seed, 'cpu'), gan=pretrained(preset, 'gan', model_seed, 'cpu'))
+    res = defend(name, target, models, split, list(protect), seed=model_seed, device='cpu', progress=False, **settings)
+    if name == 'admi': return res.model
     path.parent.mkdir(parents=True, exist_ok=True)
     save_model(res.model, path)
     return res.model
@@ -65,7 +76,8 @@ def run(args) -> list[dict]:
         evaluator, checker = pretrained(preset, 'evaluator', ms, 'cpu'), pretrained(preset, 'checker', ms, 'cpu')
         base = random_baseline(G, evaluator, checker, args.classes, n=1000, seed=ms)
         for defense in args.defenses:
-            model = pretrained(preset, 'target', ms, 'cpu') if defense == 'original' else defended_target(preset, ms, args.netguard)
+            model = defended_target(preset, ms, defense)
+            acc_all, acc_protected = model_accuracy(model, split.private_test, [0])
             for attack in args.attacks:
                 t0 = time.perf_counter()
                 models = prepare_attack(attack, model, (G, D), split.public, seed=args.seed, progress=False,
@@ -82,12 +94,11 @@ def run(args) -> list[dict]:
                         z = res.latents
                         row = dict(preset=preset.name, model_seed=ms, seed=args.seed, attack=attack,
                                    prior=args.prior or f'{preset.name}:{ms}',
-                                   defense=defense if defense == 'original' or not args.netguard else
-                                   'netguard ' + ' '.join(f'{k}={v}' for k, v in args.netguard.items()),
+                                   defense=defense,
                                    loss=loss, clip=clip, n=args.n, steps=args.steps, s_per_step=sec / args.steps,
                                    prep_s=prep_s, aa=aa, check=chk, baseline_aa={c: base['aa'][c] for c in args.classes},
                                    baseline_check={c: base['all_class'][c] for c in args.classes},
-                                   confidence=res.trace[-1]['confidence'],
+                                   confidence=res.trace[-1]['confidence'], acc_all=acc_all, acc_protected=acc_protected,
                                    z_norm=None if z is None else z.flatten(0, -2).norm(dim=1).mean().item())
                         rows.append(row)
                         print(f"m{ms} {defense:8s} {attack:8s} {loss:10s} clip {str(clip):4s} AA {mean(aa):.2f} "
@@ -114,16 +125,17 @@ def table(rows: list[dict]) -> str:
         return f"{ms([get(r, a, c) for r in rs])} / {ms([get(r, b, c) for r in rs])}" if rs else '–'
     out = [f"{rows[0]['preset']}, {rows[0]['n']} reconstructions per class, {rows[0]['steps']} steps, model seeds "
            f"{seeds}: AA / all-class check (mean ± std over model seeds); baseline = random G(z)", '',
-           '| prior | defense | attack | loss | clip | ' + ' | '.join(f'class {c}' for c in classes) + ' | s/step |',
-           '|---' * (len(classes) + 6) + '|']
+           '| prior | defense | attack | loss | clip | ' + ' | '.join(f'class {c}' for c in classes) + ' | MC(all) / MC(0) | s/step |',
+           '|---' * (len(classes) + 7) + '|']
     for prior in dict.fromkeys(k[0] for k in keys):
         first = [r for r in rows if r.get('prior', '') == prior]
         cells = [cell(first, c, 'baseline_aa', 'baseline_check') for c in classes]
-        out.append(f'| {prior} | | random G(z) | | | ' + ' | '.join(cells) + ' | |')
+        out.append(f'| {prior} | | random G(z) | | | ' + ' | '.join(cells) + ' | | |')
     for key in keys:
         rs = [r for r in rows if key_of(r) == key]
         cells = [cell(rs, c, 'aa', 'check') for c in classes]
-        out.append(f"| {' | '.join(key)} | {' | '.join(cells)} | {statistics.mean(r['s_per_step'] for r in rs):.3f} |")
+        mc = f"{ms([r['acc_all'] for r in rs])} / {ms([r['acc_protected'] for r in rs])}" if 'acc_all' in rs[0] else '–'
+        out.append(f"| {' | '.join(key)} | {' | '.join(cells)} | {mc} | {statistics.mean(r['s_per_step'] for r in rs):.3f} |")
     return '\n'.join(out)
 
 
@@ -134,7 +146,9 @@ def main(argv=None):
     ap.add_argument('--losses', nargs='+', default=['ce', 'logit', 'max_margin', 'poincare'])
     ap.add_argument('--clips', nargs='+', default=['1', 'none'], help="latent clipping: a number or 'none'")
     ap.add_argument('--classes', type=int, nargs='+', default=[0])
-    ap.add_argument('--defenses', nargs='+', default=['original'], choices=['original', 'netguard'])
+    ap.add_argument('--defenses', nargs='+', default=['original'], metavar='NAME[:KEY=VALUE,...]',
+                    help="defenses of the target: original, netguard, dpsgd, admi, each with settings after a colon, "
+                         "e.g. netguard:invert_loss=max_margin dpsgd:epsilon=1")
     ap.add_argument('--model-seeds', type=int, nargs='+', default=[0])
     ap.add_argument('--seed', type=int, default=0, help="the attack's seed")
     ap.add_argument('--n', type=int, default=40, help='reconstructions per class')
@@ -142,8 +156,6 @@ def main(argv=None):
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--prior', metavar='PRESET[:SEED]',
                     help="the attacker's GAN, from another preset or model seed (default: the preset's own)")
-    ap.add_argument('--netguard', nargs='+', default=[], metavar='KEY=VALUE',
-                    help="NetGuard settings for the defended target, e.g. invert_loss=max_margin (default: NetGuard's defaults)")
     ap.add_argument('--out', help='write the rows here (JSON), updated after each row')
     ap.add_argument('--summarize', nargs='+', metavar='JSON', help='print the table of earlier runs and stop')
     args = ap.parse_args(argv)
@@ -151,7 +163,7 @@ def main(argv=None):
         print(table([r for f in args.summarize for r in json.loads(Path(f).read_text())]))
         return
     args.clips = [None if c.lower() == 'none' else float(c) for c in args.clips]
-    args.netguard = parse_settings([f'netguard.{kv}' for kv in args.netguard], ['netguard']).get('netguard', {})
+    for spec in args.defenses: parse_defense(spec)  # every setting checked before any work
     torch.set_num_threads(args.threads)
     print(table(run(args)))
 
