@@ -25,7 +25,8 @@ __all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TA
            'all_class_check', 'checker_reads', 'random_baseline', 'features_of', 'knn_distance', 'frechet_distance',
            'feature_fid', 'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge',
            'evaluate', 'check_names', 'image_grid', 'run_benchmark', 'row_metrics', 'summarize', 'markdown_table',
-           'per_class_table', 'tradeoff_plot', 'read_metrics', 'write_report']
+           'per_class_table', 'tradeoff_plot', 'read_metrics', 'write_report', 'gan_samples', 'class_shares',
+           'frechet_beside_real', 'public_real_sets', 'attack_leak', 'gan_quality']
 
 # %% ../nbs/05_eval.ipynb #1b4e1fb6
 def check_images(images, what: str = 'images') -> torch.Tensor:
@@ -599,3 +600,84 @@ def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = N
         for a, d, s, g in grids: report += [f'**{a}** against **{d}** (seed {s})', '', f'![{a} vs {d}]({g})', '']
     paths['report'].write_text('\n'.join(report))
     return paths
+
+# %% ../nbs/05_eval.ipynb #761c470f
+@torch.no_grad()
+def gan_samples(G: nn.Module, n: int, seed: int = 0, device=None, batch_size: int = 500) -> torch.Tensor:
+    "`n` random samples `G(z)` in eval mode, on the CPU, their latents fixed by `seed`."
+    device = torch.device(device) if device else next(G.parameters()).device
+    was = G.training; G.eval()
+    z = G.sample_z(n, torch.Generator().manual_seed(mix_seed(seed, 53))).to(device)
+    x = torch.cat([G.to(device)(c).float().cpu() for c in z.split(batch_size)])
+    G.train(was)
+    return check_images(x, 'samples of the generator')
+
+# %% ../nbs/05_eval.ipynb #f404388d
+@torch.no_grad()
+def class_shares(classifier: nn.Module, images: torch.Tensor, names=None, batch_size: int = 512) -> dict:
+    """The fraction of `images` that `classifier` assigns to each of its classes: `{'shares': [...], 'smallest': the
+    smallest share, 'rarest': its class (name when `names`), 'n': len(images)}`. About 1/K for images that cover K classes
+    evenly; about 0 when a class is missing (a collapsed generator)."""
+    logits, _ = _judge(classifier, images, torch.zeros(len(images), dtype=torch.long), 'classifier', batch_size)
+    shares = torch.bincount(logits.argmax(1), minlength=logits.shape[1]).float() / len(logits)
+    r = int(shares.argmin())
+    return dict(shares=[round(s, 4) for s in shares.tolist()], smallest=shares[r].item(),
+                rarest=names[r] if names else r, n=len(logits))
+
+# %% ../nbs/05_eval.ipynb #efb37ef9
+def frechet_beside_real(model: nn.Module, samples: torch.Tensor, held_out: torch.Tensor, other_real: torch.Tensor,
+                        device=None) -> dict:
+    """Fréchet distances in `model`'s feature space (`features_of`): `{'gan': samples vs held_out, 'real': other_real vs
+    held_out}`. Use as many samples as `other_real` images: the distance's bias depends on the sizes."""
+    held = features_of(model, held_out, device=device)
+    return dict(gan=frechet_distance(features_of(model, samples, device=device), held),
+                real=frechet_distance(features_of(model, other_real, device=device), held))
+
+# %% ../nbs/05_eval.ipynb #f69253db
+def public_real_sets(split, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(held_out, held_out_labels, other_real) as float images: the public classifier's validation part of `split.public`
+    for model seed `seed` (`role_data`; the preset's GAN trained on all public images, these included), and a
+    stratified subset of the public classifier's training part with as many images, fixed by `seed`."""
+    from netguard.data import stratified_split
+    from netguard.train import role_data
+    train, val, _ = role_data(split, 'public', seed)
+    frac = min(len(val) / len(train), 0.99)
+    _, pick = stratified_split(labels_of(train), frac, mix_seed(seed, 54))
+    (held, y), = fetch(val, [torch.arange(len(val))])
+    (other, _), = fetch(train, [pick[:len(val)]])
+    return held.float(), torch.as_tensor(y), other.float()
+
+# %% ../nbs/05_eval.ipynb #f6ac71b6
+def attack_leak(target: nn.Module, gan, checker: nn.Module, labels, n: int = 40, steps: int | None = None, *,
+                attack: str = 'plgmi', seed: int = 0, device=None, progress: bool | None = None) -> dict:
+    """`attack` (default 'plgmi', the package's strongest) from the prior `gan` = (G, D) on `target`, `n` latents per label
+    and `steps` (None: the attack's own default), judged by the all-class `checker`: `{label: share of its
+    reconstructions the checker reads as that label}`."""
+    models = prepare_attack(attack, target, gan=gan, seed=seed, device=device, progress=progress)
+    res = run_attack(attack, target, models, labels, n, seed=seed, device=device, progress=progress,
+                     **({} if steps is None else dict(steps=steps)))
+    return all_class_check(checker, *res.flat())
+
+# %% ../nbs/05_eval.ipynb #058648d1
+def gan_quality(gan, target: nn.Module, evaluator: nn.Module, checker: nn.Module, public: nn.Module, split, *,
+                n: int = 40, steps: int | None = None, samples: int = 2000, attack: str = 'plgmi', seed: int = 0,
+                device=None, progress: bool | None = None) -> dict:
+    """A GAN prior `gan` = (G, D) judged by what matters, each measure as `{'gan': ..., 'real': ...}`:
+    `leak` (per private class: the all-class check of `attack_leak` on the undefended `target`; real: the `checker`'s
+    accuracy on the private test images of that class), `frechet` (`frechet_beside_real` in the `evaluator`'s features,
+    against `public_real_sets(split, seed)`), `class_share` (`class_shares` of the `public` classifier on `samples` draws of
+    G; real: on the held-out public images). Plus the budget (`n`, `steps`, `samples`, image counts)."""
+    from netguard.train import accuracy
+    G = gan[0]
+    held, _, other = public_real_sets(split, seed)
+    x = gan_samples(G, max(samples, len(held)), seed, device)
+    labels = list(range(split.num_private))
+    real_leak = accuracy(checker, split.private_test, device=device, per_class=True)
+    return dict(
+        leak=dict(gan=attack_leak(target, gan, checker, labels, n, steps, attack=attack, seed=seed, device=device,
+                                  progress=progress), real={c: float(real_leak[c]) for c in labels}),
+        frechet=frechet_beside_real(evaluator, x[:len(held)], held, other, device=device),
+        class_share=dict(gan=class_shares(public, x[:samples], split.public_names),
+                         real=class_shares(public, held, split.public_names)),
+        budget=dict(attack=attack, n=n, steps=steps, samples=samples, held_out=len(held), seed=seed),
+        private_names=list(split.private_names))
