@@ -35,16 +35,18 @@ def parse_defense(spec: str) -> tuple[str, dict]:
     return name, (parse_settings(items, [name]).get(name, {}) if name != 'original' or items else {})
 
 
-def defended_target(preset, model_seed: int, spec: str, protect=(0,)):
-    "The preset's target of `model_seed` under defense `spec`, computed once and cached (Ad-mi: never cached)."
+def defended_target(preset, model_seed: int, spec: str, protect=(0,), defender_prior: str | None = None):
+    """The preset's target of `model_seed` under defense `spec`, computed once and cached (Ad-mi: never cached); NetGuard
+    uses the GAN `defender_prior` ('PRESET[:SEED]', default the preset's own of the model seed)."""
     name, settings = parse_defense(spec)
     target = pretrained(preset, 'target', model_seed, 'cpu')
     if name == 'original': return target
-    tag = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8] if settings else 'default'
+    key = dict(settings, defender_prior=defender_prior) if defender_prior else settings
+    tag = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:8] if key else 'default'
     path = cache_dir() / 'bench' / f'{preset.name}-{name}-{tag}-m{model_seed}-p{"_".join(map(str, protect))}.pt'
     if path.exists(): return load_model(path, 'cpu')
     split = preset.split(model_seed)
-    models = dict(public=pretrained(preset, 'public', model_seed, 'cpu'), gan=pretrained(preset, 'gan', model_seed, 'cpu'))
+    models = dict(public=pretrained(preset, 'public', model_seed, 'cpu'), gan=attacker_prior(defender_prior, preset, model_seed))
     res = defend(name, target, models, split, list(protect), seed=model_seed, device='cpu', progress=False, **settings)
     if name == 'admi': return res.model
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +55,7 @@ def defended_target(preset, model_seed: int, spec: str, protect=(0,)):
 
 
 def attacker_prior(prior: str | None, preset, model_seed: int):
-    "The attacker's GAN: the preset's own of `model_seed`, or 'PRESET[:SEED]' (e.g. mnist5k-shift, mnist5k:1)."
+    "A GAN prior: the preset's own of `model_seed`, or 'PRESET[:SEED]' (e.g. mnist5k-shift, mnist5k:1)."
     if prior is None: return pretrained(preset, 'gan', model_seed, 'cpu')
     name, _, seed = prior.partition(':')
     return pretrained(name, 'gan', int(seed) if seed else model_seed, 'cpu')
@@ -76,7 +78,7 @@ def run(args) -> list[dict]:
         evaluator, checker = pretrained(preset, 'evaluator', ms, 'cpu'), pretrained(preset, 'checker', ms, 'cpu')
         base = random_baseline(G, evaluator, checker, args.classes, n=1000, seed=ms)
         for defense in args.defenses:
-            model = defended_target(preset, ms, defense)
+            model = defended_target(preset, ms, defense, defender_prior=args.defender_prior)
             acc_all, acc_protected = model_accuracy(model, split.private_test, [0])
             for attack in args.attacks:
                 t0 = time.perf_counter()
@@ -94,7 +96,8 @@ def run(args) -> list[dict]:
                         z = res.latents
                         row = dict(preset=preset.name, model_seed=ms, seed=args.seed, attack=attack,
                                    prior=args.prior or f'{preset.name}:{ms}',
-                                   defense=defense,
+                                   defense=defense + (f' (prior {args.defender_prior})' if args.defender_prior and
+                                                      defense != 'original' else ''),
                                    loss=loss, clip=clip, n=args.n, steps=args.steps, s_per_step=sec / args.steps,
                                    prep_s=prep_s, aa=aa, check=chk, baseline_aa={c: base['aa'][c] for c in args.classes},
                                    baseline_check={c: base['all_class'][c] for c in args.classes},
@@ -146,6 +149,8 @@ def main(argv=None):
     ap.add_argument('--losses', nargs='+', default=['ce', 'logit', 'max_margin', 'poincare'])
     ap.add_argument('--clips', nargs='+', default=['1', 'none'], help="latent clipping: a number or 'none'")
     ap.add_argument('--classes', type=int, nargs='+', default=[0])
+    ap.add_argument('--defender-prior', metavar='PRESET[:SEED]',
+                    help="the GAN NetGuard inverts with (default: the preset's own); the defender trains it on data it owns")
     ap.add_argument('--defenses', nargs='+', default=['original'], metavar='NAME[:KEY=VALUE,...]',
                     help="defenses of the target: original, netguard, dpsgd, admi, each with settings after a colon, "
                          "e.g. netguard:invert_loss=max_margin dpsgd:epsilon=1")
