@@ -313,7 +313,8 @@ class NetGuardTrainer:
 
     def _inv_opts(self, seed):
         c = self.cfg
-        o = dict(settings=c.invert_settings, loss=c.invert_loss, seed=seed, device=self.device, progress=False)
+        o = dict(settings=c.invert_settings, loss=c.invert_loss, seed=seed, device=self.device,
+                 progress=self.progress)  # the setup's inversions are most of its time: show them
         if c.invert_steps: o['steps'] = c.invert_steps
         if c.invert_lr: o['lr'] = c.invert_lr
         return o
