@@ -117,7 +117,8 @@ def ms(vals) -> str:
 
 def table(rows: list[dict]) -> str:
     "Mean ± std over model seeds, per (defense, attack, loss, clip) and per class: AA / check."
-    key_of = lambda r: (r.get('prior', ''), r['defense'], r['attack'], r['loss'], str(r['clip']))
+    own = lambda r: r.get('prior') in (None, f"{r['preset']}:{r['model_seed']}")
+    key_of = lambda r: ('own GAN' if own(r) else r['prior'], r['defense'], r['attack'], r['loss'], str(r['clip']))
     keys = list(dict.fromkeys(key_of(r) for r in rows))
     classes = sorted({int(c) for r in rows for c in r['aa']})
     seeds = sorted({r['model_seed'] for r in rows})
@@ -131,7 +132,7 @@ def table(rows: list[dict]) -> str:
            '| prior | defense | attack | loss | clip | ' + ' | '.join(f'class {c}' for c in classes) + ' | MC(all) / MC(0) | s/step |',
            '|---' * (len(classes) + 7) + '|']
     for prior in dict.fromkeys(k[0] for k in keys):
-        first = [r for r in rows if r.get('prior', '') == prior]
+        first = [r for r in rows if key_of(r)[0] == prior]
         cells = [cell(first, c, 'baseline_aa', 'baseline_check') for c in classes]
         out.append(f'| {prior} | | random G(z) | | | ' + ' | '.join(cells) + ' | | |')
     for key in keys:
