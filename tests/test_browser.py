@@ -146,7 +146,7 @@ def exercise(driver, lab, artifacts, prefix, slider, slider_before, play):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     t0 = time.monotonic()
-    w = find_widget(driver, 'ng-under-test', timeout=90)
+    w = find_widget(driver, 'ng-under-test', timeout=240)  # two kernels train tiny models at once on 2 cores
     t_render = time.monotonic() - t0
     assert step_number(w) == 0, w.text
     before = image_digests(driver, w)
@@ -155,7 +155,7 @@ def exercise(driver, lab, artifacts, prefix, slider, slider_before, play):
 
     # the step button: the images and the step number change
     click(button(w, 'step x3'))
-    wait_for(lambda: step_number(w) == 3, 60, "'step 3' after clicking 'step x3'")
+    wait_for(lambda: step_number(w) == 3, 120, "'step 3' after clicking 'step x3'")
     after = image_digests(driver, w)
     assert after[0] != before[0], 'the image did not change after a step'
     shots.append(screenshot(driver, w, artifacts / f'{prefix}_after_step.png'))
