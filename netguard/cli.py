@@ -6,28 +6,43 @@ Docs: https://netguard-mia.github.io/netguard/cli.html.md"""
 
 # %% ../nbs/06_cli.ipynb #ccf0b126
 from __future__ import annotations
-import argparse, os, sys, time
+
+import argparse
+import os
+import sys
+import time
 from pathlib import Path
+
 
 def _in_range(flag: str, value: int, lo: int, hi: int, what: str) -> int:
     "`value` of `flag` checked to lie in `lo..hi`; a one-line ValueError that says what the number counts."
-    if not lo <= value <= hi: raise ValueError(f"{flag} must be in {lo:,}..{hi:,} ({what}); got {value:,}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{flag} must be in {lo:,}..{hi:,} ({what}); got {value:,}")
     return value
+
 
 def _distinct(flag: str, values: list[int], lo: int = 0) -> list[int]:
     "`values` of `flag`, each at least `lo` and each given once."
     low = [v for v in values if v < lo]
-    if low: raise ValueError(f"{flag} takes integers >= {lo}; got {low[0]}")
+    if low:
+        raise ValueError(f"{flag} takes integers >= {lo}; got {low[0]}")
     twice = sorted({v for v in values if values.count(v) > 1})
-    if twice: raise ValueError(f"{flag} {' '.join(map(str, values))} names {', '.join(map(str, twice))} twice; give each once")
+    if twice:
+        raise ValueError(
+            f"{flag} {' '.join(map(str, values))} names {', '.join(map(str, twice))} twice; give each once"
+        )
     return values
+
 
 def _check_places(args):
     "A command's device and folders, checked before any work: the device exists here, the folders can be written."
     from netguard.models import check_device, check_out_dir
-    if getattr(args, 'device', None): check_device(args.device)
+
+    if getattr(args, 'device', None):
+        check_device(args.device)
     for flag in ('out', 'cache'):
-        if getattr(args, flag, None): check_out_dir(getattr(args, flag), f'--{flag}')
+        if getattr(args, flag, None):
+            check_out_dir(getattr(args, flag), f'--{flag}')
 
 # %% auto #0
 __all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'error_line', 'defense_settings', 'parse_settings', 'make_parser',
@@ -37,23 +52,33 @@ __all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'error_line', 'defens
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 _EXPECTED = (ValueError, KeyError, TypeError, OSError, RuntimeError, ArithmeticError, MemoryError)
 
+
 def _os_message(e: OSError) -> str:
     "An operating system error as what happened to which file, and the fix."
     where = f": {e.filename}" if e.filename else ''
-    if isinstance(e, PermissionError): return f"permission denied{where}; give a folder you can write to, or change its permissions"
-    if isinstance(e, FileExistsError): return f"a file is in the way{where}; move it or give another folder"
-    if isinstance(e, FileNotFoundError): return f"no such file or folder{where}"
+    if isinstance(e, PermissionError):
+        return f"permission denied{where}; give a folder you can write to, or change its permissions"
+    if isinstance(e, FileExistsError):
+        return f"a file is in the way{where}; move it or give another folder"
+    if isinstance(e, FileNotFoundError):
+        return f"no such file or folder{where}"
     return f"{e.strerror or e}{where}"
+
 
 def error_line(e: BaseException) -> str:
     "The one line a user sees for `e`: `netguard: error: ...`."
-    if isinstance(e, OSError) and e.errno is not None: msg = _os_message(e)
+    if isinstance(e, OSError) and e.errno is not None:
+        msg = _os_message(e)
     else:
         text = e.args[0] if isinstance(e, KeyError) and e.args else e
         msg = next((line.strip() for line in str(text).splitlines() if line.strip()), '')
-    if 'out of memory' in msg.lower(): msg += ' (lower --n or use a smaller preset)'
+    if 'out of memory' in msg.lower():
+        msg += ' (lower --n or use a smaller preset)'
     if not isinstance(e, _EXPECTED):
-        msg = f"unexpected {type(e).__name__}: {msg or 'no message'} (rerun with --debug for the traceback, and report it)"
+        msg = (
+            f"unexpected {type(e).__name__}: {msg or 'no message'} "
+            "(rerun with --debug for the traceback, and report it)"
+        )
     return f"netguard: error: {msg or type(e).__name__}"
 
 # %% ../nbs/06_cli.ipynb #6274a7cc
@@ -61,78 +86,125 @@ def _names(values) -> list[str]:
     "Names given as `a b`, `a,b` or both."
     return [v for value in values for v in value.split(',') if v]
 
+
 def defense_settings() -> dict:
     "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
     import inspect
+
     from netguard.defend import NetGuardConfig, admi, dp_sgd
-    own = lambda f: [k for k, v in inspect.signature(f).parameters.items() if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')]
+
+    def own(f):
+        return [
+            k
+            for k, v in inspect.signature(f).parameters.items()
+            if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')
+        ]
+
     return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
 
+
 def parse_settings(items, defenses) -> dict:
-    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false, null)
-    or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
+    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
+    null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
     import json
+
     from netguard.defend import check_options
+
     valid, out = defense_settings(), {}
     for item in items:
         name, _, kv = item.partition('.')
         key, eq, raw = kv.partition('=')
         if not (name and key and eq):
             raise ValueError(f"--set wants DEFENSE.KEY=VALUE, e.g. netguard.protected_cap=None; got {item!r}")
-        if name not in valid: raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
-        if name not in defenses: raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
-        if key not in valid[name]: raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
-        try: value = json.loads(raw)
-        except json.JSONDecodeError: value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
-        try: check_options(name, {key: value})
-        except (ValueError, TypeError) as e: raise ValueError(f"--set {item}: {e}") from None
+        if name not in valid:
+            raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
+        if name not in defenses:
+            raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
+        if key not in valid[name]:
+            raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
+        try:
+            check_options(name, {key: value})
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"--set {item}: {e}") from None
         out.setdefault(name, {})[key] = value
-    for name, opts in out.items(): check_options(name, opts)   # and together
+    for name, opts in out.items():
+        check_options(name, opts)  # and together
     return out
 
 # %% ../nbs/06_cli.ipynb #1eafcb2f
 def _data_options(args) -> dict:
-    "The loader options `netguard data` was given (--root, --n-private, --image-size), checked against what --dataset takes."
+    "`netguard data`'s loader options (--root, --n-private, --image-size), checked against what --dataset takes."
     import inspect
+
     from netguard.data import DATASETS
-    if args.dataset not in DATASETS: raise KeyError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(DATASETS)}")
-    given = {k: v for k, v in dict(root=args.root, n_private=args.n_private, image_size=args.image_size).items() if v is not None}
+
+    if args.dataset not in DATASETS:
+        raise KeyError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(DATASETS)}")
+    given = {
+        k: v
+        for k, v in dict(root=args.root, n_private=args.n_private, image_size=args.image_size).items()
+        if v is not None
+    }
     for k in given:
         if k not in inspect.signature(DATASETS[args.dataset]).parameters:
             users = [n for n, f in DATASETS.items() if k in inspect.signature(f).parameters]
             why = ' (it is embedded in the package)' if k == 'root' and args.dataset.startswith('mnist5k') else ''
-            raise ValueError(f"--{k.replace('_', '-')}: the {args.dataset} dataset takes no {k.replace('_', ' ')}{why}; "
-                             f"--{k.replace('_', '-')} is for {', '.join(users)}")
+            raise ValueError(
+                f"--{k.replace('_', '-')}: the {args.dataset} dataset takes no {k.replace('_', ' ')}{why}; "
+                f"--{k.replace('_', '-')} is for {', '.join(users)}"
+            )
     if args.dataset == 'folder' and args.root is None:
-        raise ValueError("--dataset folder needs --root DIR: a folder with one sub-folder of images per identity, e.g. DIR/Alice/001.jpg")
+        raise ValueError(
+            "--dataset folder needs --root DIR: a folder with one sub-folder of images per identity, "
+            "e.g. DIR/Alice/001.jpg"
+        )
     if args.dataset == 'folder' and args.n_private is None:
-        raise ValueError("--dataset folder needs --n-private N: how many of the identities with the most images are private "
-                         "(the rest are public)")
-    if args.n_private is not None: _in_range('--n-private', args.n_private, 1, 100_000, 'private identities')
+        raise ValueError(
+            "--dataset folder needs --n-private N: how many of the identities with the most images are private "
+            "(the rest are public)"
+        )
+    if args.n_private is not None:
+        _in_range('--n-private', args.n_private, 1, 100_000, 'private identities')
     return given
+
 
 def _cmd_data(args) -> int:
     import warnings
+
     from netguard.data import load_split, per_class, show_images
+
     _in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid')
-    options = _data_options(args); _check_places(args)
-    with warnings.catch_warnings(record=True) as said:   # what a loader skipped: one line each, not a warning's two
+    options = _data_options(args)
+    _check_places(args)
+    with warnings.catch_warnings(record=True) as said:  # what a loader skipped: one line each, not a warning's two
         warnings.simplefilter('always')
         split = load_split(args.dataset, seed=args.seed, **options)
-    for w in said: print(f"netguard: warning: {w.message}", file=sys.stderr)
+    for w in said:
+        print(f"netguard: warning: {w.message}", file=sys.stderr)
     print(split.summary())
     if args.out:
-        import matplotlib; matplotlib.use('Agg')
-        out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+        import matplotlib
+
+        matplotlib.use('Agg')
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
         for part, names in [('private_train', split.private_names), ('public', split.public_names)]:
             xs, ys = per_class(getattr(split, part), args.per_class, seed=args.seed)
             fig = show_images(xs, ys, names, ncols=10, title=f'{split.name}: {part}')
-            fig.savefig(out / f'{part}.png', dpi=100); print(f'wrote {out / (part + ".png")}')
+            fig.savefig(out / f'{part}.png', dpi=100)
+            print(f'wrote {out / (part + ".png")}')
     return 0
+
 
 def _cmd_models(args) -> int:
     import torch
+
     from netguard.models import CLASSIFIERS, MAX_CLASSES, REGISTRY, build, check_image_shape, num_params
+
     shape = check_image_shape(args.image_shape)
     _in_range('--num-classes', args.num_classes, 2, MAX_CLASSES, 'classes of the classifiers')
     for name in REGISTRY:
@@ -141,14 +213,18 @@ def _cmd_models(args) -> int:
         print(f"{name:13s} {num_params(m):>11,d} parameters  output {tuple(m(inp).shape)}")
     return 0
 
+
 def _cmd_train(args) -> int:
     import time
-    from netguard.train import ROLES, accuracy, confident_fraction, get_preset, pretrained, role_data, artifact_path
+
     from netguard.models import num_params
+    from netguard.train import ROLES, accuracy, artifact_path, confident_fraction, get_preset, pretrained, role_data
+
     preset = get_preset(args.preset)
     roles = args.roles.split(',') if args.roles else list(ROLES)
     bad = [r for r in roles if r not in ROLES]
-    if bad: raise ValueError(f"unknown role(s) {', '.join(bad)}; choose from {', '.join(ROLES)}")
+    if bad:
+        raise ValueError(f"unknown role(s) {', '.join(bad)}; choose from {', '.join(ROLES)}")
     _check_places(args)
     split, models = None, {}
     for role in roles:
@@ -161,114 +237,235 @@ def _cmd_train(args) -> int:
         else:
             split = split or preset.split(args.seed)
             score = f"validation accuracy {accuracy(m, role_data(split, role, args.seed)[1]):.4f}"
-        print(f"{role:10s} {m.meta['arch']['name']:13s} {num_params(m):>10,d} params  {score}  ({time.time() - t:.1f} s)")
+        print(
+            f"{role:10s} {m.meta['arch']['name']:13s} {num_params(m):>10,d} params  {score}  ({time.time() - t:.1f} s)"
+        )
         print(f"{'':10s} {artifact_path(preset, role, args.seed, args.cache)}")
     return 0
 
+
 def _cmd_demo(args) -> int:
-    import matplotlib; matplotlib.use('Agg')
-    from netguard.eval import MAX_N, run_benchmark, markdown_table
+    import matplotlib
+
+    matplotlib.use('Agg')
+    from netguard.eval import MAX_N, markdown_table, run_benchmark
+
     out, options = Path(args.out), parse_settings(args.set, ['netguard'])
-    _in_range('--n', args.n, 2, MAX_N, 'GMI reconstructions per private class'); _check_places(args)
-    print(f"netguard demo: GMI against the mnist5k target, then NetGuard protecting digit 0, then GMI again (seed {args.seed}); "
-          f"writing {out}/", file=sys.stderr, flush=True)
+    _in_range('--n', args.n, 2, MAX_N, 'GMI reconstructions per private class')
+    _check_places(args)
+    print(
+        f"netguard demo: GMI against the mnist5k target, then NetGuard protecting digit 0, "
+        f"then GMI again (seed {args.seed}); "
+        f"writing {out}/",
+        file=sys.stderr,
+        flush=True,
+    )
     if args.from_scratch:
         from netguard.train import pretrained_all
+
         pretrained_all('mnist5k', 0, args.device, args.cache, retrain=True)
-    rows = run_benchmark('mnist5k', ['gmi'], ['original', 'netguard'], [args.seed], n=args.n, protected=(0,), device=args.device,
-                         progress=None, out=out, cache=args.cache, defense_options=options,
-                         title='netguard demo: GMI against the mnist5k target, before and after NetGuard protects digit 0')
+    rows = run_benchmark(
+        'mnist5k',
+        ['gmi'],
+        ['original', 'netguard'],
+        [args.seed],
+        n=args.n,
+        protected=(0,),
+        device=args.device,
+        progress=None,
+        out=out,
+        cache=args.cache,
+        defense_options=options,
+        title='netguard demo: GMI against the mnist5k target, before and after NetGuard protects digit 0',
+    )
     print(markdown_table(rows))
     print(f"wrote {out / 'report.md'}, {out / 'metrics.json'} and the figures in {out}")
     return 0
 
+
 def _cmd_bench(args) -> int:
-    from netguard.eval import MAX_N, check_names, run_benchmark, markdown_table
+    from netguard.eval import MAX_N, check_names, markdown_table, run_benchmark
     from netguard.train import get_preset
+
     attacks, defenses = check_names(_names(args.attacks), _names(args.defenses))
     options = parse_settings(args.set, defenses)
     _in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
-    _distinct('--seeds', args.seeds); _distinct('--protect', args.protect)
-    get_preset(args.preset); _check_places(args)
-    import matplotlib; matplotlib.use('Agg')
-    rows = run_benchmark(args.preset, attacks, defenses, args.seeds, n=args.n, protected=args.protect, device=args.device,
-                         progress=None, out=args.out, cache=args.cache, defense_options=options)
+    _distinct('--seeds', args.seeds)
+    _distinct('--protect', args.protect)
+    get_preset(args.preset)
+    _check_places(args)
+    import matplotlib
+
+    matplotlib.use('Agg')
+    rows = run_benchmark(
+        args.preset,
+        attacks,
+        defenses,
+        args.seeds,
+        n=args.n,
+        protected=args.protect,
+        device=args.device,
+        progress=None,
+        out=args.out,
+        cache=args.cache,
+        defense_options=options,
+    )
     print(markdown_table(rows))
-    if args.out: print(f"wrote {Path(args.out) / 'report.md'}, {Path(args.out) / 'metrics.json'}, table.csv, table.md and the figures")
+    if args.out:
+        print(
+            f"wrote {Path(args.out) / 'report.md'}, {Path(args.out) / 'metrics.json'}, "
+            "table.csv, table.md and the figures"
+        )
     return 0
 
 # %% ../nbs/06_cli.ipynb #ed7ff874
 def make_parser() -> argparse.ArgumentParser:
     "The `netguard` command's argument parser."
     from netguard import __version__
+
     p = argparse.ArgumentParser(prog='netguard', description='Model inversion attacks and the NetGuard defense.')
     p.add_argument('--version', action='version', version=f'netguard {__version__}')
     p.add_argument('--debug', action='store_true', help='show the full traceback of an error (or set NETGUARD_DEBUG=1)')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    d = sub.add_parser('data', help='load a dataset split, print it and save sample grids',
-                       description='Load a dataset split, print a summary and optionally save grids of private and public samples. '
-                                   'Your own faces: --dataset folder --root DIR --n-private N.')
+    d = sub.add_parser(
+        'data',
+        help='load a dataset split, print it and save sample grids',
+        description='Load a dataset split, print a summary and optionally save grids of private and public samples. '
+        'Your own faces: --dataset folder --root DIR --n-private N.',
+    )
     d.add_argument('--dataset', default='mnist5k', help='split to load (default: %(default)s, embedded, offline)')
     d.add_argument('--seed', type=int, default=0, help='seed of the private train/test split (default: %(default)s)')
     d.add_argument('--out', metavar='DIR', help='folder to write private_train.png and public.png into')
     d.add_argument('--per-class', type=int, default=6, help='images per class in the grids (default: %(default)s)')
-    d.add_argument('--root', metavar='DIR', help='where the data is: for folder, the folder with one sub-folder of images per '
-                   'identity (DIR/<identity>/<image>); for mnist and celeba, the data root (default: $NETGUARD_DATA)')
-    d.add_argument('--n-private', type=int, metavar='N', help='identities that are private, the N with the most images '
-                   '(folder: required; celeba: default 1000)')
-    d.add_argument('--image-size', type=int, metavar='PX', help="images resized to PX x PX: 32 or 64, what the models take "
-                   "(default: the dataset's own, 32 for digits, 64 for faces)")
+    d.add_argument(
+        '--root',
+        metavar='DIR',
+        help='where the data is: for folder, the folder with one sub-folder of images per '
+        'identity (DIR/<identity>/<image>); for mnist and celeba, the data root (default: $NETGUARD_DATA)',
+    )
+    d.add_argument(
+        '--n-private',
+        type=int,
+        metavar='N',
+        help='identities that are private, the N with the most images (folder: required; celeba: default 1000)',
+    )
+    d.add_argument(
+        '--image-size',
+        type=int,
+        metavar='PX',
+        help="images resized to PX x PX: 32 or 64, what the models take "
+        "(default: the dataset's own, 32 for digits, 64 for faces)",
+    )
     d.set_defaults(func=_cmd_data)
-    m = sub.add_parser('models', help='list the model registry with parameter counts',
-                       description='Build every registered network for an image shape and print its size.')
-    m.add_argument('--image-shape', type=int, nargs=3, default=[1, 32, 32], metavar=('C', 'H', 'W'),
-                   help='input shape (default: 1 32 32)')
+    m = sub.add_parser(
+        'models',
+        help='list the model registry with parameter counts',
+        description='Build every registered network for an image shape and print its size.',
+    )
+    m.add_argument(
+        '--image-shape',
+        type=int,
+        nargs=3,
+        default=[1, 32, 32],
+        metavar=('C', 'H', 'W'),
+        help='input shape (default: 1 32 32)',
+    )
     m.add_argument('--num-classes', type=int, default=5, help='classes for the classifiers (default: %(default)s)')
     m.set_defaults(func=_cmd_models)
-    t = sub.add_parser('train', help="train (or load from the cache) a preset's models",
-                       description="Train the target, public, evaluator and checker classifiers and the GAN of a preset, "
-                                   "or load them from the cache when they were trained before.")
+    t = sub.add_parser(
+        'train',
+        help="train (or load from the cache) a preset's models",
+        description="Train the target, public, evaluator and checker classifiers and the GAN of a preset, "
+        "or load them from the cache when they were trained before.",
+    )
     t.add_argument('--preset', default='mnist5k', help='preset name (default: %(default)s)')
     t.add_argument('--roles', help='comma-separated subset of target,public,evaluator,checker,gan (default: all)')
     t.add_argument('--seed', type=int, default=0, help='seed (default: %(default)s)')
     t.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: CUDA when available)')
     t.add_argument('--cache', metavar='DIR', help='cache folder (default: $NETGUARD_CACHE or the user cache dir)')
-    t.add_argument('--from-scratch', '--retrain', dest='retrain', action='store_true',
-                   help='train again, ignoring the cache and the weights the package ships')
+    t.add_argument(
+        '--from-scratch',
+        '--retrain',
+        dest='retrain',
+        action='store_true',
+        help='train again, ignoring the cache and the weights the package ships',
+    )
     t.set_defaults(func=_cmd_train)
-    dm = sub.add_parser('demo', help='attack, defend with NetGuard, attack again and evaluate, on the embedded data',
-                        description='The whole pipeline on the embedded mnist5k preset: the cached models (trained when missing, '
-                                    'about 2.6 minutes), GMI against the undefended target, NetGuard protecting digit 0, GMI '
-                                    'again, and the evaluation. Writes report.md, metrics.json, table.md, table.csv and figures.')
-    dm.add_argument('--out', metavar='DIR', default='netguard-demo', help='folder for the report (default: %(default)s)')
+    dm = sub.add_parser(
+        'demo',
+        help='attack, defend with NetGuard, attack again and evaluate, on the embedded data',
+        description='The whole pipeline on the embedded mnist5k preset: the cached models (trained when missing, '
+        'about 2.6 minutes), GMI against the undefended target, NetGuard protecting digit 0, GMI '
+        'again, and the evaluation. Writes report.md, metrics.json, table.md, table.csv and figures.',
+    )
+    dm.add_argument(
+        '--out', metavar='DIR', default='netguard-demo', help='folder for the report (default: %(default)s)'
+    )
     dm.add_argument('--seed', type=int, default=0, help='seed of the defense and the attacks (default: %(default)s)')
     dm.add_argument('--n', type=int, default=32, help='GMI reconstructions per private class (default: %(default)s)')
     dm.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: CUDA when available)')
-    dm.add_argument('--cache', metavar='DIR', help='model cache folder (default: $NETGUARD_CACHE or the user cache dir)')
-    dm.add_argument('--from-scratch', action='store_true', help='train every model first instead of using the shipped weights (about 2.6 min on 2 CPU cores)')
-    dm.add_argument('--set', nargs='+', default=[], metavar='netguard.KEY=VALUE',
-                    help="change a NetGuard setting, e.g. --set netguard.protected_cap=None netguard.lam=10 (the settings: "
-                         "NetGuardConfig in the Defense chapter)")
+    dm.add_argument(
+        '--cache', metavar='DIR', help='model cache folder (default: $NETGUARD_CACHE or the user cache dir)'
+    )
+    dm.add_argument(
+        '--from-scratch',
+        action='store_true',
+        help='train every model first instead of using the shipped weights (about 2.6 min on 2 CPU cores)',
+    )
+    dm.add_argument(
+        '--set',
+        nargs='+',
+        default=[],
+        metavar='netguard.KEY=VALUE',
+        help="change a NetGuard setting, e.g. --set netguard.protected_cap=None netguard.lam=10 (the settings: "
+        "NetGuardConfig in the Defense chapter)",
+    )
     dm.set_defaults(func=_cmd_demo)
-    b = sub.add_parser('bench', help='the attack x defense benchmark table over several seeds',
-                       description="Defend a preset's target with each defense, attack each defended model with each attack "
-                                   "(all private classes), for each seed, and evaluate: AA top-1/top-5, the all-class check, "
-                                   "the random G(z) baseline, KNN distance, FID, MC(all), MC(l_t).")
+    b = sub.add_parser(
+        'bench',
+        help='the attack x defense benchmark table over several seeds',
+        description="Defend a preset's target with each defense, attack each defended model with each attack "
+        "(all private classes), for each seed, and evaluate: AA top-1/top-5, the all-class check, "
+        "the random G(z) baseline, KNN distance, FID, MC(all), MC(l_t).",
+    )
     b.add_argument('--preset', default='mnist5k', help='preset name (default: %(default)s)')
-    b.add_argument('--attacks', nargs='+', default=['gmi'], metavar='NAME',
-                   help='attacks, space- or comma-separated: gmi, kedmi, fredrikson, alignment, mirror_b, mirror_w (default: gmi)')
-    b.add_argument('--defenses', nargs='+', default=['original', 'netguard'], metavar='NAME',
-                   help='defenses, space- or comma-separated: original, netguard, dpsgd, admi (default: original netguard)')
+    b.add_argument(
+        '--attacks',
+        nargs='+',
+        default=['gmi'],
+        metavar='NAME',
+        help='attacks, space- or comma-separated: gmi, kedmi, fredrikson, alignment, mirror_b, mirror_w (default: gmi)',
+    )
+    b.add_argument(
+        '--defenses',
+        nargs='+',
+        default=['original', 'netguard'],
+        metavar='NAME',
+        help='defenses, space- or comma-separated: original, netguard, dpsgd, admi (default: original netguard)',
+    )
     b.add_argument('--seeds', type=int, nargs='+', default=[0], metavar='N', help='seeds (default: 0)')
     b.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')
-    b.add_argument('--protect', type=int, nargs='+', default=[0], metavar='CLASS',
-                   help='private class(es) NetGuard protects (default: 0)')
-    b.add_argument('--out', metavar='DIR', help='folder for metrics.json, table.csv, table.md, report.md and the figures')
+    b.add_argument(
+        '--protect',
+        type=int,
+        nargs='+',
+        default=[0],
+        metavar='CLASS',
+        help='private class(es) NetGuard protects (default: 0)',
+    )
+    b.add_argument(
+        '--out', metavar='DIR', help='folder for metrics.json, table.csv, table.md, report.md and the figures'
+    )
     b.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: CUDA when available)')
     b.add_argument('--cache', metavar='DIR', help='model cache folder (default: $NETGUARD_CACHE or the user cache dir)')
-    b.add_argument('--set', nargs='+', default=[], metavar='DEFENSE.KEY=VALUE',
-                   help="change a defense's setting, e.g. --set netguard.protected_cap=None dpsgd.epsilon=2 (the settings: "
-                        "NetGuardConfig, dp_sgd and admi in the Defense chapter)")
+    b.add_argument(
+        '--set',
+        nargs='+',
+        default=[],
+        metavar='DEFENSE.KEY=VALUE',
+        help="change a defense's setting, e.g. --set netguard.protected_cap=None dpsgd.epsilon=2 (the settings: "
+        "NetGuardConfig, dp_sgd and admi in the Defense chapter)",
+    )
     b.set_defaults(func=_cmd_bench)
     for sp in (d, m, t, dm, b):  # --debug after the command too
         sp.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -278,28 +475,35 @@ def make_parser() -> argparse.ArgumentParser:
 def _debug(args) -> bool:
     return bool(getattr(args, 'debug', False)) or os.environ.get('NETGUARD_DEBUG', '') not in ('', '0')
 
+
 def _partial(args, started: float) -> str:
     "Where the results of an interrupted command are, if it wrote any."
     out = getattr(args, 'out', None)
     metrics = Path(out) / 'metrics.json' if out else None
     if metrics and metrics.exists() and metrics.stat().st_mtime >= started:
         return f"; the runs finished so far are in {metrics} (no report.md: run the command again to finish)"
-    if args.command == 'train': return '; the models trained before it stay in the cache'
+    if args.command == 'train':
+        return '; the models trained before it stay in the cache'
     return '; no results were written'
+
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `netguard` command."
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help(); return EXIT_USAGE
+        parser.print_help()
+        return EXIT_USAGE
     started = time.time()
-    try: return args.func(args)
+    try:
+        return args.func(args)
     except KeyboardInterrupt:
-        if _debug(args): raise
+        if _debug(args):
+            raise
         print(f"netguard: interrupted (Ctrl-C) during {args.command}{_partial(args, started)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as e:
-        if _debug(args): raise
+        if _debug(args):
+            raise
         print(error_line(e), file=sys.stderr)
         return EXIT_ERROR

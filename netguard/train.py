@@ -6,7 +6,16 @@ Docs: https://netguard-mia.github.io/netguard/train.html.md"""
 
 # %% ../nbs/02_train.ipynb #da924834
 from __future__ import annotations
-import hashlib, json, math, os, random, shutil, sys, time, warnings
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -17,8 +26,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
-from .models import (CheckpointError, atomic_save, atomic_write, build, default_device, load_model, safe_load, save_model)
 from .data import ImageFiles, Split, TensorImages, labels_of, load_split, stratified_split
+from netguard.models import (
+    CheckpointError,
+    atomic_save,
+    atomic_write,
+    build,
+    default_device,
+    load_model,
+    safe_load,
+    save_model,
+)
 
 # %% auto #0
 __all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'mix_seed', 'seed_everything', 'quiet', 'progress_bar',
@@ -34,29 +52,44 @@ def mix_seed(*parts: int) -> int:
     h = hashlib.sha256(json.dumps([int(p) for p in parts]).encode()).digest()
     return int.from_bytes(h[:8], 'little') >> 1
 
+
 def seed_everything(seed: int):
     "Seed Python, NumPy and torch (CPU and CUDA)."
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
 
 def quiet() -> bool:
     "True under tests (`nbdev-test`, pytest) or when `NETGUARD_QUIET` is set: progress bars stay silent."
     return any(os.environ.get(k) for k in ('IN_TEST', 'PYTEST_CURRENT_TEST', 'NETGUARD_QUIET'))
 
+
 def progress_bar(total: int, desc: str, enabled: bool | None = None):
     "A tqdm bar that works in notebooks and terminals, disabled when `quiet()` or not on rank 0."
     from tqdm.auto import tqdm
-    if enabled is None: enabled = not quiet() and _rank() == 0
+
+    if enabled is None:
+        enabled = not quiet() and _rank() == 0
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False, dynamic_ncols=True)
 
 # %% ../nbs/02_train.ipynb #c876841b
 def _ddp() -> bool:
     return torch.distributed.is_available() and torch.distributed.is_initialized()
 
-def _rank() -> int: return torch.distributed.get_rank() if _ddp() else 0
-def _world() -> int: return torch.distributed.get_world_size() if _ddp() else 1
+
+def _rank() -> int:
+    return torch.distributed.get_rank() if _ddp() else 0
+
+
+def _world() -> int:
+    return torch.distributed.get_world_size() if _ddp() else 1
+
 
 def _barrier():
-    if _ddp(): torch.distributed.barrier()
+    if _ddp():
+        torch.distributed.barrier()
+
 
 def init_distributed(device=None) -> torch.device:
     "Join the process group `torchrun` describes (gloo on CPU, nccl on GPU); returns this process's device."
@@ -65,7 +98,8 @@ def init_distributed(device=None) -> torch.device:
     cuda = torch.cuda.is_available() and (device is None or torch.device(device).type == 'cuda')
     torch.distributed.init_process_group('nccl' if cuda else 'gloo')
     if cuda:
-        local = int(os.environ.get('LOCAL_RANK', 0)); torch.cuda.set_device(local)
+        local = int(os.environ.get('LOCAL_RANK', 0))
+        torch.cuda.set_device(local)
         return torch.device('cuda', local)
     return torch.device('cpu')
 
@@ -75,26 +109,37 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(mix_seed(seed, epoch)))
     world, rank = _world(), _rank()
     gb = batch_size * world
-    if n < gb: raise ValueError(f"dataset of {n} images is smaller than one global batch ({batch_size} x {world} processes)")
-    return [perm[i + rank * batch_size: i + (rank + 1) * batch_size] for i in range(0, n - gb + 1, gb)]
+    if n < gb:
+        raise ValueError(f"dataset of {n} images is smaller than one global batch ({batch_size} x {world} processes)")
+    return [perm[i + rank * batch_size : i + (rank + 1) * batch_size] for i in range(0, n - gb + 1, gb)]
+
 
 def fetch(ds: Dataset, batches, workers: int = 0):
     "Yield `(images, labels)` for each index batch: direct indexing for `TensorImages`, a DataLoader otherwise."
     if isinstance(ds, TensorImages):
-        for idx in batches: yield ds[idx]
+        for idx in batches:
+            yield ds[idx]
     else:
         yield from DataLoader(ds, batch_sampler=[b.tolist() for b in batches], num_workers=workers)
 
 # %% ../nbs/02_train.ipynb #e088598d
-def augment(x: torch.Tensor, g: torch.Generator, max_rotate: float = 10.0, max_shift: float = 1 / 16, hflip: bool | None = None):
+def augment(
+    x: torch.Tensor, g: torch.Generator, max_rotate: float = 10.0, max_shift: float = 1 / 16, hflip: bool | None = None
+):
     "Random rotation, shift (fraction of the size) and, for colour images, horizontal flip, for a whole batch."
     n = len(x)
-    if hflip is None: hflip = x.shape[1] == 3
+    if hflip is None:
+        hflip = x.shape[1] == 3
     ang = (torch.rand(n, generator=g) * 2 - 1) * math.radians(max_rotate)
     shift = (torch.rand(n, 2, generator=g) * 2 - 1) * max_shift * 2  # affine_grid works in [-1, 1] coordinates
     sx = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0) if hflip else torch.ones(n)
-    theta = torch.stack([torch.stack([ang.cos() * sx, -ang.sin(), shift[:, 0]], 1),
-                         torch.stack([ang.sin() * sx, ang.cos(), shift[:, 1]], 1)], 1).to(x)
+    theta = torch.stack(
+        [
+            torch.stack([ang.cos() * sx, -ang.sin(), shift[:, 0]], 1),
+            torch.stack([ang.sin() * sx, ang.cos(), shift[:, 1]], 1),
+        ],
+        1,
+    ).to(x)
     grid = F.affine_grid(theta, x.shape, align_corners=False)
     return F.grid_sample(x + 1, grid, padding_mode='zeros', align_corners=False) - 1
 
@@ -103,139 +148,238 @@ def augment(x: torch.Tensor, g: torch.Generator, max_rotate: float = 10.0, max_s
 def predict(model: nn.Module, ds_or_x, batch_size: int = 512, device=None) -> torch.Tensor:
     "Logits of `model` on a dataset or a tensor of images, batched, in eval mode (on the CPU)."
     device = device or next(model.parameters()).device
-    was = model.training; model.eval()
-    if isinstance(ds_or_x, torch.Tensor): chunks = ds_or_x.split(batch_size)
-    else: chunks = (x for x, _ in fetch(ds_or_x, torch.arange(len(ds_or_x)).split(batch_size)))
+    was = model.training
+    model.eval()
+    if isinstance(ds_or_x, torch.Tensor):
+        chunks = ds_or_x.split(batch_size)
+    else:
+        chunks = (x for x, _ in fetch(ds_or_x, torch.arange(len(ds_or_x)).split(batch_size)))
     out = torch.cat([model(x.to(device)).float().cpu() for x in chunks])
     model.train(was)
     return out
 
+
 def accuracy(model: nn.Module, ds: Dataset, device=None, per_class: bool = False):
     "Top-1 accuracy of `model` on `ds` (overall, or a list per class)."
     pred, y = predict(model, ds, device=device).argmax(1), labels_of(ds)
-    if not per_class: return (pred == y).float().mean().item()
+    if not per_class:
+        return (pred == y).float().mean().item()
     return [(pred[y == c] == c).float().mean().item() for c in range(int(y.max()) + 1)]
 
 # %% ../nbs/02_train.ipynb #0a463ab1
 class TrainingDiverged(RuntimeError):
     "Training produced NaN/inf or exploding losses; the last good checkpoint is kept."
 
+
 def _rng_state() -> dict:
     "torch's CPU and CUDA generator states (the loops draw all their randomness from torch)."
     s = dict(torch=torch.get_rng_state())
-    if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
+    if torch.cuda.is_available():
+        s['cuda'] = torch.cuda.get_rng_state_all()
     return s
+
 
 def save_checkpoint(path, step: int, modules: dict, optimizers: dict, history: list, settings: dict):
     "Atomically save a training state (rank 0 only under DDP)."
-    if _rank() != 0: return
-    atomic_save(dict(step=step, history=history, settings=settings, rng=_rng_state(),
-                     modules={k: _unwrap(m).state_dict() for k, m in modules.items()},
-                     optimizers={k: o.state_dict() for k, o in optimizers.items()}), path)
+    if _rank() != 0:
+        return
+    atomic_save(
+        dict(
+            step=step,
+            history=history,
+            settings=settings,
+            rng=_rng_state(),
+            modules={k: _unwrap(m).state_dict() for k, m in modules.items()},
+            optimizers={k: o.state_dict() for k, o in optimizers.items()},
+        ),
+        path,
+    )
+
 
 def load_checkpoint(path, modules: dict, optimizers: dict, settings: dict) -> tuple[int, list]:
     "Restore a training state saved by `save_checkpoint`; returns `(step, history)`."
     ck = safe_load(path)
     if ck.get('settings') != settings:
-        diff = {k: (ck.get('settings', {}).get(k), v) for k, v in settings.items() if ck.get('settings', {}).get(k) != v}
-        raise CheckpointError(f"{path} was written by a run with other settings {diff} (checkpoint, now): "
-                              "delete it to start over, or pass resume=False")
-    for k, m in modules.items(): _unwrap(m).load_state_dict(ck['modules'][k])
-    for k, o in optimizers.items(): o.load_state_dict(ck['optimizers'][k])
+        diff = {
+            k: (ck.get('settings', {}).get(k), v) for k, v in settings.items() if ck.get('settings', {}).get(k) != v
+        }
+        raise CheckpointError(
+            f"{path} was written by a run with other settings {diff} (checkpoint, now): "
+            "delete it to start over, or pass resume=False"
+        )
+    for k, m in modules.items():
+        _unwrap(m).load_state_dict(ck['modules'][k])
+    for k, o in optimizers.items():
+        o.load_state_dict(ck['optimizers'][k])
     torch.set_rng_state(ck['rng']['torch'])
-    if 'cuda' in ck['rng'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck['rng']['cuda'])
+    if 'cuda' in ck['rng'] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(ck['rng']['cuda'])
     return ck['step'], ck['history']
 
-def _unwrap(m): return m.module if isinstance(m, nn.parallel.DistributedDataParallel) else m
+
+def _unwrap(m):
+    return m.module if isinstance(m, nn.parallel.DistributedDataParallel) else m
+
 
 def sync_buffers(model: nn.Module):
     "Average floating buffers (batch-norm running statistics) across DDP processes, so every process ends identical."
-    if not _ddp(): return
+    if not _ddp():
+        return
     for b in model.buffers():
         if b.is_floating_point():
-            torch.distributed.all_reduce(b, op=torch.distributed.ReduceOp.SUM); b.div_(_world())
+            torch.distributed.all_reduce(b, op=torch.distributed.ReduceOp.SUM)
+            b.div_(_world())
+
 
 def _wrap_ddp(model, device):
-    if not _ddp(): return model
+    if not _ddp():
+        return model
     return nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
 
 # %% ../nbs/02_train.ipynb #7687cf20
 def _layout(channels_last: bool):
-    "Channels-last keeps a conv net's activations as (N, H, W, C) in memory: on a CPU the classifiers train 1.4-1.7x faster, the GAN about 1.1x (bench/channels_last.py)."
+    """Channels-last keeps a conv net's activations as (N, H, W, C) in memory: on a CPU the classifiers train 1.4-1.7x
+    faster, the GAN about 1.1x (bench/channels_last.py)."""
     return torch.channels_last if channels_last else torch.contiguous_format
 
+
 def _check_loop(fn: str, counts: dict, rates: dict, others: dict | None = None):
-    "A training loop's settings, checked before any work: `counts` integers >= 1, `rates` finite > 0, `others` finite >= 0."
+    "A training loop's settings, checked before any work: `counts` ints >= 1, `rates` finite > 0, `others` finite >= 0."
     for k, v in counts.items():
-        if type(v) is not int or v < 1: raise ValueError(f"{fn}: {k} must be an integer >= 1; got {v!r}")
+        if type(v) is not int or v < 1:
+            raise ValueError(f"{fn}: {k} must be an integer >= 1; got {v!r}")
     for k, v in {**rates, **(others or {})}.items():
         if type(v) not in (int, float) or not math.isfinite(v) or (v <= 0 if k in rates else v < 0):
             raise ValueError(f"{fn}: {k} must be a finite number {'> 0' if k in rates else '>= 0'}; got {v!r}")
 
+
 def _check_finite_weights(fn: str, step: int, **models):
-    "Each model's weights are finite before the loop runs: NaN there would show up as a NaN loss that looks like divergence."
+    "Each model's weights are finite before the loop runs: NaN there shows up as a NaN loss that looks like divergence."
     for name, m in models.items():
         bad = [k for k, v in _unwrap(m).state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
-        if bad: raise ValueError(f"{fn}: the {name}'s weights hold NaN or inf before step {step} (in {len(bad)} tensor(s), e.g. "
-                                 f"{bad[0]!r}); build a fresh model, or load one that is not damaged")
+        if bad:
+            raise ValueError(
+                f"{fn}: the {name}'s weights hold NaN or inf before step {step} (in {len(bad)} tensor(s), e.g. "
+                f"{bad[0]!r}); build a fresh model, or load one that is not damaged"
+            )
+
 
 def _check_batch(fn: str, x: torch.Tensor, step: int):
     "A batch of training images is finite: a NaN image is bad data, not divergence."
     ok = torch.isfinite(x).flatten(1).all(1)
-    if not ok.all(): raise ValueError(f"{fn}: {int((~ok).sum())} of the {len(x)} training images of step {step} hold NaN or "
-                                      "inf; the dataset is damaged: find and remove those images")
+    if not ok.all():
+        raise ValueError(
+            f"{fn}: {int((~ok).sum())} of the {len(x)} training images of step {step} hold NaN or "
+            "inf; the dataset is damaged: find and remove those images"
+        )
 
-def train_classifier(model: nn.Module, train: Dataset, val: Dataset | None = None, *, epochs: int = 10,
-                     batch_size: int = 64, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 5e-4,
-                     do_augment: bool = True, seed: int = 0, device=None, checkpoint=None, checkpoint_every: int = 100,
-                     resume: bool = True, progress: bool | None = None, workers: int = 0, channels_last: bool = True,
-                     callbacks: tuple[Callable, ...] = ()) -> list[dict]:
+
+def train_classifier(
+    model: nn.Module,
+    train: Dataset,
+    val: Dataset | None = None,
+    *,
+    epochs: int = 10,
+    batch_size: int = 64,
+    lr: float = 0.05,
+    momentum: float = 0.9,
+    weight_decay: float = 5e-4,
+    do_augment: bool = True,
+    seed: int = 0,
+    device=None,
+    checkpoint=None,
+    checkpoint_every: int = 100,
+    resume: bool = True,
+    progress: bool | None = None,
+    workers: int = 0,
+    channels_last: bool = True,
+    callbacks: tuple[Callable, ...] = (),
+) -> list[dict]:
     "Train `model` with cross-entropy and SGD; returns the history (one dict per epoch)."
-    _check_loop('train_classifier', dict(epochs=epochs, batch_size=batch_size), dict(lr=lr),
-                dict(momentum=momentum, weight_decay=weight_decay))
+    _check_loop(
+        'train_classifier',
+        dict(epochs=epochs, batch_size=batch_size),
+        dict(lr=lr),
+        dict(momentum=momentum, weight_decay=weight_decay),
+    )
     device = torch.device(device) if device else default_device()
     model.to(device, memory_format=_layout(channels_last)).train()
     net = _wrap_ddp(model, device)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
     steps_per_epoch = len(epoch_batches(len(train), batch_size, seed, 0))
     total = epochs * steps_per_epoch
-    settings = dict(kind='classifier', epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum,
-                    weight_decay=weight_decay, augment=do_augment, seed=seed, world=_world(), n=len(train))
+    settings = dict(
+        kind='classifier',
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        augment=do_augment,
+        seed=seed,
+        world=_world(),
+        n=len(train),
+    )
     step, history = 0, []
     if checkpoint and resume and Path(checkpoint).exists():
         step, history = load_checkpoint(checkpoint, {'model': model}, {'opt': opt}, settings)
     _check_finite_weights('train_classifier', step, model=model)
-    bar = progress_bar(total, 'train classifier', progress); bar.update(step)
+    bar = progress_bar(total, 'train classifier', progress)
+    bar.update(step)
     t0, run_loss, run_correct, run_n = time.time(), 0.0, 0, 0
     while step < total:
         epoch, first = divmod(step, steps_per_epoch)
         batches = epoch_batches(len(train), batch_size, seed, epoch)[first:]
         for x, y in fetch(train, batches, workers):
             torch.manual_seed(mix_seed(seed, step, 1))  # dropout masks of this step
-            if torch.cuda.is_available(): torch.cuda.manual_seed_all(mix_seed(seed, step, 1))
+            if torch.cuda.is_available():
+                torch.cuda.manual_seed_all(mix_seed(seed, step, 1))
             x, y = x.to(device), y.to(device)
             _check_batch('train_classifier', x, step)
-            if do_augment: x = augment(x, torch.Generator().manual_seed(mix_seed(seed, step, 2)))
-            for g in opt.param_groups: g['lr'] = lr * 0.5 * (1 + math.cos(math.pi * step / total))
+            if do_augment:
+                x = augment(x, torch.Generator().manual_seed(mix_seed(seed, step, 2)))
+            for g in opt.param_groups:
+                g['lr'] = lr * 0.5 * (1 + math.cos(math.pi * step / total))
             logits = net(x)
             loss = F.cross_entropy(logits, y)
             if not torch.isfinite(loss):
-                last = f"the last good checkpoint {checkpoint} is kept" if checkpoint and Path(checkpoint).exists() else "no checkpoint was written"
-                raise TrainingDiverged(f"classifier training diverged at step {step}: the loss is {loss.item()} on finite "
-                                       f"images; {last}. Lower the learning rate (now {lr}).")
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            step += 1; bar.update(1)
-            run_loss += loss.item() * len(y); run_correct += (logits.argmax(1) == y).sum().item(); run_n += len(y)
-            for cb in callbacks: cb(dict(step=step, total=total, loss=loss.item(), model=model))
+                last = (
+                    f"the last good checkpoint {checkpoint} is kept"
+                    if checkpoint and Path(checkpoint).exists()
+                    else "no checkpoint was written"
+                )
+                raise TrainingDiverged(
+                    f"classifier training diverged at step {step}: the loss is {loss.item()} on finite "
+                    f"images; {last}. Lower the learning rate (now {lr})."
+                )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            bar.update(1)
+            run_loss += loss.item() * len(y)
+            run_correct += (logits.argmax(1) == y).sum().item()
+            run_n += len(y)
+            for cb in callbacks:
+                cb(dict(step=step, total=total, loss=loss.item(), model=model))
             if step % steps_per_epoch == 0:
                 sync_buffers(model)
-                row = dict(epoch=step // steps_per_epoch, step=step, train_loss=run_loss / run_n, train_acc=run_correct / run_n,
-                           lr=opt.param_groups[0]['lr'], seconds=time.time() - t0)
-                if val is not None and _rank() == 0: row['val_acc'] = accuracy(model, val, device)
-                history.append(row); run_loss, run_correct, run_n = 0.0, 0, 0
+                row = dict(
+                    epoch=step // steps_per_epoch,
+                    step=step,
+                    train_loss=run_loss / run_n,
+                    train_acc=run_correct / run_n,
+                    lr=opt.param_groups[0]['lr'],
+                    seconds=time.time() - t0,
+                )
+                if val is not None and _rank() == 0:
+                    row['val_acc'] = accuracy(model, val, device)
+                history.append(row)
+                run_loss, run_correct, run_n = 0.0, 0, 0
                 bar.set_postfix(loss=f"{row['train_loss']:.3f}", val=f"{row.get('val_acc', float('nan')):.3f}")
             if checkpoint and (step % checkpoint_every == 0 or step == total):
-                save_checkpoint(checkpoint, step, {'model': model}, {'opt': opt}, history, settings); _barrier()
+                save_checkpoint(checkpoint, step, {'model': model}, {'opt': opt}, history, settings)
+                _barrier()
     bar.close()
     sync_buffers(model)
     model.to(memory_format=torch.contiguous_format).eval()
@@ -246,8 +390,9 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, g: to
     "WGAN-GP's penalty: mean of (||grad_x D(x_hat)|| - 1)^2 over random interpolates of real and fake."
     eps = torch.rand(len(real), 1, 1, 1, generator=g).to(real)
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-    grad, = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+    (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
 
 def batch_stream(ds, batch_size: int, seed: int, start: int = 0, workers: int = 0):
     "Endless image batches from `ds`, the k-th batch fixed by (seed, k), starting at batch `start`."
@@ -260,25 +405,64 @@ def batch_stream(ds, batch_size: int, seed: int, start: int = 0, workers: int = 
             yield x
 
 # %% ../nbs/02_train.ipynb #3b689e11
-def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, loss: str = 'wgan-gp', n_critic: int = 5,
-              gp_weight: float = 10.0, lr: float = 2e-4, betas=(0.5, 0.999), batch_size: int = 64, seed: int = 0, device=None,
-              sample_every: int = 500, sample_dir=None, checkpoint=None, checkpoint_every: int = 200, resume: bool = True,
-              progress: bool | None = None, explode: float = 1e4, workers: int = 0, diff_augment: bool = False,
-              channels_last: bool = True, callbacks: tuple[Callable, ...] = ()) -> list[dict]:
-    "Train generator `G` and discriminator/critic `D` on `data`; returns per-step losses (and sample grids every `sample_every`)."
-    if loss not in ('wgan-gp', 'dcgan'): raise ValueError(f"loss must be 'wgan-gp' or 'dcgan'; got {loss!r}")
+def train_gan(
+    G: nn.Module,
+    D: nn.Module,
+    data: Dataset,
+    *,
+    steps: int = 2000,
+    loss: str = 'wgan-gp',
+    n_critic: int = 5,
+    gp_weight: float = 10.0,
+    lr: float = 2e-4,
+    betas=(0.5, 0.999),
+    batch_size: int = 64,
+    seed: int = 0,
+    device=None,
+    sample_every: int = 500,
+    sample_dir=None,
+    checkpoint=None,
+    checkpoint_every: int = 200,
+    resume: bool = True,
+    progress: bool | None = None,
+    explode: float = 1e4,
+    workers: int = 0,
+    diff_augment: bool = False,
+    channels_last: bool = True,
+    callbacks: tuple[Callable, ...] = (),
+) -> list[dict]:
+    "Train `G` and discriminator/critic `D` on `data`; returns per-step losses (and sample grids every `sample_every`)."
+    if loss not in ('wgan-gp', 'dcgan'):
+        raise ValueError(f"loss must be 'wgan-gp' or 'dcgan'; got {loss!r}")
     if loss == 'wgan-gp' and getattr(D, 'norm', None) == 'batch':
-        raise ValueError("a WGAN-GP critic must not use batch norm (the penalty is per sample): build the "
-                         "discriminator with norm='instance', 'layer' or 'none'")
-    _check_loop('train_gan', dict(steps=steps, n_critic=n_critic, batch_size=batch_size), dict(lr=lr), dict(gp_weight=gp_weight))
+        raise ValueError(
+            "a WGAN-GP critic must not use batch norm (the penalty is per sample): build the "
+            "discriminator with norm='instance', 'layer' or 'none'"
+        )
+    _check_loop(
+        'train_gan', dict(steps=steps, n_critic=n_critic, batch_size=batch_size), dict(lr=lr), dict(gp_weight=gp_weight)
+    )
     device = torch.device(device) if device else default_device()
-    G.to(device, memory_format=_layout(channels_last)).train(); D.to(device, memory_format=_layout(channels_last)).train()
+    G.to(device, memory_format=_layout(channels_last)).train()
+    D.to(device, memory_format=_layout(channels_last)).train()
     Gn, Dn = _wrap_ddp(G, device), _wrap_ddp(D, device)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=tuple(betas))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=tuple(betas))
     d_steps = n_critic if loss == 'wgan-gp' else 1
-    settings = dict(kind='gan', steps=steps, loss=loss, n_critic=d_steps, gp_weight=gp_weight, lr=lr, betas=list(betas),
-                    batch_size=batch_size, seed=seed, world=_world(), n=len(data), diff_augment=diff_augment)
+    settings = dict(
+        kind='gan',
+        steps=steps,
+        loss=loss,
+        n_critic=d_steps,
+        gp_weight=gp_weight,
+        lr=lr,
+        betas=list(betas),
+        batch_size=batch_size,
+        seed=seed,
+        world=_world(),
+        n=len(data),
+        diff_augment=diff_augment,
+    )
     # DiffAugment: the same random shifts on real and fake images before D keep D from memorising a small dataset
     aug = (lambda x, g: augment(x, g, max_rotate=0, max_shift=1 / 8, hflip=False)) if diff_augment else (lambda x, g: x)
     step, history = 0, []
@@ -288,14 +472,16 @@ def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, l
     _check_finite_weights('train_gan', step, generator=G, discriminator=D)
     fixed_z = G.sample_z(64, torch.Generator().manual_seed(mix_seed(seed, 7))).to(device)
     reals = batch_stream(data, batch_size, seed, start=step * d_steps, workers=workers)
-    bar = progress_bar(steps, f'train GAN ({loss})', progress); bar.update(step)
+    bar = progress_bar(steps, f'train GAN ({loss})', progress)
+    bar.update(step)
     while step < steps:
         g = torch.Generator().manual_seed(mix_seed(seed, step, 3))
         for _ in range(d_steps):
             real = next(reals).to(device)
             _check_batch('train_gan', real, step + 1)
             z = G.sample_z(len(real), g).to(device)
-            with torch.no_grad(): fake = Gn(z)
+            with torch.no_grad():
+                fake = Gn(z)
             real, fake = aug(real, g), aug(fake, g)
             if loss == 'wgan-gp':
                 d_loss = Dn(fake).mean() - Dn(real).mean()
@@ -304,50 +490,83 @@ def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, l
             else:
                 d_loss = F.softplus(-Dn(real)).mean() + F.softplus(Dn(fake)).mean()
                 gp, d_total = d_loss.new_zeros(()), d_loss
-            opt_d.zero_grad(set_to_none=True); d_total.backward(); opt_d.step()
+            opt_d.zero_grad(set_to_none=True)
+            d_total.backward()
+            opt_d.step()
         z = G.sample_z(batch_size, g).to(device)
         score = Dn(aug(Gn(z), g))
         g_loss = -score.mean() if loss == 'wgan-gp' else F.softplus(-score).mean()
-        opt_g.zero_grad(set_to_none=True); g_loss.backward(); opt_g.step()
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
         row = dict(step=step + 1, d_loss=d_loss.item(), g_loss=g_loss.item(), gp=gp.detach().item())
         if not all(math.isfinite(v) and abs(v) < explode for v in (row['d_loss'], row['g_loss'])):
-            last = f"the last good checkpoint {checkpoint} is kept" if checkpoint and Path(checkpoint).exists() else "no checkpoint was written"
-            raise TrainingDiverged(f"GAN training diverged at step {step + 1}: d_loss={row['d_loss']:.3g}, "
-                                   f"g_loss={row['g_loss']:.3g}; {last}. Lower the learning rate (now {lr}), "
-                                   "or use loss='wgan-gp' with a larger gp_weight.")
-        step += 1; history.append(row); bar.update(1)
-        for cb in callbacks: cb(dict(row, total=steps, G=G, D=D))
+            last = (
+                f"the last good checkpoint {checkpoint} is kept"
+                if checkpoint and Path(checkpoint).exists()
+                else "no checkpoint was written"
+            )
+            raise TrainingDiverged(
+                f"GAN training diverged at step {step + 1}: d_loss={row['d_loss']:.3g}, "
+                f"g_loss={row['g_loss']:.3g}; {last}. Lower the learning rate (now {lr}), "
+                "or use loss='wgan-gp' with a larger gp_weight."
+            )
+        step += 1
+        history.append(row)
+        bar.update(1)
+        for cb in callbacks:
+            cb(dict(row, total=steps, G=G, D=D))
         if sample_every and (step % sample_every == 0 or step == steps) and _rank() == 0:
             G.eval()
-            with torch.no_grad(): grid = G(fixed_z).cpu()
+            with torch.no_grad():
+                grid = G(fixed_z).cpu()
             G.train()
             row['samples'] = grid[:16]
             if sample_dir is not None:
                 import torchvision.utils as vutils
+
                 Path(sample_dir).mkdir(parents=True, exist_ok=True)
                 vutils.save_image(grid.add(1).div(2), Path(sample_dir) / f'step{step:06d}.png', nrow=8)
         if checkpoint and (step % checkpoint_every == 0 or step == steps):
-            save_checkpoint(checkpoint, step, mods, opts, [{k: v for k, v in r.items() if k != 'samples'} for r in history], settings)
+            save_checkpoint(
+                checkpoint,
+                step,
+                mods,
+                opts,
+                [{k: v for k, v in r.items() if k != 'samples'} for r in history],
+                settings,
+            )
             _barrier()
     bar.close()
-    sync_buffers(G); sync_buffers(D)
-    for m in (G, D): m.to(memory_format=torch.contiguous_format).eval()
+    sync_buffers(G)
+    sync_buffers(D)
+    for m in (G, D):
+        m.to(memory_format=torch.contiguous_format).eval()
     return history
 
 # %% ../nbs/02_train.ipynb #10f590f5
 @torch.no_grad()
-def confident_fraction(G: nn.Module, classifier: nn.Module, n: int = 1000, threshold: float = 0.9, seed: int = 0,
-                       device=None, min_share: bool = False):
-    """Fraction of `n` samples of `G` that `classifier` labels with confidence >= `threshold`. With `min_share`, also the
-    smallest share of a class among those samples (1/classes when balanced, 0 when one is missing): a collapsed
+def confident_fraction(
+    G: nn.Module,
+    classifier: nn.Module,
+    n: int = 1000,
+    threshold: float = 0.9,
+    seed: int = 0,
+    device=None,
+    min_share: bool = False,
+):
+    """Fraction of `n` samples of `G` that `classifier` labels with confidence >= `threshold`. With `min_share`, also
+    the smallest share of a class among those samples (1/classes when balanced, 0 when one is missing): a collapsed
     generator can pass the fraction with one class."""
     device = device or next(G.parameters()).device
     G.eval()
     z = G.sample_z(n, torch.Generator().manual_seed(seed)).to(device)
-    with torch.no_grad(): x = torch.cat([G(c) for c in z.split(500)])
+    with torch.no_grad():
+        x = torch.cat([G(c) for c in z.split(500)])
     p = predict(classifier, x, device=device).softmax(1)
     ok = p.max(1).values >= threshold
-    if not min_share: return ok.float().mean().item()
+    if not min_share:
+        return ok.float().mean().item()
     share = torch.bincount(p.argmax(1)[ok], minlength=p.shape[1]).float() / max(int(ok.sum()), 1)
     return ok.float().mean().item(), share.min().item()
 
@@ -355,15 +574,18 @@ def confident_fraction(G: nn.Module, classifier: nn.Module, n: int = 1000, thres
 @dataclass
 class Role:
     "How one model of a preset is built and trained."
+
     arch: str
     epochs: int = 10
     batch_size: int = 64
     lr: float = 0.05
     kwargs: dict = field(default_factory=dict)
 
+
 @dataclass
 class GANSpec:
     "How the GAN prior of a preset is built and trained."
+
     loss: str = 'wgan-gp'
     steps: int = 2000
     n_critic: int = 5
@@ -378,18 +600,29 @@ class GANSpec:
 
     def networks(self, image_shape) -> tuple[nn.Module, nn.Module]:
         "A fresh (generator, discriminator) pair of this spec."
-        return (build('generator', image_shape=image_shape, z_dim=self.z_dim, width=self.width),
-                build('discriminator', image_shape=image_shape, width=self.d_width or self.width, norm=self.d_norm))
+        return (
+            build('generator', image_shape=image_shape, z_dim=self.z_dim, width=self.width),
+            build('discriminator', image_shape=image_shape, width=self.d_width or self.width, norm=self.d_norm),
+        )
 
     def train(self, G: nn.Module, D: nn.Module, data: Dataset, seed: int = 0, **kwargs) -> list[dict]:
-        "`train_gan` with this spec's loss, steps and optimiser settings; `kwargs` (device, checkpoint, progress...) pass on."
-        opts = dict(steps=self.steps, loss=self.loss, n_critic=self.n_critic, gp_weight=self.gp_weight, lr=self.lr,
-                    batch_size=self.batch_size, diff_augment=self.diff_augment)
+        "`train_gan` with this spec's loss, steps and optimiser settings; `kwargs` (device, checkpoint...) pass on."
+        opts = dict(
+            steps=self.steps,
+            loss=self.loss,
+            n_critic=self.n_critic,
+            gp_weight=self.gp_weight,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            diff_augment=self.diff_augment,
+        )
         return train_gan(G, D, data, seed=seed, **(opts | kwargs))
+
 
 @dataclass
 class Preset:
     "One named experiment setup: data, image shape, the four classifiers and the GAN."
+
     name: str
     dataset: str
     data_kwargs: dict
@@ -404,39 +637,70 @@ class Preset:
         "The data split of this preset (private train/test split fixed by `seed`)."
         return load_split(self.dataset, seed=seed, **self.data_kwargs)
 
+
 PRESETS = {
     # calibrated on 2 CPU cores: each classifier 5-14 s, the GAN 2 minutes (bench/train_cache.py)
-    'mnist5k': Preset('mnist5k', 'mnist5k', {}, (1, 32, 32),
-                      target=Role('cnn', epochs=6, kwargs=dict(width=16)),
-                      public=Role('cnn', epochs=6, kwargs=dict(width=16)),
-                      evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
-                      checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
-                      gan=GANSpec(loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch',
-                                  diff_augment=True)),
+    'mnist5k': Preset(
+        'mnist5k',
+        'mnist5k',
+        {},
+        (1, 32, 32),
+        target=Role('cnn', epochs=6, kwargs=dict(width=16)),
+        public=Role('cnn', epochs=6, kwargs=dict(width=16)),
+        evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
+        checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
+        gan=GANSpec(
+            loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch', diff_augment=True
+        ),
+    ),
     # mnist5k's models on public data that also holds printed 0-9: a prior that can draw the private digits
-    'mnist5k-shift': Preset('mnist5k-shift', 'mnist5k-shift', {}, (1, 32, 32),
-                            target=Role('cnn', epochs=6, kwargs=dict(width=16)),
-                            public=Role('cnn', epochs=6, kwargs=dict(width=16)),
-                            evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
-                            checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
-                            gan=GANSpec(loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16,
-                                        d_norm='batch', diff_augment=True)),
-    'mnist': Preset('mnist', 'mnist', {}, (1, 32, 32),
-                    target=Role('cnn', epochs=10), public=Role('cnn', epochs=10), evaluator=Role('evalnet', epochs=10),
-                    checker=Role('cnn', epochs=10), gan=GANSpec(steps=20000, width=64)),
-    'celeba64': Preset('celeba64', 'celeba', dict(n_private=1000, image_size=64), (3, 64, 64),
-                       target=Role('vgg16', epochs=30, lr=0.01), public=Role('vgg16', epochs=30, lr=0.01),
-                       evaluator=Role('resnet18', epochs=30, lr=0.01), checker=Role('vgg16', epochs=30, lr=0.01),
-                       gan=GANSpec(steps=30000, width=64)),
+    'mnist5k-shift': Preset(
+        'mnist5k-shift',
+        'mnist5k-shift',
+        {},
+        (1, 32, 32),
+        target=Role('cnn', epochs=6, kwargs=dict(width=16)),
+        public=Role('cnn', epochs=6, kwargs=dict(width=16)),
+        evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
+        checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
+        gan=GANSpec(
+            loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch', diff_augment=True
+        ),
+    ),
+    'mnist': Preset(
+        'mnist',
+        'mnist',
+        {},
+        (1, 32, 32),
+        target=Role('cnn', epochs=10),
+        public=Role('cnn', epochs=10),
+        evaluator=Role('evalnet', epochs=10),
+        checker=Role('cnn', epochs=10),
+        gan=GANSpec(steps=20000, width=64),
+    ),
+    'celeba64': Preset(
+        'celeba64',
+        'celeba',
+        dict(n_private=1000, image_size=64),
+        (3, 64, 64),
+        target=Role('vgg16', epochs=30, lr=0.01),
+        public=Role('vgg16', epochs=30, lr=0.01),
+        evaluator=Role('resnet18', epochs=30, lr=0.01),
+        checker=Role('vgg16', epochs=30, lr=0.01),
+        gan=GANSpec(steps=30000, width=64),
+    ),
 }
+
 
 def get_preset(name: str, **overrides) -> Preset:
     "The preset `name`, with fields replaced by `overrides` (dicts update a role or the GAN spec)."
-    if name not in PRESETS: raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
     p = PRESETS[name]
     changes = {}
     for k, v in overrides.items():
-        if not hasattr(p, k): raise KeyError(f"preset has no field {k!r}; fields: {', '.join(p.__dataclass_fields__)}")
+        if not hasattr(p, k):
+            raise KeyError(f"preset has no field {k!r}; fields: {', '.join(p.__dataclass_fields__)}")
         cur = getattr(p, k)
         changes[k] = replace(cur, **v) if isinstance(v, dict) and not isinstance(cur, dict) else v
     return replace(p, **changes)
@@ -450,41 +714,67 @@ def concat(a: Dataset, b: Dataset, offset_b: int = 0) -> Dataset:
         return ImageFiles(a.paths + b.paths, torch.cat([a.labels, b.labels + offset_b]), a.image_size, a.channels)
     raise TypeError(f"cannot concatenate {type(a).__name__} and {type(b).__name__}")
 
+
 def relabel(ds: Dataset, mapping) -> Dataset:
     "`ds` with each label `l` replaced by `mapping[l]` (the same images)."
     m = torch.as_tensor(mapping)
-    if isinstance(ds, TensorImages): return TensorImages(ds.images, m[ds.labels])
-    if isinstance(ds, ImageFiles): return ImageFiles(ds.paths, m[ds.labels], ds.image_size, ds.channels)
+    if isinstance(ds, TensorImages):
+        return TensorImages(ds.images, m[ds.labels])
+    if isinstance(ds, ImageFiles):
+        return ImageFiles(ds.paths, m[ds.labels], ds.image_size, ds.channels)
     raise TypeError(f"cannot relabel a {type(ds).__name__}")
+
 
 def role_data(split: Split, role: str, seed: int = 0) -> tuple[Dataset, Dataset, int]:
     "(train, val, num_classes) for a role: 'target', 'evaluator', 'public' or 'checker'."
     tr, va = stratified_split(labels_of(split.public), 0.1, seed)
     pub_tr, pub_va = split.public.subset(tr), split.public.subset(va)
-    if role in ('target', 'evaluator'): return split.private_train, split.private_test, split.num_private
-    if role == 'public': return pub_tr, pub_va, split.num_public
+    if role in ('target', 'evaluator'):
+        return split.private_train, split.private_test, split.num_private
+    if role == 'public':
+        return pub_tr, pub_va, split.num_public
     if role == 'checker':  # one class per name: a shared name is the private class
         to_all = split.public_to_all
-        return (concat(split.private_train, relabel(pub_tr, to_all)), concat(split.private_test, relabel(pub_va, to_all)),
-                len(split.all_names))
+        return (
+            concat(split.private_train, relabel(pub_tr, to_all)),
+            concat(split.private_test, relabel(pub_va, to_all)),
+            len(split.all_names),
+        )
     raise KeyError(f"unknown role {role!r}; choose one of: target, evaluator, public, checker, gan")
 
 # %% ../nbs/02_train.ipynb #ac1178e4
 CACHE_FORMAT = 2  # bump when training code changes what a setting produces (2: channels-last training)
 
+
 def cache_dir(cache=None) -> Path:
     "`cache`, else `$NETGUARD_CACHE`, else the user cache directory (e.g. ~/.cache/netguard)."
-    if cache is not None: return Path(cache).expanduser()
-    if os.environ.get('NETGUARD_CACHE'): return Path(os.environ['NETGUARD_CACHE']).expanduser()
+    if cache is not None:
+        return Path(cache).expanduser()
+    if os.environ.get('NETGUARD_CACHE'):
+        return Path(os.environ['NETGUARD_CACHE']).expanduser()
     import platformdirs
+
     return Path(platformdirs.user_cache_dir('netguard'))
+
 
 def artifact_key(preset: Preset, role: str, seed: int) -> str:
     "Hash of everything that changes the model trained for `role`."
     spec = preset.gan if role == 'gan' else getattr(preset, role)
-    blob = json.dumps(dict(format=CACHE_FORMAT, dataset=preset.dataset, data=preset.data_kwargs, shape=list(preset.image_shape),
-                           role=role, spec=asdict(spec), seed=seed), sort_keys=True, default=str)
+    blob = json.dumps(
+        dict(
+            format=CACHE_FORMAT,
+            dataset=preset.dataset,
+            data=preset.data_kwargs,
+            shape=list(preset.image_shape),
+            role=role,
+            spec=asdict(spec),
+            seed=seed,
+        ),
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
 
 def artifact_path(preset: Preset, role: str, seed: int = 0, cache=None) -> Path:
     "Where the cache keeps `role` of `preset` for `seed`."
@@ -502,109 +792,179 @@ def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt
     train, val, n = role_data(split, role, seed)
     torch.manual_seed(mix_seed(seed, 12, len(role)))
     model = build(r.arch, n, preset.image_shape, **r.kwargs)
-    hist = train_classifier(model, train, val, epochs=r.epochs, batch_size=r.batch_size, lr=r.lr, seed=seed,
-                            device=device, checkpoint=ckpt, progress=progress)
+    hist = train_classifier(
+        model,
+        train,
+        val,
+        epochs=r.epochs,
+        batch_size=r.batch_size,
+        lr=r.lr,
+        seed=seed,
+        device=device,
+        checkpoint=ckpt,
+        progress=progress,
+    )
     return model, None, hist
 
+
 ROLES = ('target', 'public', 'evaluator', 'checker', 'gan')
+
 
 def shipped_dir() -> Path:
     "Where the package keeps the weights it ships (`netguard/weights/<preset>/`, with a `SHA256SUMS` file)."
     import netguard
+
     return Path(netguard.__file__).parent / 'weights'
 
-def _sha256(path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
 
 def _read_sums(folder: Path) -> dict:
     f = folder / 'SHA256SUMS'
-    if not f.exists(): return {}
+    if not f.exists():
+        return {}
     return {name: h for h, name in (line.split(None, 1) for line in f.read_text().splitlines() if line.strip())}
+
 
 def _copy_shipped(files: list[Path], preset: Preset, shipped) -> bool:
     "Copy shipped weights for `files` (cache paths) into the cache when all exist and match their SHA-256; else False."
     src = Path(shipped) / preset.name
     sums = _read_sums(src)
-    if not all((src / f.name).exists() and f.name in sums for f in files): return False
+    if not all((src / f.name).exists() and f.name in sums for f in files):
+        return False
     for f in files:
         if _sha256(src / f.name) != sums[f.name]:
-            warnings.warn(f"shipped weights {src / f.name} do not match their SHA-256 in {src / 'SHA256SUMS'}: training instead")
+            warnings.warn(
+                f"shipped weights {src / f.name} do not match their SHA-256 in {src / 'SHA256SUMS'}: training instead"
+            )
             return False
     for f in files:
-        with open(src / f.name, 'rb') as g: atomic_write(f, lambda out: shutil.copyfileobj(g, out))
+        with open(src / f.name, 'rb') as g:
+            atomic_write(f, lambda out: shutil.copyfileobj(g, out))
     return True
 
+
 MANIFEST_FORMAT = 'netguard-cache-v1'
+
 
 def manifest_path(path) -> Path:
     "The record kept next to a cached model file: `<file>.json`."
     return Path(path).with_name(Path(path).name + '.json')
+
 
 def _identity(preset: Preset, role: str, seed: int, part: str) -> dict:
     "What the cached file `part` ('model', or 'D' for the GAN's discriminator) of `role` must be."
     arch = {'model': 'generator', 'D': 'discriminator'}[part] if role == 'gan' else getattr(preset, role).arch
     return dict(preset=preset.name, role=role, seed=seed, key=artifact_key(preset, role, seed), arch=arch)
 
+
 def write_manifest(path, preset: Preset, role: str, seed: int, part: str = 'model') -> Path:
-    "Record, atomically next to the cached `path`, its SHA-256, size and what it is (preset, role, seed, settings key, arch)."
+    "Write atomically beside the cached `path` its SHA-256, size and identity (preset, role, seed, settings key, arch)."
     path = Path(path)
-    m = dict(format=MANIFEST_FORMAT, file=path.name, sha256=_sha256(path), size=path.stat().st_size,
-             **_identity(preset, role, seed, part))
-    return atomic_write(manifest_path(path), lambda f: f.write((json.dumps(m, indent=1, sort_keys=True) + '\n').encode()))
+    m = dict(
+        format=MANIFEST_FORMAT,
+        file=path.name,
+        sha256=_sha256(path),
+        size=path.stat().st_size,
+        **_identity(preset, role, seed, part),
+    )
+    return atomic_write(
+        manifest_path(path), lambda f: f.write((json.dumps(m, indent=1, sort_keys=True) + '\n').encode())
+    )
+
 
 def _retrain_hint(preset: Preset, role: str, seed: int, cache) -> str:
     py = f"pretrained({preset.name!r}, {role!r}, seed={seed}, retrain=True)"
-    if PRESETS.get(preset.name) != preset:   # a preset with overrides: the command line cannot name it
+    if PRESETS.get(preset.name) != preset:  # a preset with overrides: the command line cannot name it
         return f"delete it, or train it again with {py.replace(repr(preset.name), 'preset', 1)} (your preset)"
-    cmd = (f"netguard train --preset {preset.name} --roles {role}" + (f" --seed {seed}" if seed else '')
-           + (f" --cache {cache}" if cache is not None else '') + ' --retrain')
+    cmd = (
+        f"netguard train --preset {preset.name} --roles {role}"
+        + (f" --seed {seed}" if seed else '')
+        + (f" --cache {cache}" if cache is not None else '')
+        + ' --retrain'
+    )
     return f"delete it, or train it again: `{cmd}` (in Python: {py})"
+
 
 def _describe(path) -> str:
     "What a model file holds, for an error message."
     try:
-        meta = safe_load(path)['meta']; x = meta.get('extra', {})
-        return f"it holds the {x.get('role', '?')} ({meta['arch']['name']}) of preset {x.get('preset')!r}, seed {x.get('seed')}"
-    except Exception: return "it is not a readable netguard checkpoint (truncated or damaged)"
+        meta = safe_load(path)['meta']
+        x = meta.get('extra', {})
+        return (
+            f"it holds the {x.get('role', '?')} ({meta['arch']['name']}) of preset {x.get('preset')!r}, "
+            f"seed {x.get('seed')}"
+        )
+    except Exception:
+        return "it is not a readable netguard checkpoint (truncated or damaged)"
+
 
 def _load_cached(path: Path, preset: Preset, role: str, seed: int, cache, device, part: str = 'model'):
-    """Load the cached `path` after checking it is the model asked for: its SHA-256 and size against the manifest written
-    when it was cached, and the manifest's and the file's own record of preset, role, seed, settings key and arch.
-    A file cached before manifests existed is checked by its own record, then gets one."""
+    """Load the cached `path` after checking it is the model asked for: its SHA-256 and size against the manifest
+    written when it was cached, and the manifest's and the file's own record of preset, role, seed, settings key and
+    arch. A file cached before manifests existed is checked by its own record, then gets one."""
     want, mpath = _identity(preset, role, seed, part), manifest_path(path)
     what = f"the cached {role}{' discriminator' if part == 'D' else ''} of preset {preset.name!r} (seed {seed})"
-    fail = lambda problem: CheckpointError(f"{path}: {what} {problem}; {_retrain_hint(preset, role, seed, cache)}")
+
+    def fail(problem):
+        return CheckpointError(f"{path}: {what} {problem}; {_retrain_hint(preset, role, seed, cache)}")
+
     m = None
     if mpath.exists():
         try:
             m = json.loads(mpath.read_text())
-            if not (isinstance(m, dict) and m.get('format') == MANIFEST_FORMAT): raise ValueError
+            if not (isinstance(m, dict) and m.get('format') == MANIFEST_FORMAT):
+                raise ValueError
         except (ValueError, OSError, UnicodeDecodeError):
             raise fail(f"has a damaged record {mpath.name}") from None
         got = {k: m.get(k) for k in want}
         if got != want or m.get('file') != path.name:
-            raise fail(f"is recorded in {mpath.name} as the {got['role']} ({got['arch']}) of preset {got['preset']!r}, seed "
-                       f"{got['seed']}, settings key {got['key']} (another model's file and record were put here)")
+            raise fail(
+                f"is recorded in {mpath.name} as the {got['role']} ({got['arch']}) of preset {got['preset']!r}, seed "
+                f"{got['seed']}, settings key {got['key']} (another model's file and record were put here)"
+            )
         if path.stat().st_size != m.get('size') or _sha256(path) != m.get('sha256'):
-            raise fail(f"does not match the SHA-256 recorded in {mpath.name} when it was cached: it was changed, truncated "
-                       f"or replaced since ({_describe(path)})")
-    try: model = load_model(path, device)
-    except CheckpointError as e: raise fail(f"cannot be used: {e}") from None
+            raise fail(
+                f"does not match the SHA-256 recorded in {mpath.name} when it was cached: it was changed, truncated "
+                f"or replaced since ({_describe(path)})"
+            )
+    try:
+        model = load_model(path, device)
+    except CheckpointError as e:
+        raise fail(f"cannot be used: {e}") from None
     x, name = model.meta.get('extra') or {}, model.meta['arch']['name']
     own = dict(preset=x.get('preset'), role=x.get('role'), seed=x.get('seed'), key=x.get('key', want['key']), arch=name)
     if own != want:
-        raise fail(f"holds the {own['role']} ({name}) of preset {own['preset']!r}, seed {own['seed']}, settings key {own['key']}")
-    if m is None: write_manifest(path, preset, role, seed, part)
+        raise fail(
+            f"holds the {own['role']} ({name}) of preset {own['preset']!r}, seed {own['seed']}, "
+            f"settings key {own['key']}"
+        )
+    if m is None:
+        write_manifest(path, preset, role, seed, part)
     return model
 
-def pretrained(preset: str | Preset, role: str, seed: int = 0, device=None, cache=None, progress: bool | None = None,
-               retrain: bool = False, shipped=True):
-    """The trained `role` model of `preset` for `seed`: from the cache, else from the weights the package ships (checked
-    by SHA-256; `shipped=False` or `retrain=True` never uses them, `shipped=<folder>` looks there), else trained once and
-    cached. 'gan' gives (G, D). Every cached file is checked on load against the record written
-    next to it (SHA-256, preset, role, seed, settings key): a changed or swapped file is refused, naming it and the fix."""
+
+def pretrained(
+    preset: str | Preset,
+    role: str,
+    seed: int = 0,
+    device=None,
+    cache=None,
+    progress: bool | None = None,
+    retrain: bool = False,
+    shipped=True,
+):
+    """The trained `role` model of `preset` for `seed`: from the cache, else from the weights the package ships
+    (checked by SHA-256; `shipped=False` or `retrain=True` never uses them, `shipped=<folder>` looks there), else
+    trained once and cached. 'gan' gives (G, D). Every cached file is checked on load against the record written next
+    to it (SHA-256, preset, role, seed, settings key): a changed or swapped file is refused, naming it and the fix."""
     from filelock import FileLock
+
     preset = get_preset(preset) if isinstance(preset, str) else preset
-    if role not in ROLES: raise KeyError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
+    if role not in ROLES:
+        raise KeyError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
     device = torch.device(device) if device else default_device()
     path = artifact_path(preset, role, seed, cache)
     d_path = path.with_name(path.stem + '-D.pt')
@@ -612,35 +972,72 @@ def pretrained(preset: str | Preset, role: str, seed: int = 0, device=None, cach
     with FileLock(str(path) + '.lock'):
         files = [path, d_path] if role == 'gan' else [path]
         if retrain:
-            for f in files: f.unlink(missing_ok=True); manifest_path(f).unlink(missing_ok=True)
-        missing = lambda: not all(f.exists() for f in files)
+            for f in files:
+                f.unlink(missing_ok=True)
+                manifest_path(f).unlink(missing_ok=True)
+
+        def missing():
+            return not all(f.exists() for f in files)
+
         if missing() and not retrain and shipped is not False:
             if _copy_shipped(files, preset, shipped_dir() if shipped is True else shipped):
-                for f, part in zip(files, ('model', 'D')): write_manifest(f, preset, role, seed, part)
+                for f, part in zip(files, ('model', 'D')):
+                    write_manifest(f, preset, role, seed, part)
         if missing():
             if progress if progress is not None else not quiet():
-                print(f"netguard: training the {role} of preset {preset.name!r} (seed {seed}) into {path}", file=sys.stderr, flush=True)
+                print(
+                    f"netguard: training the {role} of preset {preset.name!r} (seed {seed}) into {path}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             split = preset.split(seed)
             ckpt = path.with_suffix('.ckpt')
             model, D, hist = _train_role(preset, role, seed, device, split, ckpt, progress)
-            names = None if role == 'gan' else (split.all_names if role == 'checker' else
-                                                split.public_names if role == 'public' else split.private_names)
-            extra = dict(preset=preset.name, role=role, seed=seed, key=artifact_key(preset, role, seed), history=[{k: v for k, v in r.items() if k != 'samples'} for r in hist[-200:]])
-            if D is not None: save_model(D, d_path, extra=extra)
+            names = (
+                None
+                if role == 'gan'
+                else (
+                    split.all_names
+                    if role == 'checker'
+                    else split.public_names
+                    if role == 'public'
+                    else split.private_names
+                )
+            )
+            extra = dict(
+                preset=preset.name,
+                role=role,
+                seed=seed,
+                key=artifact_key(preset, role, seed),
+                history=[{k: v for k, v in r.items() if k != 'samples'} for r in hist[-200:]],
+            )
+            if D is not None:
+                save_model(D, d_path, extra=extra)
             save_model(model, path, class_names=names, extra=extra)
-            for f, part in zip(files, ('model', 'D')): write_manifest(f, preset, role, seed, part)
+            for f, part in zip(files, ('model', 'D')):
+                write_manifest(f, preset, role, seed, part)
             ckpt.unlink(missing_ok=True)
         model = _load_cached(path, preset, role, seed, cache, device)
         return (model, _load_cached(d_path, preset, role, seed, cache, device, 'D')) if role == 'gan' else model
 
-def pretrained_all(preset: str | Preset, seed: int = 0, device=None, cache=None, progress: bool | None = None,
-                   retrain: bool = False, shipped=True) -> dict:
+
+def pretrained_all(
+    preset: str | Preset,
+    seed: int = 0,
+    device=None,
+    cache=None,
+    progress: bool | None = None,
+    retrain: bool = False,
+    shipped=True,
+) -> dict:
     "Every model of `preset`: a dict role -> model (the GAN as (G, D))."
     return {role: pretrained(preset, role, seed, device, cache, progress, retrain, shipped) for role in ROLES}
 
+
 def ship_weights(preset: str | Preset, seed: int = 0, dest=None, cache=None) -> Path:
-    """Copy every cached model of `preset` (trained first if needed, never from shipped weights) into `dest/<preset>/`
-    (default: the package's own `weights` folder) with a `SHA256SUMS` file: how the shipped mnist5k weights were made."""
+    """Copy every cached model of `preset` (trained first if needed, never from shipped weights) into
+    `dest/<preset>/` (default: the package's own `weights` folder) with a `SHA256SUMS` file: how the shipped mnist5k
+    weights were made."""
     preset = get_preset(preset) if isinstance(preset, str) else preset
     out = Path(dest or shipped_dir()) / preset.name
     out.mkdir(parents=True, exist_ok=True)
@@ -649,7 +1046,8 @@ def ship_weights(preset: str | Preset, seed: int = 0, dest=None, cache=None) -> 
     for role in ROLES:
         p = artifact_path(preset, role, seed, cache)
         for f in [p] + ([p.with_name(p.stem + '-D.pt')] if role == 'gan' else []):
-            shutil.copyfile(f, out / f.name); names.append(f.name)
+            shutil.copyfile(f, out / f.name)
+            names.append(f.name)
     (out / 'SHA256SUMS').write_text(''.join(f'{_sha256(out / n)}  {n}\n' for n in sorted(names)))
     return out
 
@@ -657,20 +1055,27 @@ def ship_weights(preset: str | Preset, seed: int = 0, dest=None, cache=None) -> 
 def plot_history(history: list[dict], title: str = ''):
     "Plot a classifier history (loss and accuracy per epoch) or a GAN history (losses per step); returns the figure."
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(6, 3))
     if history and 'epoch' in history[0]:
         x = [r['epoch'] for r in history]
         ax.plot(x, [r['train_loss'] for r in history], label='train loss')
-        ax.set_xlabel('epoch'); ax.set_ylabel('cross-entropy')
+        ax.set_xlabel('epoch')
+        ax.set_ylabel('cross-entropy')
         if 'val_acc' in history[0]:
-            ax2 = ax.twinx(); ax2.plot(x, [r['val_acc'] for r in history], 'g-o', ms=3, label='val accuracy')
-            ax2.set_ylabel('validation accuracy'); ax2.legend(loc='center right')
+            ax2 = ax.twinx()
+            ax2.plot(x, [r['val_acc'] for r in history], 'g-o', ms=3, label='val accuracy')
+            ax2.set_ylabel('validation accuracy')
+            ax2.legend(loc='center right')
     else:
         x = [r['step'] for r in history]
         k = max(1, len(history) // 100)  # smooth over ~1% of the run
         for key in ('d_loss', 'g_loss'):
             v = torch.tensor([r[key] for r in history])
-            ax.plot(x[k - 1:], v.unfold(0, k, 1).mean(1) if len(v) >= k else v, label=key)
-        ax.set_xlabel('generator step'); ax.set_ylabel('loss')
-    ax.legend(loc='upper right'); ax.set_title(title); fig.tight_layout()
+            ax.plot(x[k - 1 :], v.unfold(0, k, 1).mean(1) if len(v) >= k else v, label=key)
+        ax.set_xlabel('generator step')
+        ax.set_ylabel('loss')
+    ax.legend(loc='upper right')
+    ax.set_title(title)
+    fig.tight_layout()
     return fig

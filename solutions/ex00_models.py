@@ -1,4 +1,5 @@
 "Solutions to the exercises of 00_models (the networks)."
+
 import torch
 
 from netguard.models import build, num_params
@@ -12,12 +13,15 @@ def exercise_1(num_classes: int = 1000) -> dict:
     feature map (2,048 inputs: about 2 M for 1,000 identities). So here the trunk holds most parameters, while in
     `torchvision.models.vgg16_bn` the head does."""
     import torchvision
+
     with torch.device('meta'):  # count parameters without allocating 140 M of them
         m = build('vgg16', num_classes, (3, 64, 64))
         tv = torchvision.models.vgg16_bn(num_classes=num_classes)
     head = sum(p.numel() for n, p in m.named_parameters() if not n.startswith('trunk'))
     tv_head = sum(p.numel() for p in tv.classifier.parameters())
-    return dict(trunk=num_params(m) - head, head=head, torchvision_trunk=num_params(tv) - tv_head, torchvision_head=tv_head)
+    return dict(
+        trunk=num_params(m) - head, head=head, torchvision_trunk=num_params(tv) - tv_head, torchvision_head=tv_head
+    )
 
 
 def exercise_2(batch: int = 8, seed: int = 0) -> dict:

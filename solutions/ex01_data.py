@@ -1,4 +1,5 @@
 "Solutions to the exercises of 01_data (the data)."
+
 import torch
 
 from netguard.data import labels_of, mnist5k

@@ -1,4 +1,5 @@
 "Solutions to the exercises of 02_train (training)."
+
 import torch
 
 from netguard.data import mnist5k
@@ -11,7 +12,11 @@ def exercise_1(epochs: int = 6, width: int = 16, n_train: int | None = None, see
     difference is small (a point or less at 6 epochs); augmentation mostly narrows the gap between training and
     validation loss, which matters more with longer training."""
     split = mnist5k(seed=seed)
-    train = split.private_train if n_train is None else split.private_train.subset(torch.randperm(len(split.private_train))[:n_train])
+    train = (
+        split.private_train
+        if n_train is None
+        else split.private_train.subset(torch.randperm(len(split.private_train))[:n_train])
+    )
     out = {}
     for aug in (True, False):
         torch.manual_seed(seed)
@@ -28,12 +33,24 @@ def exercise_2(steps: int = 1000, width: int = 32, public_classifier=None, seed:
     split = mnist5k(seed=seed)
     if public_classifier is None:
         from netguard.train import pretrained
+
         public_classifier = pretrained('mnist5k', 'public')
     out = {}
     for diff in (True, False):
         torch.manual_seed(seed)
         G = build('generator', image_shape=split.image_shape, width=width)
         D = build('discriminator', image_shape=split.image_shape, width=width, norm='batch')
-        train_gan(G, D, split.public, steps=steps, loss='dcgan', lr=1e-3, diff_augment=diff, seed=seed, device='cpu', sample_every=0)
+        train_gan(
+            G,
+            D,
+            split.public,
+            steps=steps,
+            loss='dcgan',
+            lr=1e-3,
+            diff_augment=diff,
+            seed=seed,
+            device='cpu',
+            sample_every=0,
+        )
         out['diff_augment' if diff else 'plain'] = confident_fraction(G, public_classifier, n=500, seed=seed)
     return out

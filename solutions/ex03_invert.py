@@ -1,7 +1,6 @@
 "Solutions to the exercises of 03_invert (the attacks)."
-import torch
 
-from netguard.invert import ZStepper, gmi, prepare_attack, run_attack
+from netguard.invert import ZStepper, gmi, prepare_attack
 
 
 def exercise_1(target, G, D, labels=(0, 1), steps: int = 30) -> dict:

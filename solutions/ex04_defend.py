@@ -1,4 +1,5 @@
 "Solutions to the exercises of 04_defend (NetGuard and the baselines)."
+
 import copy
 
 import torch
@@ -7,14 +8,17 @@ from netguard.defend import NetGuardConfig, NetGuardTrainer, choose_decoys, ewc_
 from netguard.train import accuracy
 
 
-def exercise_1(target, public_model, gan, split, lams=(0.01, 100.0), steps: int = 100, cfg: NetGuardConfig | None = None) -> dict:
+def exercise_1(
+    target, public_model, gan, split, lams=(0.01, 100.0), steps: int = 100, cfg: NetGuardConfig | None = None
+) -> dict:
     """The widget with lam = 0.01 and lam = 100, `steps` steps each. With a tiny lam EWC lets the weights go: the
     fresh inversion of l_t turns into the decoy fastest, and MC(all) falls most. With lam = 100 the weights stay near
     the trained ones: MC(all) barely moves and the fresh inversion changes slowly. Returns MC(all) after each run."""
     tr = NetGuardTrainer(target, public_model, *gan, split.private_train, split.public, [0], cfg or NetGuardConfig())
     out = {}
     for lam in lams:
-        tr.reset(); tr.cfg.lam = lam
+        tr.reset()
+        tr.cfg.lam = lam
         tr.step(steps)
         out[lam] = accuracy(tr.model, split.private_test)
     return out
@@ -50,5 +54,8 @@ def exercise_4(target, data, lam: float = 2.0, shift: float = 0.01) -> tuple[flo
     anchor = {k: v.detach().clone() for k, v in target.named_parameters()}
     moved = copy.deepcopy(target)
     with torch.no_grad():
-        for p in moved.parameters(): p.add_(shift)
-    return float(my_ewc_penalty(moved, fisher, anchor, lam).detach()), float(ewc_penalty(moved, fisher, anchor, lam).detach())
+        for p in moved.parameters():
+            p.add_(shift)
+    return float(my_ewc_penalty(moved, fisher, anchor, lam).detach()), float(
+        ewc_penalty(moved, fisher, anchor, lam).detach()
+    )

@@ -1,12 +1,13 @@
 "Solutions to the exercises of 05_eval (metrics and the benchmark)."
+
 import math
 import statistics
 
 import torch
 import torch.nn.functional as F
 
-from netguard.eval import feature_fid, random_baseline, run_benchmark
 from netguard.defend import admi
+from netguard.eval import feature_fid, random_baseline, run_benchmark
 from netguard.train import mix_seed
 
 
@@ -27,8 +28,15 @@ def exercise_2(seeds=(0, 1, 2), n: int = 64, protected: int = 0, **bench) -> dic
     between the original's and NetGuard's mean AA(l_t). On mnist5k with n = 64 the spread is a few points and the gap
     about 60 points, so the conclusion does not depend on the seed. The spread of a fraction over n latents falls like
     1/sqrt(n): halving it takes 4x the latents (the part of it that the defense's own randomness adds does not fall)."""
-    rows = run_benchmark(attacks=('gmi',), defenses=('original', 'netguard'), seeds=seeds, n=n, protected=(protected,),
-                         progress=False, **bench)
+    rows = run_benchmark(
+        attacks=('gmi',),
+        defenses=('original', 'netguard'),
+        seeds=seeds,
+        n=n,
+        protected=(protected,),
+        progress=False,
+        **bench,
+    )
     aa = {d: [r['aa_top1'][protected] for r in rows if r['defense'] == d] for d in ('original', 'netguard')}
     spread = {d: statistics.stdev(v) if len(v) > 1 else 0.0 for d, v in aa.items()}
     gap = statistics.mean(aa['original']) - statistics.mean(aa['netguard'])
@@ -63,10 +71,16 @@ def exercise_4(target, aux, images: torch.Tensor, label: int = 0, inv_steps: int
     score, ce = [], []
     for m in (target, defended):
         x = images.clone().requires_grad_(True)
-        g, = torch.autograd.grad(m(x)[:, label].sum(), x); score.append(g)
+        (g,) = torch.autograd.grad(m(x)[:, label].sum(), x)
+        score.append(g)
         x = images.clone().requires_grad_(True)
-        g, = torch.autograd.grad(F.cross_entropy(m(x), torch.full((len(x),), label)), x); ce.append(g)
+        (g,) = torch.autograd.grad(F.cross_entropy(m(x), torch.full((len(x),), label)), x)
+        ce.append(g)
     with torch.no_grad():
         moved = (defended(images).softmax(1) - target(images).softmax(1)).abs().max().item()
-    return dict(grad_diff=(score[0] - score[1]).abs().max().item(), grad_scale=score[0].abs().max().item(),
-                ce_cosine=F.cosine_similarity(ce[0].flatten(), ce[1].flatten(), dim=0).item(), confidence_moved=moved)
+    return dict(
+        grad_diff=(score[0] - score[1]).abs().max().item(),
+        grad_scale=score[0].abs().max().item(),
+        ce_cosine=F.cosine_similarity(ce[0].flatten(), ce[1].flatten(), dim=0).item(),
+        confidence_moved=moved,
+    )

@@ -1,4 +1,5 @@
 "Fixture trees on disk for the real dataset loaders (no download ever happens in tests)."
+
 import struct
 from pathlib import Path
 
@@ -57,8 +58,12 @@ def face_trees(tmp_path):
     "The three folder layouts: PubFig (flat), FaceScrub (actors/actresses/faces/<name>), VGG-Face2 (train/<id>)."
     layouts = {
         'pubfig': {'Alan_Alda': 5, 'Anderson_Cooper': 4, 'Anne_Hathaway': 3, 'Barack_Obama': 3},
-        'facescrub': {'actors/faces/Aaron_Eckhart': 5, 'actors/faces/Adam_Brody': 3,
-                      'actresses/faces/Alyssa_Milano': 4, 'actresses/faces/Anne_Hathaway': 3},
+        'facescrub': {
+            'actors/faces/Aaron_Eckhart': 5,
+            'actors/faces/Adam_Brody': 3,
+            'actresses/faces/Alyssa_Milano': 4,
+            'actresses/faces/Anne_Hathaway': 3,
+        },
         'vggface2': {'train/n000002': 5, 'train/n000003': 4, 'train/n000004': 3, 'train/n000005': 3},
     }
     roots, seed = {}, 0

@@ -3,6 +3,7 @@
 The command runs in-process (`netguard.cli.main`), and every entry point that would load or train a model raises
 `ComputeStarted` instead, so a case that slipped past the checks fails here in a second instead of training for minutes.
 """
+
 import math
 import os
 
@@ -29,7 +30,12 @@ def _stop(*args, **kwargs):
 def no_compute(monkeypatch):
     import netguard.eval
     import netguard.train
-    for mod, name in [(netguard.train, 'pretrained'), (netguard.train, 'pretrained_all'), (netguard.eval, 'pretrained')]:
+
+    for mod, name in [
+        (netguard.train, 'pretrained'),
+        (netguard.train, 'pretrained_all'),
+        (netguard.eval, 'pretrained'),
+    ]:
         monkeypatch.setattr(mod, name, _stop)
     monkeypatch.setenv('NETGUARD_QUIET', '1')
     monkeypatch.delenv('NETGUARD_DEBUG', raising=False)
@@ -53,7 +59,9 @@ def assert_one_line(err, code):
     if code == 1:
         assert len(lines) == 1 and lines[0].startswith('netguard: error: '), err
     else:
-        assert lines[0].startswith('usage: netguard') and lines[-1].startswith('netguard') and ': error: ' in lines[-1], err
+        assert (
+            lines[0].startswith('usage: netguard') and lines[-1].startswith('netguard') and ': error: ' in lines[-1]
+        ), err
         assert sum(': error: ' in line for line in lines) == 1, err
     return lines[-1]
 
@@ -76,7 +84,11 @@ CASES = [
     ('bench --set netguard.lr=Infinity', 1, 'got inf'),
     ('bench --set netguard.batch_size=0', 1, 'batch_size must be an integer >= 1; got 0'),
     ('bench --set netguard.decoy_rule=bogus', 1, "decoy_rule must be one of 'random'"),
-    ('bench --set netguard.protected_cap=2', 1, 'protected_cap must be a number strictly between 0 and 1 or None; got 2'),
+    (
+        'bench --set netguard.protected_cap=2',
+        1,
+        'protected_cap must be a number strictly between 0 and 1 or None; got 2',
+    ),
     ('bench --set netguard.protected_cap=1', 1, 'protected_cap must be a number strictly between 0 and 1'),
     ('bench --set netguard.protected_cap=0', 1, 'protected_cap must be a number strictly between 0 and 1'),
     ('bench --set netguard.lam=-1', 1, 'lam must be a finite number >= 0; got -1'),
@@ -94,12 +106,28 @@ CASES = [
     ('bench --set netguard.lam', 1, 'DEFENSE.KEY=VALUE'),
     ('demo --set protected_cap=0.8', 1, 'DEFENSE.KEY=VALUE'),
     ('bench --set original.x=1', 1, "'original' has no settings"),
-    ('bench --defenses original --set netguard.lam=1', 1, "the defense 'netguard' is not run here; add it to --defenses"),
+    (
+        'bench --defenses original --set netguard.lam=1',
+        1,
+        "the defense 'netguard' is not run here; add it to --defenses",
+    ),
     ('demo --set dpsgd.epsilon=1', 1, "the defense 'dpsgd' is not run here"),
-    ('bench --defenses original dpsgd --set dpsgd.epsilon=-1', 1, 'DP-SGD setting epsilon must be a finite number > 0; got -1'),
-    ('bench --defenses original dpsgd --set dpsgd.delta=1', 1, 'DP-SGD setting delta must be a number strictly between 0 and 1'),
+    (
+        'bench --defenses original dpsgd --set dpsgd.epsilon=-1',
+        1,
+        'DP-SGD setting epsilon must be a finite number > 0; got -1',
+    ),
+    (
+        'bench --defenses original dpsgd --set dpsgd.delta=1',
+        1,
+        'DP-SGD setting delta must be a number strictly between 0 and 1',
+    ),
     ('bench --defenses original dpsgd --set dpsgd.epochs=0', 1, 'DP-SGD setting epochs must be an integer >= 1'),
-    ('bench --defenses original dpsgd --set dpsgd.lr=abc', 1, "DP-SGD setting lr must be a finite number > 0; got 'abc'"),
+    (
+        'bench --defenses original dpsgd --set dpsgd.lr=abc',
+        1,
+        "DP-SGD setting lr must be a finite number > 0; got 'abc'",
+    ),
     ('bench --defenses original admi --set admi.eps=-1', 1, 'Ad-mi setting eps must be a finite number >= 0'),
     ('bench --defenses original admi --set admi.inv_steps=0', 1, 'Ad-mi setting inv_steps must be an integer >= 1'),
     ('bench --defenses original admi --set admi.k=0', 1, 'Ad-mi setting k must be an integer >= 1 or None'),
@@ -124,12 +152,28 @@ CASES = [
     ('train --roles bogus', 1, 'unknown role(s) bogus; choose from target'),
     ('train --roles target,bogus', 1, 'unknown role(s) bogus'),
     ('data --dataset imagenet', 1, "unknown dataset 'imagenet'; choose one of: mnist5k"),
-    ('data --dataset folder', 1, '--dataset folder needs --root DIR: a folder with one sub-folder of images per identity'),
+    (
+        'data --dataset folder',
+        1,
+        '--dataset folder needs --root DIR: a folder with one sub-folder of images per identity',
+    ),
     ('data --dataset folder --root {file}', 1, '--dataset folder needs --n-private N'),
-    ('data --dataset folder --root {file} --n-private 0', 1, '--n-private must be in 1..100,000 (private identities); got 0'),
+    (
+        'data --dataset folder --root {file} --n-private 0',
+        1,
+        '--n-private must be in 1..100,000 (private identities); got 0',
+    ),
     ('data --dataset folder --root {file} --n-private 2', 1, 'put one sub-folder of images per identity there'),
-    ('data --root {file}', 1, '--root: the mnist5k dataset takes no root (it is embedded in the package); --root is for mnist'),
-    ('data --dataset mnist --n-private 3', 1, '--n-private: the mnist dataset takes no n private; --n-private is for celeba, folder'),
+    (
+        'data --root {file}',
+        1,
+        '--root: the mnist5k dataset takes no root (it is embedded in the package); --root is for mnist',
+    ),
+    (
+        'data --dataset mnist --n-private 3',
+        1,
+        '--n-private: the mnist dataset takes no n private; --n-private is for celeba, folder',
+    ),
     ('data --image-size 48', 1, "image_size=48: netguard's models take square images of 32 or 64 px"),
     ('data --dataset mnist5k-shift --image-size 16', 1, 'choose image_size=32 or image_size=64'),
     ('data --image-size x', 2, "argument --image-size: invalid int value: 'x'"),
@@ -162,8 +206,10 @@ CASES = [
     ('frobnicate', 2, "invalid choice: 'frobnicate'"),
 ]
 if not torch.cuda.is_available():
-    CASES += [('bench --device cuda', 1, "device 'cuda': no CUDA GPU is available here; use cpu"),
-              ('train --device cuda:1', 1, 'no CUDA GPU is available here')]
+    CASES += [
+        ('bench --device cuda', 1, "device 'cuda': no CUDA GPU is available here; use cpu"),
+        ('train --device cuda:1', 1, 'no CUDA GPU is available here'),
+    ]
 
 
 @pytest.mark.parametrize('line,code,says', CASES, ids=[c[0] for c in CASES])
@@ -176,7 +222,9 @@ def test_bad_input(line, code, says, tmp_path, capsys):
     assert run(argv) == code
     last = assert_one_line(capsys.readouterr().err, code)
     assert says in last, last
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['afile'] and afile.read_text() == 'keep'   # nothing written or lost
+    assert (
+        sorted(p.name for p in tmp_path.iterdir()) == ['afile'] and afile.read_text() == 'keep'
+    )  # nothing written or lost
 
 
 def test_enough_cases():
@@ -189,18 +237,33 @@ def test_read_only_out_is_refused_up_front(tmp_path, capsys, monkeypatch):
     ro.mkdir()
     monkeypatch.setattr(os, 'access', lambda path, mode: os.path.realpath(path) != os.path.realpath(ro))
     assert run(['bench', '--out', str(ro / 'report')]) == 1
-    assert 'is not writable (permission denied); give a folder you can write to' in assert_one_line(capsys.readouterr().err, 1)
+    assert 'is not writable (permission denied); give a folder you can write to' in assert_one_line(
+        capsys.readouterr().err, 1
+    )
     assert list(ro.iterdir()) == []
 
 
 # every kind of failure from inside a command: one line, exit 1; the traceback with --debug or NETGUARD_DEBUG=1
 FAILURES = [
-    (CheckpointError('/cache/target.pt is not a readable PyTorch checkpoint (truncated or corrupt?): PytorchStreamReader\nmore'),
-     '/cache/target.pt is not a readable PyTorch checkpoint (truncated or corrupt?): PytorchStreamReader'),
-    (RuntimeError('Expected one of cpu, cuda, xpu device type at start of device string: nonsense'), 'Expected one of cpu'),
+    (
+        CheckpointError(
+            '/cache/target.pt is not a readable PyTorch checkpoint (truncated or corrupt?): PytorchStreamReader\nmore'
+        ),
+        '/cache/target.pt is not a readable PyTorch checkpoint (truncated or corrupt?): PytorchStreamReader',
+    ),
+    (
+        RuntimeError('Expected one of cpu, cuda, xpu device type at start of device string: nonsense'),
+        'Expected one of cpu',
+    ),
     (RuntimeError('CUDA out of memory. Tried to allocate 20.00 GiB'), 'lower --n or use a smaller preset'),
-    (FileExistsError(17, 'File exists', 'out/grids'), 'a file is in the way: out/grids; move it or give another folder'),
-    (PermissionError(13, 'Permission denied', 'out/metrics.json'), 'permission denied: out/metrics.json; give a folder you can'),
+    (
+        FileExistsError(17, 'File exists', 'out/grids'),
+        'a file is in the way: out/grids; move it or give another folder',
+    ),
+    (
+        PermissionError(13, 'Permission denied', 'out/metrics.json'),
+        'permission denied: out/metrics.json; give a folder you can',
+    ),
     (FileNotFoundError('no checkpoint at /x.pt'), 'no checkpoint at /x.pt'),
     (OSError(28, 'No space left on device', 'out/report.md'), 'No space left on device: out/report.md'),
     (TypeError("unknown NetGuard setting(s) ['gamma']"), "unknown NetGuard setting(s) ['gamma']"),
@@ -213,11 +276,13 @@ FAILURES = [
 
 @pytest.mark.parametrize('exc,says', FAILURES, ids=[type(e).__name__ for e, _ in FAILURES])
 def test_every_failure_is_one_line(exc, says, monkeypatch, capsys):
-    def fail(args): raise exc
+    def fail(args):
+        raise exc
+
     monkeypatch.setattr(cli, '_cmd_models', fail)
     assert run(['models']) == 1
     assert says in assert_one_line(capsys.readouterr().err, 1)
-    with pytest.raises(type(exc)):   # the traceback, for whoever needs it
+    with pytest.raises(type(exc)):  # the traceback, for whoever needs it
         run(['--debug', 'models'])
     with pytest.raises(type(exc)):
         run(['models', '--debug'])
@@ -227,21 +292,29 @@ def test_every_failure_is_one_line(exc, says, monkeypatch, capsys):
 
 
 def test_ctrl_c_is_one_line_and_130(monkeypatch, capsys, tmp_path):
-    def interrupted(*args, **kwargs): raise KeyboardInterrupt
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
     monkeypatch.setattr(cli, '_cmd_train', interrupted)
     assert run(['train']) == 130
     assert error_lines(capsys.readouterr().err) == [
-        'netguard: interrupted (Ctrl-C) during train; the models trained before it stay in the cache']
+        'netguard: interrupted (Ctrl-C) during train; the models trained before it stay in the cache'
+    ]
     import netguard.eval
 
-    def half_done(*args, out=None, **kwargs):   # the benchmark keeps metrics.json up to date after each run
+    def half_done(*args, out=None, **kwargs):  # the benchmark keeps metrics.json up to date after each run
         os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, 'metrics.json'), 'w') as f: f.write('[]\n')
+        with open(os.path.join(out, 'metrics.json'), 'w') as f:
+            f.write('[]\n')
         raise KeyboardInterrupt
+
     monkeypatch.setattr(netguard.eval, 'run_benchmark', half_done)
     assert run(['bench', '--out', str(tmp_path / 'b')]) == 130
-    line, = error_lines(capsys.readouterr().err)
-    assert line.startswith('netguard: interrupted (Ctrl-C) during bench; the runs finished so far are in ') and 'metrics.json' in line
+    (line,) = error_lines(capsys.readouterr().err)
+    assert (
+        line.startswith('netguard: interrupted (Ctrl-C) during bench; the runs finished so far are in ')
+        and 'metrics.json' in line
+    )
 
 
 # functions: a damaged file or a NaN never becomes a number
@@ -257,7 +330,7 @@ def test_checkpoints_with_nan_or_huge_metadata_are_refused(tmp_path):
     ck['meta'].update(class_names=None, arch={**ck['meta']['arch'], 'num_classes': 10**9})
     ck['state_dict'] = {}
     atomic_save(ck, tmp_path / 'huge.pt')
-    assert (tmp_path / 'huge.pt').stat().st_size < 4096   # a small file asking for a 256 GB head: refused, not allocated
+    assert (tmp_path / 'huge.pt').stat().st_size < 4096  # a small file asking for a 256 GB head: refused, not allocated
     with pytest.raises(CheckpointError, match=r'huge\.pt: its metadata asks for a model netguard does not build'):
         load_model(tmp_path / 'huge.pt', device='cpu')
 
@@ -274,15 +347,76 @@ def test_nan_is_never_a_hit():
 
 
 # properties: random input gives a result or one line of our own kinds, nothing else
-TOKENS = st.sampled_from(['data', 'models', 'train', 'demo', 'bench', '--out', '--n', '--seed', '--seeds', '--protect',
-                          '--set', '--device', '--preset', '--attacks', '--defenses', '--per-class', '--num-classes',
-                          '--image-shape', '--roles', '--cache', '--dataset', '--from-scratch', '-h', '--version',
-                          '--root', '--n-private', '--image-size'])
-VALUES = st.one_of(st.integers(-10**7, 10**7).map(str), st.sampled_from(
-    ['0', '1', '2', '32', '1.5', 'nan', 'x', '', 'cuda', 'cpu', 'cuda:3', 'nonsense', 'mnist5k', 'gmi', 'gmi,gmi', 'original',
-     'netguard', 'dpsgd', 'netguard.steps=-1', 'netguard.lr=abc', 'netguard.protected_cap=None', 'netguard.lam=10',
-     'dpsgd.epsilon=0', 'admi.k=2', 'netguard.decoy_rule=random', 'target,gan', '{file}', '{file}/x', 'folder', '48', '64']),
-                   st.text(max_size=6))
+TOKENS = st.sampled_from(
+    [
+        'data',
+        'models',
+        'train',
+        'demo',
+        'bench',
+        '--out',
+        '--n',
+        '--seed',
+        '--seeds',
+        '--protect',
+        '--set',
+        '--device',
+        '--preset',
+        '--attacks',
+        '--defenses',
+        '--per-class',
+        '--num-classes',
+        '--image-shape',
+        '--roles',
+        '--cache',
+        '--dataset',
+        '--from-scratch',
+        '-h',
+        '--version',
+        '--root',
+        '--n-private',
+        '--image-size',
+    ]
+)
+VALUES = st.one_of(
+    st.integers(-(10**7), 10**7).map(str),
+    st.sampled_from(
+        [
+            '0',
+            '1',
+            '2',
+            '32',
+            '1.5',
+            'nan',
+            'x',
+            '',
+            'cuda',
+            'cpu',
+            'cuda:3',
+            'nonsense',
+            'mnist5k',
+            'gmi',
+            'gmi,gmi',
+            'original',
+            'netguard',
+            'dpsgd',
+            'netguard.steps=-1',
+            'netguard.lr=abc',
+            'netguard.protected_cap=None',
+            'netguard.lam=10',
+            'dpsgd.epsilon=0',
+            'admi.k=2',
+            'netguard.decoy_rule=random',
+            'target,gan',
+            '{file}',
+            '{file}/x',
+            'folder',
+            '48',
+            '64',
+        ]
+    ),
+    st.text(max_size=6),
+)
 
 
 @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -291,16 +425,17 @@ def test_random_command_lines(argv, tmp_path, monkeypatch, capsys):
     import netguard.data
     import netguard.eval
     import netguard.models
+
     for mod, name in [(netguard.eval, 'run_benchmark'), (netguard.data, 'load_split'), (netguard.models, 'build')]:
         monkeypatch.setattr(mod, name, _stop)
     afile = tmp_path / 'afile'
     afile.write_text('keep')
     argv = [a.replace('{file}', str(afile)) for a in argv]
     if argv and argv[0] in ('bench', 'demo', 'data'):
-        argv = [*argv, '--out', str(tmp_path / 'out')]   # never the current folder
+        argv = [*argv, '--out', str(tmp_path / 'out')]  # never the current folder
     try:
         code = run(argv)
-    except ComputeStarted:   # every check passed: the work would start here
+    except ComputeStarted:  # every check passed: the work would start here
         code = None
     out, err = capsys.readouterr()
     if code == 1:
@@ -308,7 +443,11 @@ def test_random_command_lines(argv, tmp_path, monkeypatch, capsys):
     elif code == 2 and err:
         assert_one_line(err, 2)
     else:
-        assert code in (None, 0, 2) and not error_lines(err), (argv, code, err)   # a result, --help, --version, no command
+        assert code in (None, 0, 2) and not error_lines(err), (
+            argv,
+            code,
+            err,
+        )  # a result, --help, --version, no command
     assert not (tmp_path / 'out').exists() and afile.read_text() == 'keep'
 
 
@@ -321,8 +460,12 @@ def judged_batches(draw):
     shape = (n, draw(st.sampled_from([1, 3])), *draw(st.sampled_from([(32, 32), (16, 16), (32, 16)])))
     images = torch.randn(shape, generator=torch.Generator().manual_seed(draw(st.integers(0, 2**16))))
     for _ in range(draw(st.integers(0, 2))):
-        if n: images.view(-1)[draw(st.integers(0, images.numel() - 1))] = draw(st.sampled_from([math.nan, math.inf, -math.inf]))
-    if draw(st.booleans()): images = images.to(draw(st.sampled_from([torch.uint8, torch.float64])))
+        if n:
+            images.view(-1)[draw(st.integers(0, images.numel() - 1))] = draw(
+                st.sampled_from([math.nan, math.inf, -math.inf])
+            )
+    if draw(st.booleans()):
+        images = images.to(draw(st.sampled_from([torch.uint8, torch.float64])))
     labels = draw(st.lists(st.integers(-2, 6), min_size=max(0, n - 1), max_size=n + 1))
     return images, labels
 
@@ -331,24 +474,35 @@ def judged_batches(draw):
 @given(batch=judged_batches(), which=st.sampled_from(['attack_accuracy', 'all_class_check', 'checker_reads', 'knn']))
 def test_random_tensors_to_the_judges(batch, which):
     images, labels = batch
-    call = {'attack_accuracy': lambda: attack_accuracy(EVALUATOR, images, labels),
-            'all_class_check': lambda: all_class_check(CHECKER, images, labels),
-            'checker_reads': lambda: checker_reads(CHECKER, images, labels),
-            'knn': lambda: knn_distance(EVALUATOR, images, torch.zeros(2, 1, 32, 32))}[which]
+    call = {
+        'attack_accuracy': lambda: attack_accuracy(EVALUATOR, images, labels),
+        'all_class_check': lambda: all_class_check(CHECKER, images, labels),
+        'checker_reads': lambda: checker_reads(CHECKER, images, labels),
+        'knn': lambda: knn_distance(EVALUATOR, images, torch.zeros(2, 1, 32, 32)),
+    }[which]
     try:
         result = call()
     except ValueError as e:
         assert str(e) and '\n' not in str(e)
         return
-    if which == 'attack_accuracy': values = [v for per_class in result.values() for v in per_class.values()]
-    elif which == 'all_class_check': values = list(result.values())
-    elif which == 'checker_reads': values = [fraction for reads in result.values() for _, fraction in reads]
-    else: values = [result]
+    if which == 'attack_accuracy':
+        values = [v for per_class in result.values() for v in per_class.values()]
+    elif which == 'all_class_check':
+        values = list(result.values())
+    elif which == 'checker_reads':
+        values = [fraction for reads in result.values() for _, fraction in reads]
+    else:
+        values = [result]
     assert all(math.isfinite(v) and (which == 'knn' or 0 <= v <= 1) for v in values), result
 
 
-SETTING_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**6), st.floats(allow_nan=True, allow_infinity=True),
-                           st.sampled_from(['push', 'literal', 'random', 'spread', 'mean', 'uniform', 'patent', 'x', '']))
+SETTING_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(['push', 'literal', 'random', 'spread', 'mean', 'uniform', 'patent', 'x', '']),
+)
 
 
 @settings(max_examples=100, deadline=None, database=None)

@@ -3,15 +3,31 @@
 Skipped (with the reason) without Chromium + chromedriver: `bash tools/install_browser.sh` installs them on Debian.
 Overrides: NETGUARD_CHROMEDRIVER (default /usr/bin/chromedriver; point it at a missing file to see the skip),
 NETGUARD_CHROMIUM (the browser binary), NETGUARD_ARTIFACTS (screenshots; default tests/artifacts/, git-ignored)."""
+
 import shutil
 import time
 from pathlib import Path
 
 import pytest
-
-from browser_util import (ARTIFACTS, ROOT, JupyterLab, browser_missing, button, click, find_widget, image_digests,
-                          open_and_run_all, process_for_docs, screenshot, severe_console, slider_handle, start_chrome,
-                          step_number, to_html, wait_for)
+from browser_util import (
+    ARTIFACTS,
+    ROOT,
+    JupyterLab,
+    browser_missing,
+    button,
+    click,
+    find_widget,
+    image_digests,
+    open_and_run_all,
+    process_for_docs,
+    screenshot,
+    severe_console,
+    slider_handle,
+    start_chrome,
+    step_number,
+    to_html,
+    wait_for,
+)
 
 MISSING = browser_missing()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(MISSING is not None, reason=f'browser tests: {MISSING}')]
@@ -32,30 +48,38 @@ G = build('generator', image_shape=(1, 32, 32), width=8); D = build('discriminat
 train_gan(G, D, split.public, steps=20, loss='dcgan', device='cpu', sample_every=0);"""
 
 # `probe` shows the library object's value of a slider's setting: proof that a browser-side move reached the kernel.
-ZSTEPPER = [SETUP, """\
+ZSTEPPER = [
+    SETUP,
+    """\
 from netguard.invert import ZStepper, z_stepper_widget
 stepper = ZStepper(T, G, D, labels=[0, 1], n=3, device='cpu')
 w = z_stepper_widget(stepper, names=split.private_names, steps_per_click=3)
 w.add_class('ng-under-test')
 probe = W.HTML(f'probe lam={stepper.lam:g}'); probe.add_class('ng-probe')
 w.controls['lam'].observe(lambda change: setattr(probe, 'value', f'probe lam={stepper.lam:g}'), 'value')
-display(w, probe)"""]
+display(w, probe)""",
+]
 
-NETGUARD = [SETUP, """\
+NETGUARD = [
+    SETUP,
+    """\
 from netguard.defend import NetGuardConfig, NetGuardTrainer, netguard_widget
 PUB = build('cnn', 5, (1, 32, 32), width=8); train_classifier(PUB, split.public, epochs=1, device='cpu')
-cfg = NetGuardConfig(steps=15, n_fake=8, batch_size=16, replay_batch=16, fisher_samples=64, invert_steps=10, distill=1.0)
+cfg = NetGuardConfig(steps=15, n_fake=8, batch_size=16, replay_batch=16, fisher_samples=64, invert_steps=10,
+                     distill=1.0)
 tr = NetGuardTrainer(T, PUB, G, D, split.private_train, split.public, [0], cfg, seed=0, device='cpu')
 w = netguard_widget(tr, split.private_test.subset(torch.arange(100)), names=split.private_names, steps_per_click=3,
                     probe_n=2, probe_steps=5)
 w.add_class('ng-under-test')
 probe = W.HTML(f'probe alpha={tr.cfg.alpha:g}'); probe.add_class('ng-probe')
 w.controls['alpha'].observe(lambda change: setattr(probe, 'value', f'probe alpha={tr.cfg.alpha:g}'), 'value')
-display(w, probe)"""]
+display(w, probe)""",
+]
 
 
 def write_notebook(path: Path, title: str, cells):
     import nbformat
+
     nb = nbformat.v4.new_notebook()
     nb.metadata['kernelspec'] = dict(name='python3', display_name='Python 3', language='python')
     nb.cells = [nbformat.v4.new_markdown_cell(f'# {title}')] + [nbformat.v4.new_code_cell(c) for c in cells]
@@ -63,6 +87,7 @@ def write_notebook(path: Path, title: str, cells):
 
 
 # ------------------------------------------------------------------ fixtures: always shut down
+
 
 @pytest.fixture(scope='module')
 def workdir(tmp_path_factory):
@@ -72,7 +97,8 @@ def workdir(tmp_path_factory):
 @pytest.fixture(scope='module')
 def driver(workdir):
     d = start_chrome(workdir / 'chrome-profile')
-    try: yield d
+    try:
+        yield d
     finally:
         d.quit()
         shutil.rmtree(workdir / 'chrome-profile', ignore_errors=True)
@@ -80,12 +106,15 @@ def driver(workdir):
 
 @pytest.fixture(scope='module')
 def lab(workdir):
-    root = workdir / 'notebooks'; root.mkdir()
+    root = workdir / 'notebooks'
+    root.mkdir()
     write_notebook(root / 'zstepper.ipynb', 'z-stepper widget', ZSTEPPER)
     write_notebook(root / 'netguard.ipynb', 'NetGuard fine-tuning widget', NETGUARD)
     server = JupyterLab(root, workdir / 'lab')
-    try: yield server
-    finally: server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope='module')
@@ -94,9 +123,11 @@ def running(driver, lab, artifacts):
     two kernels build their tiny models at the same time. Returns {notebook: (window handle, seconds to start)}."""
     tabs = {}
     for i, nb in enumerate(['zstepper.ipynb', 'netguard.ipynb']):
-        if i: driver.switch_to.new_window('tab')
+        if i:
+            driver.switch_to.new_window('tab')
         t0 = time.monotonic()
-        try: open_and_run_all(driver, lab, nb)
+        try:
+            open_and_run_all(driver, lab, nb)
         except BaseException:
             driver.save_screenshot(str(artifacts / f'{Path(nb).stem}_open_failure.png'))
             print(f'\nfailure screenshot: {artifacts / f"{Path(nb).stem}_open_failure.png"}\n{lab.log_tail()}')
@@ -113,8 +144,10 @@ def artifacts():
 
 # ------------------------------------------------------------------ (A) the widgets in JupyterLab
 
+
 def _probe_text(driver):
     from selenium.webdriver.common.by import By
+
     return ' '.join(e.text for e in driver.find_elements(By.CSS_SELECTOR, '.ng-probe'))
 
 
@@ -123,8 +156,10 @@ def _settled_step(widget, timeout, quiet=2.0):
     end, last, since = time.monotonic() + timeout, None, time.monotonic()
     while time.monotonic() < end:
         n = step_number(widget)
-        if n != last: last, since = n, time.monotonic()
-        elif time.monotonic() - since >= quiet: return n
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return n
         time.sleep(0.25)
     raise TimeoutError(f'the step number kept changing for {timeout} s (last {last})')
 
@@ -132,19 +167,24 @@ def _settled_step(widget, timeout, quiet=2.0):
 def exercise_widget(driver, lab, artifacts, tab, prefix, slider, slider_before, play):
     "Run `exercise` in the browser tab `tab`; on a failure, a screenshot of the window and the end of JupyterLab's log."
     driver.switch_to.window(tab)
-    try: return exercise(driver, lab, artifacts, prefix, slider, slider_before, play)
+    try:
+        return exercise(driver, lab, artifacts, prefix, slider, slider_before, play)
     except BaseException:
         path = artifacts / f'{prefix}_failure.png'
-        try: driver.save_screenshot(str(path)); print(f'\nfailure screenshot: {path}')
-        except Exception as ex: print(f'\nno failure screenshot: {ex!r}')
+        try:
+            driver.save_screenshot(str(path))
+            print(f'\nfailure screenshot: {path}')
+        except Exception as ex:
+            print(f'\nno failure screenshot: {ex!r}')
         print(f'JupyterLab log (end):\n{lab.log_tail()}')
         raise
 
 
 def exercise(driver, lab, artifacts, prefix, slider, slider_before, play):
-    "Wait for the widget of the notebook in this tab, then step, move `slider`, play and reset it, checking what changes."
+    "Wait for the widget of the notebook in this tab, then step, move `slider`, play and reset it; check what changes."
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+
     t0 = time.monotonic()
     w = find_widget(driver, 'ng-under-test', timeout=240)  # two kernels train tiny models at once on 2 cores
     t_render = time.monotonic() - t0
@@ -164,9 +204,13 @@ def exercise(driver, lab, artifacts, prefix, slider, slider_before, play):
     handle, readout = slider_handle(w, slider)
     driver.execute_script('arguments[0].scrollIntoView({block: "center"});', handle)
     assert _probe_text(driver) == f'probe {slider_before}', _probe_text(driver)
-    click(handle); handle.send_keys(Keys.ARROW_RIGHT)
-    moved = wait_for(lambda: (t := _probe_text(driver)) != f'probe {slider_before}' and t.startswith('probe ') and t, 20,
-                     f'the {slider} slider to reach the kernel')
+    click(handle)
+    handle.send_keys(Keys.ARROW_RIGHT)
+    moved = wait_for(
+        lambda: (t := _probe_text(driver)) != f'probe {slider_before}' and t.startswith('probe ') and t,
+        20,
+        f'the {slider} slider to reach the kernel',
+    )
     assert float(moved.split('=')[1]) > float(slider_before.split('=')[1]), (moved, readout.text)
 
     # play: a few ticks, then pause; every tick is one click of 'step x3'
@@ -184,8 +228,10 @@ def exercise(driver, lab, artifacts, prefix, slider, slider_before, play):
     wait_for(lambda: step_number(w) == 0, 60, "'step 0' after reset")
     wait_for(lambda: image_digests(driver, w)[0] == before[0], 30, 'the first image after reset')
     errors, blocked = severe_console(driver)
-    print(f'\n{prefix}: widget there after {t_render:.1f} s of this test; slider {slider}: {moved!r}; '
-          f'{time.monotonic() - t0:.1f} s; screenshots:\n  ' + '\n  '.join(map(str, shots)))
+    print(
+        f'\n{prefix}: widget there after {t_render:.1f} s of this test; slider {slider}: {moved!r}; '
+        f'{time.monotonic() - t0:.1f} s; screenshots:\n  ' + '\n  '.join(map(str, shots))
+    )
     return errors, blocked
 
 
@@ -229,6 +275,7 @@ def processed(workdir):
 def test_docs_page_renders(nb, processed, driver, docs_tab, artifacts):
     "nbdev's docs processing of `nb` works, and nbconvert's page of the result loads without errors in Chromium."
     from selenium.webdriver.common.by import By
+
     driver.switch_to.window(docs_tab)
     out, summary = processed
     rec = summary[nb]
@@ -236,9 +283,12 @@ def test_docs_page_renders(nb, processed, driver, docs_tab, artifacts):
     if rec['flagged_exec']:
         cells = '; '.join(f"the {'/'.join(c['flags'])} cell '{c['first_line']}'" for c in rec['flagged_exec'])
         import warnings
-        warnings.warn(f"{nb}: nbdev's docs build (nbdev-docs / nbdev-proc-nbs) would execute {cells}: flagged cells with an "
-                      "import; this check skipped them. '#| eval: false' or moving the import keeps the docs build from "
-                      "running them.")
+
+        warnings.warn(
+            f"{nb}: nbdev's docs build (nbdev-docs / nbdev-proc-nbs) would execute {cells}: flagged cells with an "
+            "import; this check skipped them. '#| eval: false' or moving the import keeps the docs build from "
+            "running them."
+        )
     assert rec['title'], f'{nb} has no title (a first markdown cell "# Title")'
     page = to_html(out / nb, rec['title'], rec['description'], out / 'html' / nb.replace('.ipynb', '.html'))
     severe_console(driver)  # drop what earlier pages logged
@@ -247,32 +297,49 @@ def test_docs_page_renders(nb, processed, driver, docs_tab, artifacts):
     assert driver.title == rec['title'], (driver.title, rec['title'])
     body = driver.find_element(By.TAG_NAME, 'body').text
     assert rec['title'] in body and len(body) > 200, body[:500]
-    assert 'Traceback' not in body, body[body.index('Traceback') - 500:][:3000]
+    assert 'Traceback' not in body, body[body.index('Traceback') - 500 :][:3000]
     assert not driver.find_elements(By.CSS_SELECTOR, '[data-mime-type="application/vnd.jupyter.error"]')
     errors, blocked = severe_console(driver)
     assert not errors, f'JavaScript errors on {page.name}:\n' + '\n'.join(errors)
     if nb in ('03_invert.ipynb', '04_defend.ipynb'):
         driver.save_screenshot(str(artifacts / f'docs_{nb.replace(".ipynb", "")}.png'))
-    print(f'\n{nb}: {rec["title"]!r}, {len(body)} chars of text; CDN resources not loaded (offline by design): '
-          f'{len(blocked)}')
+    print(
+        f'\n{nb}: {rec["title"]!r}, {len(body)} chars of text; CDN resources not loaded (offline by design): '
+        f'{len(blocked)}'
+    )
 
 
 def test_widget_state_reaches_the_docs(workdir, driver, docs_tab, artifacts):
     """The docs workflow executes the notebooks with `tools/run_notebooks.py` before `nbdev-docs`: the widget state it
     stores survives nbdev's docs processing and is embedded in the page, for every widget the page displays."""
-    import json, re
+    import json
+    import re
+
     import nbformat
     from selenium.webdriver.common.by import By
+
     sys_path = str(ROOT / 'tools')
     import sys
-    if sys_path not in sys.path: sys.path.insert(0, sys_path)
+
+    if sys_path not in sys.path:
+        sys.path.insert(0, sys_path)
     from run_notebooks import main as run_notebooks
-    src = workdir / 'docs_widgets'; src.mkdir(exist_ok=True)
+
+    src = workdir / 'docs_widgets'
+    src.mkdir(exist_ok=True)
     write_notebook(src / 'zstepper_docs.ipynb', 'z-stepper widget in the docs', ZSTEPPER)
     assert run_notebooks([str(src / 'zstepper_docs.ipynb'), '--out', str(workdir / 'docs_run')]) == 0
     executed = workdir / 'docs_run' / 'zstepper_docs.ipynb'
-    views = lambda nb: {o['data']['application/vnd.jupyter.widget-view+json']['model_id'] for c in nb.cells
-                        if c.cell_type == 'code' for o in c.get('outputs', []) if 'application/vnd.jupyter.widget-view+json' in o.get('data', {})}
+
+    def views(nb):
+        return {
+            o['data']['application/vnd.jupyter.widget-view+json']['model_id']
+            for c in nb.cells
+            if c.cell_type == 'code'
+            for o in c.get('outputs', [])
+            if 'application/vnd.jupyter.widget-view+json' in o.get('data', {})
+        }
+
     nb = nbformat.read(executed, as_version=4)
     shown = views(nb)
     assert len(shown) >= 2, 'the executed notebook shows the widget and its probe'
@@ -281,11 +348,18 @@ def test_widget_state_reaches_the_docs(workdir, driver, docs_tab, artifacts):
     assert rec['error'] is None, rec['error']
     proc = nbformat.read(workdir / 'docs_proc' / 'zstepper_docs.ipynb', as_version=4)
     state = proc.metadata['widgets']['application/vnd.jupyter.widget-state+json']['state']
-    assert views(proc) == shown and shown <= set(state), 'every displayed widget has its state in the processed notebook'
+    assert views(proc) == shown and shown <= set(state), (
+        'every displayed widget has its state in the processed notebook'
+    )
     # the whole widget tree is there: every model a shown widget refers to (children, layouts, images) has its state
     refs = set(re.findall(r'IPY_MODEL_([0-9a-f]{32})', json.dumps(state)))
     assert refs <= set(state), f'{len(refs - set(state))} referenced widget models have no saved state'
-    page = to_html(workdir / 'docs_proc' / 'zstepper_docs.ipynb', rec['title'], rec['description'], workdir / 'docs_proc' / 'zstepper_docs.html')
+    page = to_html(
+        workdir / 'docs_proc' / 'zstepper_docs.ipynb',
+        rec['title'],
+        rec['description'],
+        workdir / 'docs_proc' / 'zstepper_docs.html',
+    )
     html = page.read_text()
     assert 'application/vnd.jupyter.widget-state+json' in html and all(m in html for m in shown)
     driver.switch_to.window(docs_tab)
@@ -297,5 +371,7 @@ def test_widget_state_reaches_the_docs(workdir, driver, docs_tab, artifacts):
     errors, blocked = severe_console(driver)
     assert not errors, errors
     driver.save_screenshot(str(artifacts / 'docs_widget_state.png'))
-    print(f'\nwidget state in the docs page: {len(state)} models, {len(shown)} shown widgets; CDN resources not loaded '
-          f'(offline by design; the site loads the widget renderer from it): {len(blocked)}')
+    print(
+        f'\nwidget state in the docs page: {len(state)} models, {len(shown)} shown widgets; CDN resources not loaded '
+        f'(offline by design; the site loads the widget renderer from it): {len(blocked)}'
+    )

@@ -1,4 +1,5 @@
 "Checkpoint safety: atomic writes, refusal of files that carry code, clear errors on bad files."
+
 import os
 import pickle
 
@@ -10,8 +11,12 @@ from netguard.models import CheckpointError, atomic_save, build, load_model, saf
 
 class Payload:
     "Unpickling this runs a shell command that creates a marker file."
-    def __init__(self, marker): self.marker = marker
-    def __reduce__(self): return (os.system, (f'touch {self.marker}',))
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}',))
 
 
 def test_malicious_pickle_is_refused(tmp_path):
@@ -30,9 +35,18 @@ def test_malicious_pickle_is_refused(tmp_path):
 
 
 def test_round_trip_every_architecture(tmp_path):
-    for name, n in [('cnn', 5), ('vgg16', 5), ('resnet18', 5), ('evalnet', 5), ('generator', None), ('discriminator', None)]:
+    for name, n in [
+        ('cnn', 5),
+        ('vgg16', 5),
+        ('resnet18', 5),
+        ('evalnet', 5),
+        ('generator', None),
+        ('discriminator', None),
+    ]:
         model = build(name, n, (1, 32, 32)).eval()
-        save_model(model, tmp_path / f'{name}.pt', class_names=[str(i) for i in range(n)] if n else None, extra={'seed': 1})
+        save_model(
+            model, tmp_path / f'{name}.pt', class_names=[str(i) for i in range(n)] if n else None, extra={'seed': 1}
+        )
         loaded = load_model(tmp_path / f'{name}.pt', device='cpu')
         assert type(loaded) is type(model)
         x = torch.randn(2, 100) if name == 'generator' else torch.randn(2, 1, 32, 32)
@@ -57,6 +71,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     def crash(obj, f, *a, **k):
         f.write(b'half a checkpoint')
         raise KeyboardInterrupt('killed mid-write')
+
     monkeypatch.setattr(torch, 'save', crash)
     with pytest.raises(KeyboardInterrupt):
         save_model(build('cnn', 2), path)
@@ -96,6 +111,7 @@ atomic_save({'x': torch.zeros(1)}, sys.argv[1])
 def test_temp_file_of_a_killed_write_is_removed_by_the_next_write(tmp_path):
     import subprocess
     import sys
+
     path = tmp_path / 'model.pt'
     save_model(build('cnn', 2, width=4), path, class_names=['a', 'b'])
     before = path.read_bytes()
@@ -104,6 +120,6 @@ def test_temp_file_of_a_killed_write_is_removed_by_the_next_write(tmp_path):
     left = [p.name for p in tmp_path.iterdir() if p.name != 'model.pt']
     assert len(left) == 1 and left[0].startswith('.model.pt.') and left[0].endswith('.tmp'), left
     assert path.read_bytes() == before
-    (tmp_path / 'other.pt').write_bytes(b'keep')           # another file: never touched
+    (tmp_path / 'other.pt').write_bytes(b'keep')  # another file: never touched
     save_model(build('cnn', 2, width=4), path, class_names=['a', 'b'])
     assert sorted(p.name for p in tmp_path.iterdir()) == ['model.pt', 'other.pt']

@@ -1,4 +1,5 @@
 "The `netguard` command end to end, as a user runs it, and the cost of `import netguard`."
+
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,9 @@ def test_demo_and_bench_help_name_their_options():
     assert r.returncode == 0 and all(o in r.stdout for o in ('--out', '--seed', '--device', 'NetGuard'))
     r = run('bench', '--help')
     assert r.returncode == 0
-    assert all(o in r.stdout for o in ('--preset', '--attacks', '--defenses', '--seeds', '--n', '--out', 'kedmi', 'admi'))
+    assert all(
+        o in r.stdout for o in ('--preset', '--attacks', '--defenses', '--seeds', '--n', '--out', 'kedmi', 'admi')
+    )
 
 
 def test_bench_rejects_unknown_names_at_once():
@@ -35,7 +38,9 @@ def test_bench_rejects_unknown_names_at_once():
     assert r.stderr.strip().startswith("netguard: error: unknown attack 'deepinversion'; choose one of: gmi, ")
     assert '\n' not in r.stderr.strip() and 'kedmi' in r.stderr
     r = run('bench', '--defenses', 'original', 'dp')
-    assert r.returncode == 1 and r.stderr.strip().startswith("netguard: error: unknown defense 'dp'; choose one of: original")
+    assert r.returncode == 1 and r.stderr.strip().startswith(
+        "netguard: error: unknown defense 'dp'; choose one of: original"
+    )
     r = run('bench', '--seeds', 'x')
     assert r.returncode == 2 and "invalid int value: 'x'" in r.stderr
     r = run('demo', '--seed', '1.5')
@@ -45,8 +50,10 @@ def test_bench_rejects_unknown_names_at_once():
 def test_set_checks_defense_settings_at_once():
     r = run('bench', '--set', 'netguard.gamma=1', '--out', 'never-written')
     assert r.returncode == 1 and not Path('never-written').exists()
-    assert r.stderr.strip().startswith("netguard: error: --set netguard.gamma=1: netguard has no setting 'gamma'; valid: alpha, beta")
-    r = run('bench', '--set', 'dpsgd.epsilon=2')   # DP-SGD is not among the default defenses
+    assert r.stderr.strip().startswith(
+        "netguard: error: --set netguard.gamma=1: netguard has no setting 'gamma'; valid: alpha, beta"
+    )
+    r = run('bench', '--set', 'dpsgd.epsilon=2')  # DP-SGD is not among the default defenses
     assert r.returncode == 1 and r.stderr.strip().endswith("the defense 'dpsgd' is not run here; add it to --defenses")
     r = run('demo', '--set', 'protected_cap=0.8')
     assert r.returncode == 1 and 'DEFENSE.KEY=VALUE' in r.stderr
@@ -54,10 +61,12 @@ def test_set_checks_defense_settings_at_once():
 
 
 def test_wrong_settings_fail_at_once_as_a_user_runs_them(tmp_path):
-    "The console script: a setting that used to run silently (the undefended model back) fails in one line, before any work."
+    "The console script: a setting that used to run silently (the undefended model back) fails in one line, at once."
     r = run('bench', '--set', 'netguard.steps=-1', '--out', str(tmp_path / 'out'))
     assert r.returncode == 1 and r.stderr.count('\n') == 1 and not (tmp_path / 'out').exists()
-    assert r.stderr == "netguard: error: --set netguard.steps=-1: NetGuard setting steps must be an integer >= 1; got -1\n"
+    assert (
+        r.stderr == "netguard: error: --set netguard.steps=-1: NetGuard setting steps must be an integer >= 1; got -1\n"
+    )
 
 
 def test_no_command_is_a_usage_error():

@@ -1,19 +1,32 @@
 "Multi-process training: 2 CPU processes under torchrun (gloo) end with identical weights and a working checkpoint."
+
 import subprocess
 import sys
 from pathlib import Path
 
 import torch
 
+from netguard.data import mnist5k
 from netguard.models import load_model, safe_load
 from netguard.train import accuracy
-from netguard.data import mnist5k
 
 
 def test_two_process_ddp(tmp_path):
     worker = Path(__file__).with_name('ddp_worker.py')
-    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2',
-                        str(worker), str(tmp_path)], capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'torch.distributed.run',
+            '--standalone',
+            '--nproc_per_node=2',
+            str(worker),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     a, b = torch.load(tmp_path / 'rank0.pt', weights_only=True), torch.load(tmp_path / 'rank1.pt', weights_only=True)
     assert a.keys() == b.keys()

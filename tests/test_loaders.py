@@ -1,4 +1,5 @@
 "The real dataset loaders on small fixture trees, and their errors when data is missing."
+
 import re
 
 import pytest
@@ -26,6 +27,7 @@ def test_mnist_labels_follow_images(mnist_root):
     "Public label q is digit 5+q: the marker pixel (digit*20) survives the resize closely enough to tell."
     split = mnist(mnist_root, image_size=32)
     import torchvision
+
     raw = torchvision.datasets.MNIST(mnist_root, train=True, download=False)
     digits = raw.targets[raw.targets >= 5]
     assert torch.equal(split.public.labels + 5, digits)
@@ -61,11 +63,14 @@ def test_celeba_missing(tmp_path):
         celeba(tmp_path)
 
 
-@pytest.mark.parametrize('layout,expected_private', [
-    ('pubfig', ['Alan_Alda', 'Anderson_Cooper']),
-    ('facescrub', ['Aaron_Eckhart', 'Alyssa_Milano']),
-    ('vggface2', ['n000002', 'n000003']),
-])
+@pytest.mark.parametrize(
+    'layout,expected_private',
+    [
+        ('pubfig', ['Alan_Alda', 'Anderson_Cooper']),
+        ('facescrub', ['Aaron_Eckhart', 'Alyssa_Milano']),
+        ('vggface2', ['n000002', 'n000003']),
+    ],
+)
 def test_folder_layouts(face_trees, layout, expected_private):
     split = folder(face_trees[layout], n_private=2, image_size=32, seed=0)
     assert split.private_names == expected_private
@@ -120,9 +125,9 @@ def test_celeba_bad_lines_name_file_and_line(celeba_root):
     lines = ids.read_text().splitlines()
     for bad in ['000003.jpg Alice', '000003.jpg', '000003.jpg 12 extra']:
         ids.write_text('\n'.join(lines[:2] + [bad] + lines[3:]) + '\n')
-        with pytest.raises(ValueError, match=rf"identity_CelebA\.txt line 3: expected '<image file> <identity number>'"):
+        with pytest.raises(ValueError, match=r"identity_CelebA\.txt line 3: expected '<image file> <identity number>'"):
             celeba(celeba_root, n_private=2)
-    ids.write_text('\n'.join(lines + ['', '999998.jpg 2880', '999999.jpg 5805']) + '\n')   # a blank line is fine
+    ids.write_text('\n'.join(lines + ['', '999998.jpg 2880', '999999.jpg 5805']) + '\n')  # a blank line is fine
     with pytest.warns(UserWarning, match=r'skipped 2 of the 20 images listed in .*identity_CelebA\.txt.*999998\.jpg'):
         split = celeba(celeba_root, n_private=2)
     assert len(split.private_train) + len(split.private_test) + len(split.public) == 18
@@ -132,8 +137,10 @@ def test_celeba_bad_lines_name_file_and_line(celeba_root):
 def test_truncated_or_unreadable_image_names_the_file(face_trees):
     split = folder(face_trees['vggface2'], n_private=2, image_size=32)
     path = split.public.paths[0]
-    path.write_bytes(path.read_bytes()[:200])   # a download cut short
-    with pytest.raises(ValueError, match=rf'{path}: cannot read this image \(.*\); the file is truncated, damaged or not an image'):
+    path.write_bytes(path.read_bytes()[:200])  # a download cut short
+    with pytest.raises(
+        ValueError, match=rf'{path}: cannot read this image \(.*\); the file is truncated, damaged or not an image'
+    ):
         split.public[0]
     path.write_bytes(b'<html>not found</html>')
     with pytest.raises(ValueError, match=rf'{path}: cannot read this image'):
@@ -146,22 +153,39 @@ def test_folder_counts_and_reports_what_it_skips(face_trees):
     assert split.info['skipped'].startswith('1 files that are not images')
 
 
-@pytest.mark.parametrize('kwargs,says', [
-    (dict(image_size=48), "image_size=48: netguard's models take square images of 32 or 64 px"),
-    (dict(image_size=32.0), 'image_size=32.0'),
-    (dict(channels=2), 'channels=2: images have 1 (grey) or 3 (colour) channels'),
-])
+@pytest.mark.parametrize(
+    'kwargs,says',
+    [
+        (dict(image_size=48), "image_size=48: netguard's models take square images of 32 or 64 px"),
+        (dict(image_size=32.0), 'image_size=32.0'),
+        (dict(channels=2), 'channels=2: images have 1 (grey) or 3 (colour) channels'),
+    ],
+)
 def test_sizes_the_models_cannot_take_are_refused_up_front(face_trees, kwargs, says, tmp_path):
     with pytest.raises(ValueError, match=re.escape(says)):
         folder(face_trees['pubfig'], n_private=2, **kwargs)
     with pytest.raises(ValueError, match='choose image_size=32 or image_size=64'):
-        mnist(tmp_path, image_size=28)   # refused before looking for the files
+        mnist(tmp_path, image_size=28)  # refused before looking for the files
 
 
 def test_cli_data_reads_a_face_folder(face_trees, tmp_path, capsys):
     from netguard import cli
-    argv = ['data', '--dataset', 'folder', '--root', str(face_trees['facescrub']), '--n-private', '2', '--image-size', '32',
-            '--per-class', '2', '--out', str(tmp_path / 'grids')]
+
+    argv = [
+        'data',
+        '--dataset',
+        'folder',
+        '--root',
+        str(face_trees['facescrub']),
+        '--n-private',
+        '2',
+        '--image-size',
+        '32',
+        '--per-class',
+        '2',
+        '--out',
+        str(tmp_path / 'grids'),
+    ]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "split 'folder': images 3x32x32" in out and 'Aaron_Eckhart' in out

@@ -1,4 +1,5 @@
 "The README is the rendering of nbs/index.ipynb, and .ci/run runs exactly its test command."
+
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,10 @@ def test_readme_matches_index():
     nb = json.loads((ROOT / 'nbs' / 'index.ipynb').read_text())
     md = '\n'.join(''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown')
     readme = (ROOT / 'README.md').read_text()
-    assert _sh_blocks(md) == _sh_blocks(readme), 'README.md is stale: regenerate it with jupyter nbconvert --to markdown nbs/index.ipynb --TemplateExporter.exclude_input=True --output-dir . --output README, then point images at nbs/images/'
+    assert _sh_blocks(md) == _sh_blocks(readme), (
+        'README.md is stale: regenerate it with jupyter nbconvert --to markdown nbs/index.ipynb '
+        '--TemplateExporter.exclude_input=True --output-dir . --output README, then point images at nbs/images/'
+    )
     for line in md.splitlines():
         if line.startswith('#') or line.startswith('|'):
             assert line.replace('](images/', '](nbs/images/') in readme, f'README.md lacks: {line}'

@@ -1,4 +1,5 @@
 "Long loops resume: a run killed mid-way and resumed ends with the same weights as an uninterrupted run."
+
 import signal
 import subprocess
 import sys
@@ -7,9 +8,9 @@ import time
 import pytest
 import torch
 
-from netguard.models import build, load_model, safe_load
 from netguard.data import mnist5k
-from netguard.train import train_gan, train_classifier, get_preset, pretrained, artifact_path
+from netguard.models import build, load_model, safe_load
+from netguard.train import train_classifier, train_gan
 
 SCRIPT = '''
 import sys, time, torch
@@ -27,8 +28,12 @@ save_model(model, out)
 
 
 def _run(ckpt, out, pause):
-    return subprocess.Popen([sys.executable, '-c', SCRIPT, str(ckpt), str(out), str(pause)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, '-c', SCRIPT, str(ckpt), str(out), str(pause)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _same(a, b):
@@ -61,15 +66,19 @@ def test_crashed_gan_run_resumes_exactly(tmp_path):
 
     def fresh():
         torch.manual_seed(0)
-        return (build('generator', image_shape=(1, 32, 32), width=8),
-                build('discriminator', image_shape=(1, 32, 32), width=8, norm='instance'))
+        return (
+            build('generator', image_shape=(1, 32, 32), width=8),
+            build('discriminator', image_shape=(1, 32, 32), width=8, norm='instance'),
+        )
 
     kw = dict(steps=6, loss='wgan-gp', n_critic=2, batch_size=16, seed=2, device='cpu', progress=False, sample_every=0)
     G0, D0 = fresh()
     train_gan(G0, D0, public, **kw)
 
     def crash(state):
-        if state['step'] == 4: raise KeyboardInterrupt('power cut')
+        if state['step'] == 4:
+            raise KeyboardInterrupt('power cut')
+
     G1, D1 = fresh()
     with pytest.raises(KeyboardInterrupt):
         train_gan(G1, D1, public, checkpoint=tmp_path / 'gan.ckpt', checkpoint_every=3, callbacks=(crash,), **kw)
@@ -85,4 +94,6 @@ def test_resume_refuses_other_settings(tmp_path):
     m = build('cnn', 5, width=8)
     train_classifier(m, ds, epochs=1, batch_size=32, device='cpu', checkpoint=tmp_path / 'c.ckpt', progress=False)
     with pytest.raises(Exception, match='other settings'):
-        train_classifier(m, ds, epochs=1, batch_size=32, lr=0.1, device='cpu', checkpoint=tmp_path / 'c.ckpt', progress=False)
+        train_classifier(
+            m, ds, epochs=1, batch_size=32, lr=0.1, device='cpu', checkpoint=tmp_path / 'c.ckpt', progress=False
+        )

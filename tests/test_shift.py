@@ -1,21 +1,35 @@
-"The mnist5k-shift data: printed digits drawn from matplotlib's fonts, cached, and a split that shares class names, never images."
+"""The mnist5k-shift data: printed digits drawn from matplotlib's fonts, cached, and a split that shares class names,
+never images."""
+
 import pytest
 import torch
 
 import netguard.data as nd
-from netguard.data import (HELD_OUT_FONTS, ImageFiles, Split, TensorImages, digit_fonts, draw_digits, mnist5k,
-                           mnist5k_shift, rendered_digits, shared_images)
+from netguard.data import (
+    HELD_OUT_FONTS,
+    ImageFiles,
+    Split,
+    digit_fonts,
+    draw_digits,
+    mnist5k,
+    mnist5k_shift,
+    rendered_digits,
+    shared_images,
+)
 from netguard.train import get_preset, role_data
 
 
 def test_draw_digits_same_bits_whatever_the_threads():
     n = torch.get_num_threads()
     try:
-        torch.set_num_threads(1); one = draw_digits(30, seed=5, chunk=64)
-        torch.set_num_threads(2); two = draw_digits(30, seed=5, chunk=1000)
+        torch.set_num_threads(1)
+        one = draw_digits(30, seed=5, chunk=64)
+        torch.set_num_threads(2)
+        two = draw_digits(30, seed=5, chunk=1000)
     finally:
         torch.set_num_threads(n)
-    for a, b in zip(one, two): assert torch.equal(a, b)
+    for a, b in zip(one, two):
+        assert torch.equal(a, b)
     assert one[0].dtype == torch.uint8 and one[0].shape == (300, 1, 32, 32)
 
 
@@ -29,7 +43,8 @@ def test_rendered_digits_draws_once(tmp_path, monkeypatch):
 
 
 def test_unknown_font_names_the_choices(tmp_path):
-    with pytest.raises(ValueError, match='DejaVuSans'): rendered_digits(2, fonts=['Arial'], cache=tmp_path)
+    with pytest.raises(ValueError, match='DejaVuSans'):
+        rendered_digits(2, fonts=['Arial'], cache=tmp_path)
 
 
 def test_shift_split_holds_out_computer_modern(tmp_path):
@@ -45,8 +60,15 @@ def test_shift_split_holds_out_computer_modern(tmp_path):
 def test_file_datasets_sharing_a_path_are_refused(tmp_path):
     paths = [tmp_path / f'{i}.png' for i in range(3)]
     with pytest.raises(ValueError, match='1 public images are also private'):
-        Split('files', ImageFiles(paths[:1], [0]), ImageFiles(paths[1:2], [0]), ImageFiles(paths[1:], [0, 1]),
-              ['a'], ['b', 'c'], (3, 64, 64))
+        Split(
+            'files',
+            ImageFiles(paths[:1], [0]),
+            ImageFiles(paths[1:2], [0]),
+            ImageFiles(paths[1:], [0, 1]),
+            ['a'],
+            ['b', 'c'],
+            (3, 64, 64),
+        )
 
 
 def test_checker_of_mnist5k_is_unchanged():

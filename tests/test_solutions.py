@@ -1,4 +1,5 @@
 """Run every exercise solution in solutions/ with small budgets and check its answer, so the solutions stay correct."""
+
 import os
 import sys
 from pathlib import Path
@@ -18,12 +19,16 @@ def tiny():
     from netguard.data import mnist5k
     from netguard.models import build
     from netguard.train import train_classifier, train_gan
+
     torch.set_num_threads(2)
     split = mnist5k(seed=0)
     torch.manual_seed(0)
-    T = build('cnn', 5, (1, 32, 32), width=8); train_classifier(T, split.private_train, epochs=1, device='cpu')
-    P = build('cnn', 5, (1, 32, 32), width=8); train_classifier(P, split.public, epochs=1, device='cpu')
-    G = build('generator', image_shape=(1, 32, 32), width=8); D = build('discriminator', image_shape=(1, 32, 32), width=8)
+    T = build('cnn', 5, (1, 32, 32), width=8)
+    train_classifier(T, split.private_train, epochs=1, device='cpu')
+    P = build('cnn', 5, (1, 32, 32), width=8)
+    train_classifier(P, split.public, epochs=1, device='cpu')
+    G = build('generator', image_shape=(1, 32, 32), width=8)
+    D = build('discriminator', image_shape=(1, 32, 32), width=8)
     train_gan(G, D, split.public, steps=20, loss='dcgan', device='cpu', sample_every=0)
     return dict(split=split, T=T, P=P, G=G, D=D)
 
@@ -60,7 +65,7 @@ def test_02_diff_augment(tiny):
 def test_03_lam_decides_which_term_wins(tiny):
     r = ex03_invert.exercise_1(tiny['T'], tiny['G'], tiny['D'], steps=15)
     low, high = r[0.1], r[1000.0]
-    assert high['identity'][1] < high['identity'][0]                       # large lam: the target gets sure
+    assert high['identity'][1] < high['identity'][0]  # large lam: the target gets sure
     assert (high['identity'][0] - high['identity'][1]) > (low['identity'][0] - low['identity'][1])
 
 
@@ -76,6 +81,7 @@ def test_03_alignment_top1(tiny):
 
 def test_04_lam_keeps_accuracy(tiny):
     from netguard.defend import NetGuardConfig
+
     cfg = NetGuardConfig(n_fake=8, batch_size=16, replay_batch=16, fisher_samples=64, invert_steps=10)
     r = ex04_defend.exercise_1(tiny['T'], tiny['P'], (tiny['G'], tiny['D']), tiny['split'], steps=10, cfg=cfg)
     assert set(r) == {0.01, 100.0} and all(0 <= v <= 1 for v in r.values())
@@ -83,6 +89,7 @@ def test_04_lam_keeps_accuracy(tiny):
 
 def test_04_decoy_rules(tiny):
     from netguard.defend import invert_classes
+
     imgs = invert_classes(tiny['P'], tiny['G'], tiny['D'], list(range(5)), n=4, steps=5)
     r = ex04_defend.exercise_2(tiny['T'], imgs)
     assert len(r['most_confused']) == 1 and r['most_confused'] != r['least_confused']
@@ -103,15 +110,17 @@ def checker(tiny):
     "A tiny all-class checker (private + public digits), one epoch."
     from netguard.models import build
     from netguard.train import role_data, train_classifier
+
     tr, _, k = role_data(tiny['split'], 'checker')
     torch.manual_seed(1)
-    C = build('cnn', k, (1, 32, 32), width=8); train_classifier(C, tr, epochs=1, device='cpu')
+    C = build('cnn', k, (1, 32, 32), width=8)
+    train_classifier(C, tr, epochs=1, device='cpu')
     return C
 
 
 def test_05_random_baseline(tiny, checker):
     r = ex05_eval.exercise_1(tiny['G'], tiny['T'], checker, n=500)
-    assert abs(sum(r['aa'].values()) - 1) < 1e-6                        # the 5-class evaluator reads every sample as one
+    assert abs(sum(r['aa'].values()) - 1) < 1e-6  # the 5-class evaluator reads every sample as one
     assert r['favoured'] == max(r['aa'], key=r['aa'].get)
     assert all(r['threshold'][c] > r['aa'][c] for c in r['aa'])
 
@@ -119,23 +128,34 @@ def test_05_random_baseline(tiny, checker):
 def test_05_spread_and_gap(tiny, checker):
     models = dict(target=tiny['T'], public=tiny['P'], evaluator=tiny['T'], checker=checker, gan=(tiny['G'], tiny['D']))
     fast = dict(steps=2, n_fake=4, fisher_samples=32, invert_steps=2, batch_size=8, replay_batch=8)
-    r = ex05_eval.exercise_2(seeds=(0, 1), n=4, models=models, split=tiny['split'], attack_options={'gmi': dict(steps=3)},
-                             defense_options={'netguard': fast}, fid=False, baseline_n=20, device='cpu')
+    r = ex05_eval.exercise_2(
+        seeds=(0, 1),
+        n=4,
+        models=models,
+        split=tiny['split'],
+        attack_options={'gmi': dict(steps=3)},
+        defense_options={'netguard': fast},
+        fid=False,
+        baseline_n=20,
+        device='cpu',
+    )
     assert set(r['spread']) == {'original', 'netguard'} and all(len(v) == 2 for v in r['aa'].values())
     assert r['latents_to_halve'] == 16 and -1 <= r['gap'] <= 1
 
 
 def test_05_fid_shrinks_with_samples(tiny):
     from netguard.train import fetch
-    (x, _), = fetch(tiny['split'].private_test, [torch.arange(len(tiny['split'].private_test))])
+
+    ((x, _),) = fetch(tiny['split'].private_test, [torch.arange(len(tiny['split'].private_test))])
     r = ex05_eval.exercise_3(tiny['G'], tiny['T'], x[:1000], sizes=(50, 800))
     assert r[50] > r[800] > 0
 
 
 def test_05_admi_leaves_gradients(tiny):
     from netguard.train import fetch
-    (x, _), = fetch(tiny['split'].private_test, [torch.arange(8)])
+
+    ((x, _),) = fetch(tiny['split'].private_test, [torch.arange(8)])
     r = ex05_eval.exercise_4(tiny['T'], tiny['split'].public, x, inv_steps=20)
     assert r['grad_scale'] > 0 and r['grad_diff'] <= 1e-6 * max(1.0, r['grad_scale'])
-    assert r['confidence_moved'] > 1e-3                                  # what it returns did change
-    assert r['ce_cosine'] > 0.5                                          # the identity loss still points the same way
+    assert r['confidence_moved'] > 1e-3  # what it returns did change
+    assert r['ce_cosine'] > 0.5  # the identity loss still points the same way

@@ -8,7 +8,13 @@ default `net`, which needs the internet, and `gpu`) are left unrun. Widget state
 wall time of each notebook, of its slowest cells, and its number of exercises; the executed notebooks go to `DIR`
 (or back in place with `--in-place`, which the docs workflow uses before `nbdev-docs`).
 """
-import argparse, datetime, json, re, sys, time
+
+import argparse
+import datetime
+import json
+import re
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -19,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def flags(source: str) -> set:
     "The nbdev test flags of a cell (`#| slow`, `#| net` ...)."
-    return {f for line in source.splitlines() if (m := re.match(r'\s*#\|\s*([\w ]+)\s*$', line)) for f in m.group(1).split()}
+    return {
+        f for line in source.splitlines() if (m := re.match(r'\s*#\|\s*([\w ]+)\s*$', line)) for f in m.group(1).split()
+    }
 
 
 def exercises(nb) -> int:
@@ -33,6 +41,7 @@ def exercises(nb) -> int:
 
 class Client(NotebookClient):
     "nbclient's client, leaving the flagged cells unrun."
+
     skip: set = set()
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
@@ -45,8 +54,12 @@ class Client(NotebookClient):
 def seconds(cell) -> float:
     t = cell.get('metadata', {}).get('execution', {})
     a, b = t.get('iopub.execute_input'), t.get('shell.execute_reply')
-    if not (a and b): return 0.0
-    iso = lambda s: datetime.datetime.fromisoformat(s.replace('Z', '+00:00'))
+    if not (a and b):
+        return 0.0
+
+    def iso(s):
+        return datetime.datetime.fromisoformat(s.replace('Z', '+00:00'))
+
     return (iso(b) - iso(a)).total_seconds()
 
 
@@ -59,13 +72,20 @@ def main(argv=None):
     ap.add_argument('--timeout', type=int, default=1800, help='seconds one cell may take')
     args = ap.parse_args(argv)
     paths = [Path(p) for p in args.notebooks] or sorted((ROOT / 'nbs').glob('0[0-5]_*.ipynb'))
-    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     rows = []
     for p in paths:
         nb = nbformat.read(p, as_version=4)
         Client.skip = set(args.skip)
-        client = Client(nb, timeout=args.timeout, kernel_name='python3', store_widget_state=True, record_timing=True,
-                        resources={'metadata': {'path': str(p.parent)}})
+        client = Client(
+            nb,
+            timeout=args.timeout,
+            kernel_name='python3',
+            store_widget_state=True,
+            record_timing=True,
+            resources={'metadata': {'path': str(p.parent)}},
+        )
         t = time.perf_counter()
         try:
             client.execute()
@@ -76,13 +96,23 @@ def main(argv=None):
         code = [c for c in nb.cells if c.cell_type == 'code']
         slow = [c for c in code if 'slow' in flags(c.source)]
         top = sorted(((seconds(c), i) for i, c in enumerate(nb.cells) if c.cell_type == 'code'), reverse=True)[:3]
-        row = dict(notebook=p.name, seconds=round(wall, 1), slow_cells=len(slow), slow_seconds=round(sum(map(seconds, slow)), 1),
-                   skipped=sum(bool(flags(c.source) & Client.skip) for c in code), exercises=exercises(nb),
-                   slowest_cells=[dict(cell=i, seconds=round(s, 1)) for s, i in top], error=error)
+        row = dict(
+            notebook=p.name,
+            seconds=round(wall, 1),
+            slow_cells=len(slow),
+            slow_seconds=round(sum(map(seconds, slow)), 1),
+            skipped=sum(bool(flags(c.source) & Client.skip) for c in code),
+            exercises=exercises(nb),
+            slowest_cells=[dict(cell=i, seconds=round(s, 1)) for s, i in top],
+            error=error,
+        )
         rows.append(row)
         nbformat.write(nb, p if args.in_place else out / p.name)
-        print(f"{p.name:20s} {wall:7.1f} s  (slow cells {row['slow_seconds']:.0f} s)  exercises {row['exercises']}"
-              + (f'  FAILED: {error}' if error else ''), flush=True)
+        print(
+            f"{p.name:20s} {wall:7.1f} s  (slow cells {row['slow_seconds']:.0f} s)  exercises {row['exercises']}"
+            + (f'  FAILED: {error}' if error else ''),
+            flush=True,
+        )
     total = sum(r['seconds'] for r in rows)
     print(f"{'all':20s} {total:7.1f} s = {total / 60:.1f} min")
     (out / 'timings.json').write_text(json.dumps(dict(rows=rows, total_seconds=round(total, 1)), indent=1))
