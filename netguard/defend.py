@@ -37,7 +37,8 @@ def confusion_with(model: nn.Module, images: torch.Tensor, batch_size: int = 512
 
 DECOY_RULES = ('random', 'least_confused', 'most_confused', 'spread')
 
-def choose_decoys(rule: str, target: nn.Module, public_images: torch.Tensor, protected, k: int = 1, seed: int = 0) -> dict:
+def choose_decoys(rule: str, target: nn.Module, public_images: torch.Tensor, protected, k: int = 1, seed: int = 0,
+                  candidates=None) -> dict:
     """Public decoy classes for each protected class: `{l_t: [l_p, ...]}`.
 
     `public_images` holds candidate decoys per public class, `(P, n, C, H, W)` (inverted or real public images). Rules:
@@ -46,8 +47,16 @@ def choose_decoys(rule: str, target: nn.Module, public_images: torch.Tensor, pro
     mean probability of any private class, so pulling them to `l_t` moves no other class's boundary, plus how much it
     reads them as `l_t`). Two protected classes never share a decoy while others remain; with several protected classes
     and one decoy each, the rules other than 'random' assign the decoys jointly (the assignment with the lowest total
-    cost, `scipy.optimize.linear_sum_assignment`), so that no class is left with a decoy the target reads as itself."""
+    cost, `scipy.optimize.linear_sum_assignment`), so that no class is left with a decoy the target reads as itself.
+    `candidates` limits the choice to those public classes: NetGuard passes `Split.public_only`, so that a public class
+    named like a private one (printed 0s in mnist5k-shift) is never a decoy."""
     if rule not in DECOY_RULES: raise ValueError(f"decoy rule must be one of {', '.join(DECOY_RULES)}; got {rule!r}")
+    if candidates is not None:
+        cand = sorted({int(j) for j in candidates})
+        if not cand or not all(0 <= j < len(public_images) for j in cand):
+            raise ValueError(f"decoy candidates must be public classes in 0..{len(public_images) - 1}; got {list(candidates)}")
+        picked = choose_decoys(rule, target, public_images[cand], protected, k, seed)
+        return {lt: [cand[j] for j in js] for lt, js in picked.items()}
     P = len(public_images)
     if not 1 <= k <= P: raise ValueError(f"k (decoys per protected class) must be in 1..{P}, the number of public classes; got {k}")
     q = torch.stack([confusion_with(target, public_images[j]) for j in range(P)])  # (P, num_private)
@@ -175,7 +184,7 @@ _NETGUARD_RULES = dict(
     decoy_rule=one_of(*DECOY_RULES), decoys=INT_1, rounds=INT_1, invert_settings=or_none(one_of(*SEARCH_SETTINGS)),
     invert_steps=or_none(INT_1), invert_lr=or_none(POSITIVE), invert_loss=one_of(*IDENTITY_LOSSES), fisher_normalize=or_none(one_of('mean', 'max')),
     fisher_samples=or_none(INT_1), real_decoys=NON_NEGATIVE, protected_cap=or_none(FRACTION), anchor_others=INT_0,
-    cap_spread=one_of(*CAP_SPREADS))
+    cap_spread=one_of(*CAP_SPREADS), prior_fakes=INT_0)
 
 @dataclass
 class NetGuardConfig:
@@ -205,6 +214,7 @@ class NetGuardConfig:
     protected_cap: float | None = 0.9   # replayed images of a protected class are trained toward this confidence, not 1 (None: off)
     anchor_others: int = 64       # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
     cap_spread: str = 'uniform'   # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
+    prior_fakes: int = 0          # samples G(z) the original reads as a protected class, pushed away too (0: off)
 
     def __post_init__(self): self.validate()
 
@@ -269,7 +279,7 @@ class NetGuardTrainer:
     may be changed between steps."""
     def __init__(self, target: nn.Module, public_model: nn.Module, G: nn.Module, D: nn.Module | None, private_train, public,
                  protected, cfg: NetGuardConfig | None = None, *, public_images: torch.Tensor | None = None, seed: int = 0,
-                 device=None, progress: bool | None = False):
+                 device=None, progress: bool | None = False, decoy_classes=None):
         self.cfg = cfg = cfg or NetGuardConfig()
         cfg.validate()
         self.device = torch.device(device) if device else next(target.parameters()).device
@@ -292,7 +302,7 @@ class NetGuardTrainer:
             from netguard.data import per_class
             xs, ys = per_class(public, 64, seed=seed)
             public_images = torch.stack([xs[ys == j] for j in ys.unique()])
-        self.decoys = choose_decoys(cfg.decoy_rule, self.model, public_images, self.protected, cfg.decoys, seed)
+        self.decoys = choose_decoys(cfg.decoy_rule, self.model, public_images, self.protected, cfg.decoys, seed, decoy_classes)
         chosen = sorted({j for js in self.decoys.values() for j in js})
         per = max(1, cfg.n_fake // cfg.decoys)
         inv = dict(zip(chosen, invert_classes(public_model, G, D, chosen, per, **self._inv_opts(mix_seed(seed, 2)))))
@@ -302,6 +312,7 @@ class NetGuardTrainer:
         self.x_pri, self.y_pri = torch.empty(0, *G.image_shape), torch.empty(0, dtype=torch.long)
         self.dropped = []
         self.reinvert()
+        self.prior_found = self.add_prior_fakes(cfg.prior_fakes) if cfg.prior_fakes else 0
         others = [c for c in range(self.num_classes) if c not in self.protected]
         self.x_anchor = torch.empty(0, *G.image_shape)
         if cfg.anchor_others and others and cfg.distill > 0:  # the anchors only serve the distillation term
@@ -318,6 +329,22 @@ class NetGuardTrainer:
         if c.invert_steps: o['steps'] = c.invert_steps
         if c.invert_lr: o['lr'] = c.invert_lr
         return o
+
+    @torch.no_grad()
+    def add_prior_fakes(self, n: int, threshold: float = 0.5, batch: int = 1024, max_batches: int = 64) -> int:
+        """Add up to `n` samples G(z) of the defender's GAN that the original target reads as a protected class (probability
+        >= `threshold`) to the private pool, and return how many it found (at most `max_batches` batches are drawn). Where the GAN can draw
+        the protected class, the fine-tuning then pushes the whole region away, not only the inversions' end points."""
+        g = torch.Generator().manual_seed(mix_seed(self.seed, 6))
+        prot, xs, ys = torch.tensor(self.protected), [], []
+        for _ in range(max_batches):
+            if sum(map(len, xs)) >= n: break
+            x = self.G(torch.randn(batch, self.G.z_dim, generator=g).to(self.device)).cpu()
+            conf, k = predict(self.original, x).softmax(1)[:, prot].max(1)
+            xs.append(x[conf >= threshold]); ys.append(prot[k][conf >= threshold])
+        x, y = torch.cat(xs)[:n], torch.cat(ys)[:n]
+        self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
+        return len(x)
 
     def reset(self):
         "Back to the undefended weights (the fake samples and the Fisher are kept)."
@@ -428,18 +455,19 @@ class DefenseResult:
     report: dict = field(default_factory=dict)
 
 def netguard(target: nn.Module, public_model: nn.Module, gan, private_train, public, protected, *, seed: int = 0, device=None,
-             progress: bool | None = None, **settings) -> DefenseResult:
-    "NetGuard: fine-tune `target` so that inverting each `protected` class yields a public decoy (settings: `NetGuardConfig`)."
+             progress: bool | None = None, decoy_classes=None, **settings) -> DefenseResult:
+    """NetGuard: fine-tune `target` so that inverting each `protected` class yields a public decoy (settings: `NetGuardConfig`).
+    `decoy_classes`: the public classes allowed as decoys (default: all)."""
     cfg = NetGuardConfig(**check_options('netguard', settings))
     t0 = time.perf_counter()
     tr = NetGuardTrainer(target, public_model, gan[0], gan[1], private_train, public, protected, cfg, seed=seed, device=device,
-                         progress=progress)
+                         progress=progress, decoy_classes=decoy_classes)
     model = tr.run()
     from dataclasses import asdict
     return DefenseResult('netguard', model, dict(config=asdict(cfg), protected=tr.protected, decoys=tr.decoys, seed=seed,
                                                  history=tr.history, seconds=time.perf_counter() - t0, timings=tr.timings,
                                                  decoy_images=tr.decoy_images, private_fakes=tr.x_pri,
-                                                 private_fakes_labels=tr.y_pri, dropped=tr.dropped))
+                                                 private_fakes_labels=tr.y_pri, dropped=tr.dropped, prior_found=tr.prior_found))
 
 # %% ../nbs/04_defend.ipynb #c4deb127
 def _fresh_copy(model: nn.Module) -> nn.Module:
@@ -548,7 +576,7 @@ def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *,
         missing = [k for k in ('public', 'gan') if k not in models]
         if missing: raise ValueError(f"NetGuard needs the defender's {' and '.join(missing)} model(s) in `models` (keys 'public', 'gan')")
         return netguard(target, models['public'], models['gan'], split.private_train, split.public, protected, seed=seed, device=device,
-                        progress=progress, **options)
+                        progress=progress, decoy_classes=split.public_only, **options)
     if name == 'dpsgd': return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
     return admi(target, split.public, seed=seed, device=device, progress=progress, **options)
 
