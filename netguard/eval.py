@@ -24,9 +24,10 @@ from .train import fetch, get_preset, mix_seed, predict, pretrained, progress_ba
 __all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'check_images', 'attack_accuracy',
            'all_class_check', 'checker_reads', 'random_baseline', 'features_of', 'knn_distance', 'frechet_distance',
            'feature_fid', 'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge',
-           'evaluate', 'check_names', 'image_grid', 'run_benchmark', 'row_metrics', 'summarize', 'markdown_table',
-           'per_class_table', 'tradeoff_plot', 'read_metrics', 'write_report', 'gan_samples', 'class_shares',
-           'frechet_beside_real', 'public_real_sets', 'attack_leak', 'gan_quality']
+           'evaluate', 'check_names', 'defense_spec', 'sweep_specs', 'prior_spec', 'image_grid', 'run_benchmark',
+           'row_metrics', 'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table', 'tradeoff_plot',
+           'read_metrics', 'write_report', 'command_line', 'run_info', 'write_result', 'read_result', 'gan_samples',
+           'class_shares', 'frechet_beside_real', 'public_real_sets', 'attack_leak', 'gan_quality', 'gan_quality_table']
 
 # %% ../nbs/05_eval.ipynb #1b4e1fb6
 def check_images(images, what: str = 'images') -> torch.Tensor:
@@ -36,37 +37,52 @@ def check_images(images, what: str = 'images') -> torch.Tensor:
         raise ValueError(f"{what} must be a non-empty float tensor (N, C, H, W); got {got}")
     bad = ~torch.isfinite(images).flatten(1).all(1)
     if bad.any():
-        raise ValueError(f"{int(bad.sum())} of {len(images)} {what} hold NaN or inf (the first is #{int(bad.nonzero()[0])}): they "
-                         "count neither as hits nor as misses; the attack or generator that made them diverged (check its losses, "
-                         "lower its lr)")
+        raise ValueError(
+            f"{int(bad.sum())} of {len(images)} {what} hold NaN or inf (the first is #{int(bad.nonzero()[0])}): they "
+            "count neither as hits nor as misses; the attack or generator that made them diverged (check its losses, "
+            "lower its lr)"
+        )
     return images.float()
+
 
 def _classes(labels: torch.Tensor) -> list[int]:
     return sorted(int(c) for c in torch.as_tensor(labels).unique())
+
 
 def _run(f, model: nn.Module, images: torch.Tensor, role: str):
     "`f()`, a pass of `model` over `images`, after checking their shape against the model's (where `build` recorded it)."
     shape = (getattr(model, 'arch', None) or {}).get('image_shape')
     if shape and list(images.shape[1:]) != list(shape):
-        raise ValueError(f"the {role} takes images of shape {tuple(shape)}; got {tuple(images.shape[1:])}: attacks and judges "
-                         "must share the preset's image shape")
-    try: return f()
-    except RuntimeError as e:   # a model without a recorded shape, e.g. 3 channels into a grey network
-        raise ValueError(f"the {role} cannot take images of shape {tuple(images.shape[1:])}: {str(e).splitlines()[0]}") from None
+        raise ValueError(
+            f"the {role} takes images of shape {tuple(shape)}; got {tuple(images.shape[1:])}: attacks and judges "
+            "must share the preset's image shape"
+        )
+    try:
+        return f()
+    except RuntimeError as e:  # a model without a recorded shape, e.g. 3 channels into a grey network
+        raise ValueError(
+            f"the {role} cannot take images of shape {tuple(images.shape[1:])}: {str(e).splitlines()[0]}"
+        ) from None
+
 
 def _judge(model: nn.Module, images, labels, role: str, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
     "Logits of the judge `model` (the `role`: 'evaluator', 'checker') on checked `images`, and the checked integer `labels`."
     images = check_images(images, 'images')
     labels = torch.as_tensor(labels)
     if labels.ndim != 1 or len(labels) != len(images) or labels.is_floating_point() or labels.dtype == torch.bool:
-        raise ValueError(f"{len(images)} images need {len(images)} integer labels; got {tuple(labels.shape)} {labels.dtype}")
+        raise ValueError(
+            f"{len(images)} images need {len(images)} integer labels; got {tuple(labels.shape)} {labels.dtype}"
+        )
     logits = _run(lambda: predict(model, images, batch_size), model, images, role)
     K = logits.shape[1]
     if labels.min() < 0 or labels.max() >= K:
         raise ValueError(f"labels must be in 0..{K - 1}, the {role}'s classes; got {_classes(labels)}")
     bad = ~torch.isfinite(logits).all(1)
-    if bad.any(): raise ValueError(f"the {role}'s outputs are NaN or inf on {int(bad.sum())} of {len(images)} images: its weights "
-                                   "are damaged or its training diverged; load or train it again")
+    if bad.any():
+        raise ValueError(
+            f"the {role}'s outputs are NaN or inf on {int(bad.sum())} of {len(images)} images: its weights "
+            "are damaged or its training diverged; load or train it again"
+        )
     return logits, labels.long()
 
 # %% ../nbs/05_eval.ipynb #75e73cca
@@ -76,7 +92,8 @@ def attack_accuracy(evaluator: nn.Module, images: torch.Tensor, labels, topk=(1,
     of each class that `evaluator` puts in its top k (k capped at its number of classes)."""
     logits, labels = _judge(evaluator, images, labels, 'evaluator', batch_size)
     K = logits.shape[1]
-    if not topk or any(type(k) is not int or k < 1 for k in topk): raise ValueError(f"topk must be integers >= 1, e.g. (1, 5); got {topk!r}")
+    if not topk or any(type(k) is not int or k < 1 for k in topk):
+        raise ValueError(f"topk must be integers >= 1, e.g. (1, 5); got {topk!r}")
     out = {}
     for k in topk:
         hit = (logits.topk(min(k, K), 1).indices == labels[:, None]).any(1).float()
@@ -92,8 +109,11 @@ def all_class_check(checker: nn.Module, images: torch.Tensor, labels, batch_size
     pred = logits.argmax(1)
     return {c: (pred[labels == c] == c).float().mean().item() for c in _classes(labels)}
 
+
 @torch.no_grad()
-def checker_reads(checker: nn.Module, images: torch.Tensor, labels, names=None, top: int = 3, batch_size: int = 512) -> dict:
+def checker_reads(
+    checker: nn.Module, images: torch.Tensor, labels, names=None, top: int = 3, batch_size: int = 512
+) -> dict:
     "Per attacked class: what the all-class `checker` reads its reconstructions as, `[[class name, fraction], ...]`, most common first."
     logits, labels = _judge(checker, images, labels, 'checker', batch_size)
     pred = logits.argmax(1)
@@ -107,51 +127,70 @@ def checker_reads(checker: nn.Module, images: torch.Tensor, labels, names=None, 
 
 # %% ../nbs/05_eval.ipynb #b31c3e05
 @torch.no_grad()
-def random_baseline(G: nn.Module, evaluator: nn.Module, checker: nn.Module, classes, n: int = 1000, seed: int = 0,
-                    device=None) -> dict:
+def random_baseline(
+    G: nn.Module, evaluator: nn.Module, checker: nn.Module, classes, n: int = 1000, seed: int = 0, device=None
+) -> dict:
     """The judges on `n` random samples `G(z)`: `{'aa': {class: fraction the evaluator reads as it}, 'all_class': {class:
     fraction the all-class checker reads as it}, 'n': n}`."""
     device = torch.device(device) if device else next(G.parameters()).device
-    was = G.training; G.eval()
+    was = G.training
+    G.eval()
     z = G.sample_z(n, torch.Generator().manual_seed(mix_seed(seed, 51))).to(device)
     x = check_images(torch.cat([G.to(device)(c) for c in z.split(500)]).cpu(), 'samples of the generator')
     G.train(was)
     y = torch.zeros(len(x), dtype=torch.long)
     pe, pc = _judge(evaluator, x, y, 'evaluator')[0].argmax(1), _judge(checker, x, y, 'checker')[0].argmax(1)
-    return dict(aa={int(c): (pe == c).float().mean().item() for c in classes},
-                all_class={int(c): (pc == c).float().mean().item() for c in classes}, n=n)
+    return dict(
+        aa={int(c): (pe == c).float().mean().item() for c in classes},
+        all_class={int(c): (pc == c).float().mean().item() for c in classes},
+        n=n,
+    )
 
 # %% ../nbs/05_eval.ipynb #3b54fe13
 @torch.no_grad()
 def features_of(model: nn.Module, images: torch.Tensor, batch_size: int = 512, device=None) -> torch.Tensor:
     "The features `model.features(x)` of a batch of images, computed in eval mode and returned on the CPU as (N, d)."
     device = torch.device(device) if device else next(model.parameters()).device
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     images = check_images(images)
-    out = _run(lambda: torch.cat([model.features(c.to(device)).flatten(1).float().cpu() for c in images.split(batch_size)]),
-               model, images, 'feature extractor')
+    out = _run(
+        lambda: torch.cat([model.features(c.to(device)).flatten(1).float().cpu() for c in images.split(batch_size)]),
+        model,
+        images,
+        'feature extractor',
+    )
     model.train(was)
     return _finite_features(out)
 
+
 def _finite_features(f: torch.Tensor) -> torch.Tensor:
     if not torch.isfinite(f).all():
-        raise ValueError("the feature extractor's outputs are NaN or inf: its weights are damaged or its training diverged")
+        raise ValueError(
+            "the feature extractor's outputs are NaN or inf: its weights are damaged or its training diverged"
+        )
     return f
+
 
 def _nearest(fa: torch.Tensor, fb: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
     "For each row of `fa`, the L2 distance to its nearest row of `fb`."
     return torch.cat([torch.cdist(a.double(), fb.double()).min(1).values for a in fa.split(chunk)]).float()
 
+
 def knn_distance(feature_fn, recon, private_images):
     """Mean over reconstructions of the L2 distance, in the feature space of `feature_fn` (e.g. `evaluator.features`), to
     the nearest private image. With dicts `{class: images}` for both, the distance per class (to that class's private
     images); with two tensors, one number."""
+
     def f(x):
-        if isinstance(feature_fn, nn.Module): return features_of(feature_fn, x)
+        if isinstance(feature_fn, nn.Module):
+            return features_of(feature_fn, x)
         return _finite_features(torch.no_grad()(feature_fn)(check_images(x)).flatten(1).cpu())
+
     if isinstance(recon, dict):
         missing = sorted(set(recon) - set(private_images))
-        if missing: raise KeyError(f"no private images for class(es) {missing}")
+        if missing:
+            raise KeyError(f"no private images for class(es) {missing}")
         return {c: _nearest(f(recon[c]), f(private_images[c])).mean().item() for c in recon}
     return _nearest(f(recon), f(private_images)).mean().item()
 
@@ -160,6 +199,7 @@ def _frechet_from_stats(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
     """pytorch-fid's `calculate_frechet_distance`, step for step, for SciPy releases whose `sqrtm` no longer takes the
     `disp` argument that pytorch-fid 0.3.0 passes (it then fails with a TypeError)."""
     from scipy import linalg
+
     diff = mu1 - mu2
     covmean = linalg.sqrtm(sigma1.dot(sigma2))
     if not np.isfinite(covmean).all():  # a near-singular product: add eps to the diagonals, as pytorch-fid does
@@ -171,25 +211,43 @@ def _frechet_from_stats(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
         covmean = covmean.real
     return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
 
+
 def frechet_distance(feats_a, feats_b) -> float:
     """The Fréchet distance between Gaussians fitted to two sets of features (N, d) (pytorch-fid's
     `calculate_frechet_distance` on their means and covariances; the same steps in `_frechet_from_stats` where a newer
     SciPy breaks pytorch-fid's call)."""
     from pytorch_fid.fid_score import calculate_frechet_distance
-    a, b = (np.asarray(torch.as_tensor(f).double().flatten(1) if isinstance(f, torch.Tensor) else f, dtype=np.float64) for f in (feats_a, feats_b))
+
+    a, b = (
+        np.asarray(torch.as_tensor(f).double().flatten(1) if isinstance(f, torch.Tensor) else f, dtype=np.float64)
+        for f in (feats_a, feats_b)
+    )
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(f"need two feature matrices (N, d) of the same width; got {a.shape} and {b.shape}")
-    if a.shape[1] < 2: raise ValueError(f"need at least 2 feature dimensions (pytorch-fid's matrix square root fails on 1x1); got {a.shape[1]}")
-    if not (np.isfinite(a).all() and np.isfinite(b).all()): raise ValueError("features hold NaN or inf: no Fréchet distance")
-    if len(a) < 2 or len(b) < 2: raise ValueError(f"need at least 2 samples in each set for a covariance; got {len(a)} and {len(b)}")
+    if a.shape[1] < 2:
+        raise ValueError(
+            f"need at least 2 feature dimensions (pytorch-fid's matrix square root fails on 1x1); got {a.shape[1]}"
+        )
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("features hold NaN or inf: no Fréchet distance")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"need at least 2 samples in each set for a covariance; got {len(a)} and {len(b)}")
     stats = [(x.mean(0), np.atleast_2d(np.cov(x, rowvar=False))) for x in (a, b)]
     from scipy.linalg import LinAlgWarning
-    with warnings.catch_warnings(), redirect_stdout(io.StringIO()):  # scipy's `disp` deprecation; pytorch-fid's eps fallback
-        warnings.simplefilter('ignore', DeprecationWarning); warnings.simplefilter('ignore', LinAlgWarning)
-        try: return float(calculate_frechet_distance(stats[0][0], stats[0][1], stats[1][0], stats[1][1]))
+
+    with (
+        warnings.catch_warnings(),
+        redirect_stdout(io.StringIO()),
+    ):  # scipy's `disp` deprecation; pytorch-fid's eps fallback
+        warnings.simplefilter('ignore', DeprecationWarning)
+        warnings.simplefilter('ignore', LinAlgWarning)
+        try:
+            return float(calculate_frechet_distance(stats[0][0], stats[0][1], stats[1][0], stats[1][1]))
         except TypeError as e:
-            if 'disp' not in str(e): raise
+            if 'disp' not in str(e):
+                raise
             return _frechet_from_stats(stats[0][0], stats[0][1], stats[1][0], stats[1][1])
+
 
 def feature_fid(evaluator: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None) -> float:
     "The Fréchet distance between images `x` and `y` in the evaluation classifier's feature space (not Inception FID)."
@@ -198,30 +256,43 @@ def feature_fid(evaluator: nn.Module, x: torch.Tensor, y: torch.Tensor, device=N
 # %% ../nbs/05_eval.ipynb #d9dc588d
 _INCEPTION = {}
 
+
 def inception_weights_path() -> Path:
     "Where torch hub keeps pytorch-fid's Inception weights once downloaded."
     from pytorch_fid.inception import FID_WEIGHTS_URL
+
     return Path(torch.hub.get_dir()) / 'checkpoints' / FID_WEIGHTS_URL.rsplit('/', 1)[-1]
+
 
 def _inception(device, download: bool):
     "pytorch-fid's InceptionV3 (2048-d pool features), or None with a warning when its weights cannot be loaded."
     key = str(device)
-    if key in _INCEPTION: return _INCEPTION[key]
+    if key in _INCEPTION:
+        return _INCEPTION[key]
     path = inception_weights_path()
     if not path.exists() and not download:
-        warnings.warn(f"Inception FID skipped: pytorch-fid's Inception weights are not in torch hub's cache ({path}). "
-                      "Download them once with inception_fid(..., download=True) on a machine with internet, or copy the "
-                      "file there.", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"Inception FID skipped: pytorch-fid's Inception weights are not in torch hub's cache ({path}). "
+            "Download them once with inception_fid(..., download=True) on a machine with internet, or copy the "
+            "file there.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return None
     try:
         from pytorch_fid.inception import InceptionV3
+
         model = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).to(device).eval()
     except Exception as e:  # no internet, a truncated file, ...
-        warnings.warn(f"Inception FID skipped: could not load pytorch-fid's Inception weights ({type(e).__name__}: {e})",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"Inception FID skipped: could not load pytorch-fid's Inception weights ({type(e).__name__}: {e})",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return None
     _INCEPTION[key] = model
     return model
+
 
 @torch.no_grad()
 def inception_activations(model: nn.Module, images: torch.Tensor, batch_size: int = 50, device=None) -> torch.Tensor:
@@ -230,17 +301,24 @@ def inception_activations(model: nn.Module, images: torch.Tensor, batch_size: in
     out = []
     for c in images.split(batch_size):
         c = c.to(device).float().add(1).div(2).clamp(0, 1)
-        if c.shape[1] == 1: c = c.repeat(1, 3, 1, 1)
+        if c.shape[1] == 1:
+            c = c.repeat(1, 3, 1, 1)
         out.append(model(c)[0].flatten(1).cpu())
     return torch.cat(out)
 
-def inception_fid(x: torch.Tensor, y: torch.Tensor, device=None, *, batch_size: int = 50, download: bool = False) -> float | None:
+
+def inception_fid(
+    x: torch.Tensor, y: torch.Tensor, device=None, *, batch_size: int = 50, download: bool = False
+) -> float | None:
     """FID between image sets `x` and `y` (in [-1, 1]) with pytorch-fid's InceptionV3. Returns None, with a warning that
     says why, when the weights are not in torch hub's cache (set `download=True` to fetch them)."""
     device = torch.device(device) if device else default_device()
     model = _inception(device, download)
-    if model is None: return None
-    return frechet_distance(inception_activations(model, x, batch_size, device), inception_activations(model, y, batch_size, device))
+    if model is None:
+        return None
+    return frechet_distance(
+        inception_activations(model, x, batch_size, device), inception_activations(model, y, batch_size, device)
+    )
 
 # %% ../nbs/05_eval.ipynb #37403bff
 def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
@@ -248,7 +326,8 @@ def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
     y = labels_of(test)
     pred = predict(model, test).argmax(1)
     mask = torch.isin(y, torch.as_tensor(list(protected), dtype=y.dtype))
-    if not mask.any(): raise ValueError(f"the test set has no images of the protected class(es) {list(protected)}")
+    if not mask.any():
+        raise ValueError(f"the test set has no images of the protected class(es) {list(protected)}")
     return (pred == y).float().mean().item(), (pred[mask] == y[mask]).float().mean().item()
 
 # %% ../nbs/05_eval.ipynb #b8b92eaf
@@ -256,8 +335,19 @@ class Judge:
     """The independent side of an evaluation: the evaluation classifier, the all-class checker, the private training images
     (as evaluator features, per class) and the private test set. `fid`: None = Inception FID when its weights are in the
     cache, True = also try to download them, False = never."""
-    def __init__(self, evaluator: nn.Module, checker: nn.Module, split, *, fid: bool | None = None, fid_images: int = 500,
-                 seed: int = 0, device=None, batch_size: int = 512):
+
+    def __init__(
+        self,
+        evaluator: nn.Module,
+        checker: nn.Module,
+        split,
+        *,
+        fid: bool | None = None,
+        fid_images: int = 500,
+        seed: int = 0,
+        device=None,
+        batch_size: int = 512,
+    ):
         self.evaluator, self.checker, self.split, self.test = evaluator, checker, split, split.private_test
         self.names, self.all_names = split.private_names, split.all_names
         self.device = torch.device(device) if device else next(evaluator.parameters()).device
@@ -265,7 +355,8 @@ class Judge:
         feats, labels = [], []
         idx = torch.arange(len(split.private_train))
         for x, y in fetch(split.private_train, idx.split(batch_size)):
-            feats.append(features_of(evaluator, x, batch_size, self.device)); labels.append(torch.as_tensor(y))
+            feats.append(features_of(evaluator, x, batch_size, self.device))
+            labels.append(torch.as_tensor(y))
         self.private_features, self.private_labels = torch.cat(feats), torch.cat(labels)
         self.inception = None if fid is False else _inception(self.device, download=bool(fid))
         self._inception_private = {}
@@ -273,26 +364,46 @@ class Judge:
     def knn(self, x: torch.Tensor, y: torch.Tensor) -> dict:
         "KNN distance per attacked class (evaluator features; nearest private training image of the same class)."
         f = features_of(self.evaluator, x, self.batch_size, self.device)
-        return {c: _nearest(f[y == c], self.private_features[self.private_labels == c]).mean().item() for c in _classes(y)}
+        return {
+            c: _nearest(f[y == c], self.private_features[self.private_labels == c]).mean().item() for c in _classes(y)
+        }
 
     def feature_fid(self, x: torch.Tensor, classes) -> float:
         "Fréchet distance in the evaluator's feature space between `x` and the private training images of `classes`."
         mask = torch.isin(self.private_labels, torch.as_tensor(list(classes)))
-        return frechet_distance(features_of(self.evaluator, x, self.batch_size, self.device), self.private_features[mask])
+        return frechet_distance(
+            features_of(self.evaluator, x, self.batch_size, self.device), self.private_features[mask]
+        )
 
     def fid(self, x: torch.Tensor, classes) -> float | None:
         "Inception FID between `x` and up to `fid_images` private training images of `classes` (None without Inception)."
-        if self.inception is None: return None
+        if self.inception is None:
+            return None
         key = tuple(sorted(int(c) for c in classes))
         if key not in self._inception_private:
             idx = torch.isin(self.private_labels, torch.as_tensor(key)).nonzero().flatten()
-            idx = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(mix_seed(self.seed, 52)))[:self.fid_images]]
-            (real, _), = fetch(self.split.private_train, [idx])
+            idx = idx[
+                torch.randperm(len(idx), generator=torch.Generator().manual_seed(mix_seed(self.seed, 52)))[
+                    : self.fid_images
+                ]
+            ]
+            ((real, _),) = fetch(self.split.private_train, [idx])
             self._inception_private[key] = inception_activations(self.inception, real, device=self.device)
-        return frechet_distance(inception_activations(self.inception, x, device=self.device), self._inception_private[key])
+        return frechet_distance(
+            inception_activations(self.inception, x, device=self.device), self._inception_private[key]
+        )
 
-def evaluate(defense: DefenseResult, attack: AttackResult, judge: Judge, *, protected=(0,), seed: int = 0,
-             mc: tuple[float, float] | None = None, baseline: dict | None = None) -> dict:
+
+def evaluate(
+    defense: DefenseResult,
+    attack: AttackResult,
+    judge: Judge,
+    *,
+    protected=(0,),
+    seed: int = 0,
+    mc: tuple[float, float] | None = None,
+    baseline: dict | None = None,
+) -> dict:
     """One row of plain data for an attack on a defended model: MC(all), MC(l_t), AA top-1/top-5, the all-class check, what
     the checker reads, KNN distance (per class), feature FID and Inception FID (None when unavailable), and the random-G(z)
     baseline when given. `mc` reuses accuracies already computed for this defended model."""
@@ -300,16 +411,29 @@ def evaluate(defense: DefenseResult, attack: AttackResult, judge: Judge, *, prot
     classes = [int(c) for c in attack.labels]
     acc_all, acc_prot = mc if mc is not None else model_accuracy(defense.model, judge.test, protected)
     aa = attack_accuracy(judge.evaluator, x, y)
-    row = dict(attack=attack.attack, defense=defense.defense, seed=int(seed), protected=[int(c) for c in protected],
-               classes=classes, n=int(attack.images.shape[1]), acc_all=acc_all, acc_protected=acc_prot,
-               aa_top1=aa['top1'], aa_top5=aa['top5'], all_class=all_class_check(judge.checker, x, y),
-               checker_reads=checker_reads(judge.checker, x, y, judge.all_names), knn=judge.knn(x, y),
-               feature_fid=judge.feature_fid(x, classes), fid=judge.fid(x, classes))
-    if baseline is not None: row.update(baseline_aa=dict(baseline['aa']), baseline_all_class=dict(baseline['all_class']))
+    row = dict(
+        attack=attack.attack,
+        defense=defense.defense,
+        seed=int(seed),
+        protected=[int(c) for c in protected],
+        classes=classes,
+        n=int(attack.images.shape[1]),
+        acc_all=acc_all,
+        acc_protected=acc_prot,
+        aa_top1=aa['top1'],
+        aa_top5=aa['top5'],
+        all_class=all_class_check(judge.checker, x, y),
+        checker_reads=checker_reads(judge.checker, x, y, judge.all_names),
+        knn=judge.knn(x, y),
+        feature_fid=judge.feature_fid(x, classes),
+        fid=judge.fid(x, classes),
+    )
+    if baseline is not None:
+        row.update(baseline_aa=dict(baseline['aa']), baseline_all_class=dict(baseline['all_class']))
     return row
 
 # %% ../nbs/05_eval.ipynb #e63e0d38
-ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/attack_table.py)
+ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/grid.py --defenses original measures them)
     'gmi': dict(steps=200, lr=0.02),
     'kedmi': dict(steps=200),
     'fredrikson': dict(steps=200, init='random'),
@@ -319,17 +443,24 @@ ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/attack_table.py)
 }
 ATTACK_PREP = {'kedmi': dict(steps=800), 'alignment': dict(steps=1000)}  # KED-MI's GAN, Alignment's inversion network
 
+
 def check_names(attacks, defenses) -> tuple[list[str], list[str]]:
-    "The attack and defense names as lists; a KeyError naming the valid ones for an unknown name, a ValueError for a repeat."
+    """The attack and defense names as lists; a KeyError naming the valid ones for an unknown name, a ValueError for a
+    repeat. A defense may be a variant, 'NAME:TAG' (see `defense_spec`)."""
     attacks, defenses = list(attacks), list(defenses)
     for kind, names, valid in [('attack', attacks, ATTACKS), ('defense', defenses, DEFENSES)]:
-        if not names: raise ValueError(f"no {kind} given; choose from: {', '.join(valid)}")
+        if not names:
+            raise ValueError(f"no {kind} given; choose from: {', '.join(valid)}")
         for i, a in enumerate(names):
-            if a not in valid: raise KeyError(f"unknown {kind} {a!r}; choose one of: {', '.join(valid)}")
-            if a in names[:i]: raise ValueError(f"the {kind} {a!r} is named twice; name each {kind} once")
+            if not isinstance(a, str) or (a.partition(':')[0] if kind == 'defense' else a) not in valid:
+                raise KeyError(f"unknown {kind} {a!r}; choose one of: {', '.join(valid)}")
+            if a in names[:i]:
+                raise ValueError(f"the {kind} {a!r} is named twice; name each {kind} once")
     return attacks, defenses
 
+
 MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
+
 
 def _distinct_ints(values, what: str) -> list[int]:
     "`values` as a non-empty list of distinct integers; a ValueError naming `what` otherwise."
@@ -338,275 +469,697 @@ def _distinct_ints(values, what: str) -> list[int]:
         raise ValueError(f"{what} must be a non-empty list of integers; got {values!r}")
     vals = [int(v) for v in vals]
     twice = sorted({v for v in vals if vals.count(v) > 1})
-    if twice: raise ValueError(f"{what} {vals} names {', '.join(map(str, twice))} twice; give each once")
+    if twice:
+        raise ValueError(f"{what} {vals} names {', '.join(map(str, twice))} twice; give each once")
     return vals
 
+# %% ../nbs/05_eval.ipynb #1322fc24
+def _setting_value(raw: str):
+    "A setting's value as written on a command line: JSON (numbers, true, false, null), None/True/False, else the text."
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return {'None': None, 'True': True, 'False': False}.get(raw, raw)
+
+
+def defense_spec(spec: str, options: dict | None = None) -> tuple[str, dict]:
+    """(NAME, settings) of a defense named 'NAME' or 'NAME:TAG': `options[NAME]`, then `options[spec]`, then the TAG's
+    KEY=VALUE pairs (a TAG without '=' is only a label), checked by `check_options`."""
+    options = options or {}
+    name, _, tag = spec.partition(':')
+    if name not in DEFENSES:
+        raise KeyError(f"unknown defense {spec!r}; choose one of: {', '.join(DEFENSES)}")
+    settings = {**options.get(name, {}), **(options.get(spec, {}) if tag else {})}
+    if '=' in tag:
+        for item in tag.split(','):
+            key, eq, raw = item.partition('=')
+            if not (key and eq):
+                raise ValueError(
+                    f"defense {spec!r}: write its settings as KEY=VALUE pairs joined by ',', e.g. lam=10,steps=100"
+                )
+            settings[key] = _setting_value(raw)
+    return name, check_options(name, settings)
+
+# %% ../nbs/05_eval.ipynb #04e6d2de
+def _setting_text(value) -> str:
+    "A setting's value as `_setting_value` reads it back: None/True/False, numbers as JSON, text as it is."
+    return (
+        value
+        if isinstance(value, str)
+        else str(value)
+        if value is None or isinstance(value, bool)
+        else json.dumps(value)
+    )
+
+
+def sweep_specs(defenses, sweep) -> list[str]:
+    "`defenses` with the entry DEFENSE of `sweep = ('DEFENSE.KEY', values)` replaced by 'DEFENSE:KEY=VALUE' per value."
+    key, values = sweep
+    name, _, setting = key.partition('.')
+    values, defenses = list(values), list(defenses)
+    if not setting or not values:
+        raise ValueError(f"a sweep is ('DEFENSE.KEY', [values...]), e.g. ('netguard.lam', [1, 10, 100]); got {sweep!r}")
+    if name not in defenses:
+        raise ValueError(f"the sweep over {key} needs the defense {name!r} among the defenses; add it")
+    i = defenses.index(name)
+    return defenses[:i] + [f'{name}:{setting}={_setting_text(v)}' for v in values] + defenses[i + 1 :]
+
+# %% ../nbs/05_eval.ipynb #aa4a351a
+def prior_spec(spec: str, model_seed: int = 0) -> tuple[str, int]:
+    "(preset, model seed) of an attacker's GAN named 'PRESET', 'PRESET:SEED' or 'PRESET:+K' (`model_seed` + K)."
+    name, _, seed = str(spec).partition(':')
+    get_preset(name)  # a KeyError naming the presets
+    if not seed:
+        return name, model_seed
+    try:
+        k = int(seed)
+    except ValueError:
+        raise ValueError(
+            f"prior {spec!r}: after ':' comes a model seed (mnist5k:1) or an offset (mnist5k:+1)"
+        ) from None
+    s = model_seed + k if seed.startswith(('+', '-')) else k
+    if s < 0:
+        raise ValueError(f"prior {spec!r} names model seed {s}; model seeds are >= 0")
+    return name, s
+
+# %% ../nbs/05_eval.ipynb #06646326
 def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | None = None):
     "One picture of an attack's reconstructions: a row per label (named on the left), `per_label` images per row; returns the figure."
     import matplotlib.pyplot as plt
     from torchvision.utils import make_grid
+
     imgs = res.images[:, :per_label].detach().float().cpu().clamp(-1, 1).add(1).div(2)
     L, n, C, H, W = imgs.shape
     grid = make_grid(imgs.flatten(0, 1), nrow=n, padding=2, pad_value=1.0)
     fig, ax = plt.subplots(figsize=(0.5 * n + 0.8, 0.5 * L + 0.6))
     ax.imshow(grid.permute(1, 2, 0).numpy(), cmap='gray' if C == 1 else None, vmin=0, vmax=1)
     ax.set_yticks([2 + (H + 2) * i + H / 2 for i in range(L)])
-    ax.set_yticklabels([names[l] if names else str(l) for l in res.labels]); ax.set_xticks([])
-    for side in ax.spines.values(): side.set_visible(False)
-    ax.set_title(title or f'{res.attack} reconstructions', fontsize=9); fig.tight_layout()
+    ax.set_yticklabels([names[l] if names else str(l) for l in res.labels])
+    ax.set_xticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_title(title or f'{res.attack} reconstructions', fontsize=9)
+    fig.tight_layout()
     return fig
+
 
 def _save_grid(res: AttackResult, names, path: Path, title: str, per_label: int = 8):
     import matplotlib.pyplot as plt
+
     fig = image_grid(res, names, per_label, title)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100); plt.close(fig)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
 
 def _dump(obj, path: Path):
-    path = Path(path); tmp = path.with_suffix(path.suffix + '.tmp')
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + '.tmp')
     tmp.write_text(json.dumps(obj, indent=1, default=lambda v: v.item() if hasattr(v, 'item') else str(v)) + '\n')
     tmp.replace(path)
 
-def run_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'netguard'), seeds=(0,), n: int = 32,
-                  protected=(0,), device=None, progress: bool | None = None, out=None, *, models: dict | None = None,
-                  split=None, attack_options: dict | None = None, prep_options: dict | None = None,
-                  defense_options: dict | None = None, model_seed: int = 0, cache=None, fid: bool | None = None,
-                  baseline_n: int = 1000, title: str | None = None) -> list[dict]:
-    """Defend the preset's target with each defense and attack it with each attack, for each seed; one `evaluate` row per
-    (seed, defense, attack). `models` may supply any of the preset's models ('target', 'public', 'evaluator', 'checker',
-    'gan') instead of the cached ones; `split` the data. With `out`, also writes image grids and `write_report`'s files."""
+
+def _check_priors(priors) -> dict:
+    "`{label: spec}` of the attackers' priors: None (the defender's own GAN), 'PRESET[:SEED|:+K]', or (label, (G, D))."
+    out = {}
+    for p in [priors] if isinstance(priors, str) or priors is None else list(priors):
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and len(p[1]) == 2:
+            label = p[0]
+        elif p is None or isinstance(p, str):
+            label = p
+            if p is not None:
+                prior_spec(p)  # unknown presets and bad seeds fail before any work
+        else:
+            raise ValueError(f"a prior is None (the defender's own GAN), 'PRESET[:SEED]' or (label, (G, D)); got {p!r}")
+        if label in out:
+            raise ValueError(f"the prior {label!r} is named twice; name each prior once")
+        out[label] = p
+    if not out:
+        raise ValueError("no prior given; None is the defender's own GAN")
+    return out
+
+
+def _grid_path(attack: str, defense: str, seed: int, model_seed: int, prior) -> Path:
+    name = (
+        f'{attack}-{defense}-seed{seed}'
+        + (f'-model{model_seed}' if model_seed else '')
+        + (f'-{prior}' if prior else '')
+    )
+    return Path('grids') / (''.join(ch if ch.isalnum() or ch in '-_.=' else '_' for ch in name) + '.png')
+
+
+def run_benchmark(
+    preset='mnist5k',
+    attacks=('gmi',),
+    defenses=('original', 'netguard'),
+    seeds=(0,),
+    n: int = 32,
+    protected=(0,),
+    device=None,
+    progress: bool | None = None,
+    out=None,
+    *,
+    models=None,
+    split=None,
+    attack_options: dict | None = None,
+    prep_options: dict | None = None,
+    defense_options: dict | None = None,
+    model_seed=0,
+    priors=(None,),
+    sweep=None,
+    cache=None,
+    fid: bool | None = None,
+    baseline_n: int = 1000,
+    title: str | None = None,
+) -> list[dict]:
+    """Defend the preset's target with each defense and attack it with each attack from each prior, for each model seed
+    and seed; one `evaluate` row per run. `defenses` may hold variants ('netguard:lam=10', `defense_spec`), `sweep`
+    ('DEFENSE.KEY', values) adds one per value (`sweep_specs`); `priors` are the attackers' GANs (`prior_spec`; None: the
+    defender's own); `model_seed` may be a list. `models` may supply any of the preset's models ('target', 'public',
+    'evaluator', 'checker', 'gan'), as a dict or a function of the model seed; `split` the data. With `out`, also
+    writes image grids and `write_report`'s files."""
     attacks, defenses = check_names(attacks, defenses)
-    options = {d: check_options(d, (defense_options or {}).get(d, {})) for d in defenses}
-    unused = sorted(set(defense_options or {}) - set(defenses))
-    if unused: raise ValueError(f"settings given for {', '.join(unused)}, which is not among the defenses run; add it or drop them")
+    if sweep is not None:
+        defenses = check_names(attacks, sweep_specs(defenses, sweep))[1]
+    given = defense_options or {}
+    unused = sorted(set(given) - set(defenses) - {d.partition(':')[0] for d in defenses})
+    if unused:
+        raise ValueError(
+            f"settings given for {', '.join(unused)}, which is not among the defenses run; add it or drop them"
+        )
+    variants = {d: defense_spec(d, given) for d in defenses}
     seeds = _distinct_ints(seeds, 'seeds')
-    if type(n) is not int or not 2 <= n <= MAX_N: raise ValueError(f"n (reconstructions per class) must be in 2..{MAX_N:,}; got {n!r}")
+    model_seeds = _distinct_ints([model_seed] if isinstance(model_seed, numbers.Number) else model_seed, 'model seeds')
+    if len(model_seeds) > 1 and (split is not None or isinstance(models, dict) and models):
+        raise ValueError(
+            "several model seeds need the models and the split of each: give models as a function of the model "
+            "seed, and no split"
+        )
+    gans = _check_priors(priors)
+    if type(n) is not int or not 2 <= n <= MAX_N:
+        raise ValueError(f"n (reconstructions per class) must be in 2..{MAX_N:,}; got {n!r}")
     protected = _distinct_ints(protected, 'protected classes')
     device = check_device(device)
-    if out is not None: check_out_dir(out)
+    if out is not None:
+        check_out_dir(out)
     preset = get_preset(preset) if isinstance(preset, str) else preset
-    split = split or preset.split(model_seed)
-    if any(not 0 <= c < split.num_private for c in protected):
-        raise ValueError(f"protected classes must be in 0..{split.num_private - 1} (the private classes); got {protected}")
-    m = dict(models or {})
-    for role in ('target', 'public', 'evaluator', 'checker', 'gan'):
-        if role not in m: m[role] = pretrained(preset, role, model_seed, device, cache, progress)
-    G, D = m['gan']
-    opts = {a: {**ATTACK_OPTIONS.get(a, {}), **(attack_options or {}).get(a, {})} for a in attacks}
-    if 'fredrikson' in opts: opts['fredrikson'].setdefault('image_shape', split.image_shape)
-    prep = {a: {**ATTACK_PREP.get(a, {}), **(prep_options or {}).get(a, {})} for a in attacks}
-    classes = list(range(split.num_private))
-    judge = Judge(m['evaluator'], m['checker'], split, fid=fid, seed=model_seed, device=device)
+    splits = {ms: split or preset.split(ms) for ms in model_seeds}
+    num_private = splits[model_seeds[0]].num_private
+    if any(not 0 <= c < num_private for c in protected):
+        raise ValueError(f"protected classes must be in 0..{num_private - 1} (the private classes); got {protected}")
     out = Path(out) if out is not None else None
-    if out: out.mkdir(parents=True, exist_ok=True)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
     rows = []
-    bar = progress_bar(len(seeds) * len(defenses) * (1 + len(attacks)), 'benchmark', progress)
+    runs = len(seeds) * len(defenses) * (1 + len(attacks) * len(gans))
+    bar = progress_bar(len(model_seeds) * runs, 'benchmark', progress)
     try:
-        for seed in seeds:
-            baseline = random_baseline(G, m['evaluator'], m['checker'], classes, baseline_n, seed, device)
-            for dname in defenses:
-                bar.set_postfix_str(f'seed {seed}: defense {dname}')
-                t0 = time.perf_counter()
-                dres = defend(dname, m['target'], models={'public': m['public'], 'gan': (G, D)}, split=split, protected=protected,
-                              seed=seed, device=device, progress=progress, **options[dname])
-                dsec = time.perf_counter() - t0
-                mc = model_accuracy(dres.model, split.private_test, protected)
-                bar.update(1)
-                for aname in attacks:
-                    bar.set_postfix_str(f'seed {seed}: {aname} vs {dname}')
+        for ms in model_seeds:
+            sp = splits[ms]
+            m = dict((models(ms) if callable(models) else models) or {})
+            for role in ('target', 'public', 'evaluator', 'checker', 'gan'):
+                if role not in m:
+                    m[role] = pretrained(preset, role, ms, device, cache, progress)
+            priors_ms = {
+                label: m['gan']
+                if p is None
+                else p[1]
+                if isinstance(p, tuple)
+                else pretrained(prior_spec(p, ms)[0], 'gan', prior_spec(p, ms)[1], device, cache, progress)
+                for label, p in gans.items()
+            }
+            opts = {a: {**ATTACK_OPTIONS.get(a, {}), **(attack_options or {}).get(a, {})} for a in attacks}
+            if 'fredrikson' in opts:
+                opts['fredrikson'].setdefault('image_shape', sp.image_shape)
+            prep = {a: {**ATTACK_PREP.get(a, {}), **(prep_options or {}).get(a, {})} for a in attacks}
+            classes = list(range(sp.num_private))
+            judge = Judge(m['evaluator'], m['checker'], sp, fid=fid, seed=ms, device=device)
+            for seed in seeds:
+                baselines = {
+                    label: random_baseline(G, m['evaluator'], m['checker'], classes, baseline_n, seed, device)
+                    for label, (G, _) in priors_ms.items()
+                }
+                for spec in defenses:
+                    dname, settings = variants[spec]
+                    bar.set_postfix_str(f'model {ms}, seed {seed}: defense {spec}')
                     t0 = time.perf_counter()
-                    prepared = prepare_attack(aname, dres.model, gan=(G, D), public=split.public, seed=seed, device=device,
-                                              progress=progress, **prep[aname])
-                    res = run_attack(aname, dres.model, prepared, classes, n, seed=seed, device=device, progress=progress, **opts[aname])
-                    asec = time.perf_counter() - t0
-                    row = evaluate(dres, res, judge, protected=protected, seed=seed, mc=mc, baseline=baseline)
-                    row.update(attack=aname, defense=dname, preset=preset.name, defense_seconds=dsec, attack_seconds=asec)
-                    if out:
-                        grid = Path('grids') / f'{aname}-{dname}-seed{seed}.png'
-                        _save_grid(res, split.private_names, out / grid, f'{aname} vs {dname} (seed {seed})')
-                        row['grid'] = str(grid)
-                    rows.append(row)
-                    if out: _dump(rows, out / 'metrics.json')
+                    dres = defend(
+                        dname,
+                        m['target'],
+                        models={'public': m['public'], 'gan': m['gan']},
+                        split=sp,
+                        protected=protected,
+                        seed=seed,
+                        device=device,
+                        progress=progress,
+                        **settings,
+                    )
+                    dsec = time.perf_counter() - t0
+                    mc = model_accuracy(dres.model, sp.private_test, protected)
                     bar.update(1)
+                    for aname in attacks:
+                        for label, gan in priors_ms.items():
+                            bar.set_postfix_str(f'model {ms}, seed {seed}: {aname} vs {spec}')
+                            t0 = time.perf_counter()
+                            prepared = prepare_attack(
+                                aname,
+                                dres.model,
+                                gan=gan,
+                                public=sp.public,
+                                seed=seed,
+                                device=device,
+                                progress=progress,
+                                **prep[aname],
+                            )
+                            res = run_attack(
+                                aname,
+                                dres.model,
+                                prepared,
+                                classes,
+                                n,
+                                seed=seed,
+                                device=device,
+                                progress=progress,
+                                **opts[aname],
+                            )
+                            asec = time.perf_counter() - t0
+                            row = evaluate(
+                                dres, res, judge, protected=protected, seed=seed, mc=mc, baseline=baselines[label]
+                            )
+                            row.update(
+                                attack=aname,
+                                defense=spec,
+                                settings=settings,
+                                prior=label,
+                                model_seed=ms,
+                                preset=preset.name,
+                                defense_seconds=dsec,
+                                attack_seconds=asec,
+                            )
+                            if out:
+                                grid = _grid_path(aname, spec, seed, ms, label)
+                                what = f'{aname} vs {spec} (seed {seed}' + (f', model seed {ms}' if ms else '')
+                                _save_grid(
+                                    res, sp.private_names, out / grid, what + (f', prior {label})' if label else ')')
+                                )
+                                row['grid'] = str(grid)
+                            rows.append(row)
+                            if out:
+                                _dump(rows, out / 'metrics.json')
+                            bar.update(1)
     finally:
         bar.close()
-    if out: write_report(rows, out, names=split.private_names, title=title)
+    if out:
+        write_report(rows, out, names=splits[model_seeds[0]].private_names, title=title)
     return rows
 
 # %% ../nbs/05_eval.ipynb #1741659d
 PER_CLASS = ('aa_top1', 'aa_top5', 'all_class', 'knn', 'baseline_aa', 'baseline_all_class', 'checker_reads')
 
 METRICS = [  # key, column header, decimals
-    ('aa_top1', 'AA (l_t)', 2), ('aa_top5', 'AA top-5 (l_t)', 2), ('all_class', 'all-class check (l_t)', 2),
-    ('aa_top1_all', 'AA (all private)', 2), ('collateral', 'largest AA change, other classes', 2),
-    ('acc_all', 'MC(all)', 3), ('acc_protected', 'MC(l_t)', 3), ('knn', 'KNN dist (l_t)', 2),
-    ('fid', 'FID', 1), ('feature_fid', 'feature FID', 2),
-    ('baseline_aa', 'random G(z) AA (l_t)', 2), ('baseline_all_class', 'random G(z) all-class (l_t)', 2),
+    ('aa_top1', 'AA (l_t)', 2),
+    ('aa_top5', 'AA top-5 (l_t)', 2),
+    ('all_class', 'all-class check (l_t)', 2),
+    ('aa_top1_all', 'AA (all private)', 2),
+    ('aa_top1_max', 'worst AA (l_t)', 2),
+    ('collateral', 'largest AA change, other classes', 2),
+    ('acc_all', 'MC(all)', 3),
+    ('acc_drop', 'MC(all) drop', 3),
+    ('acc_protected', 'MC(l_t)', 3),
+    ('knn', 'KNN dist (l_t)', 2),
+    ('fid', 'FID', 1),
+    ('feature_fid', 'feature FID', 2),
+    ('baseline_aa', 'random G(z) AA (l_t)', 2),
+    ('baseline_all_class', 'random G(z) all-class (l_t)', 2),
 ]
+
 
 def _per_class(d) -> dict:
     return {int(k): v for k, v in (d or {}).items()}
+
 
 def _avg(d: dict, classes):
     vals = [d[c] for c in classes if c in d and d[c] is not None]
     return sum(vals) / len(vals) if vals else None
 
+
 def row_metrics(row: dict, original: dict | None = None) -> dict:
-    "One number per metric for a row (per-class values averaged over its protected classes); `original`: the undefended row for `collateral`."
+    """One number per metric for a row (per-class values averaged over its protected classes, `aa_top1_max` the worst of
+    them); `original`: the undefended row for `collateral` and `acc_drop`."""
     prot = [int(c) for c in row['protected']]
     aa = _per_class(row['aa_top1'])
-    out = dict(aa_top1=_avg(aa, prot), aa_top5=_avg(_per_class(row.get('aa_top5')), prot),
-               all_class=_avg(_per_class(row.get('all_class')), prot), aa_top1_all=_avg(aa, list(aa)),
-               acc_all=row.get('acc_all'), acc_protected=row.get('acc_protected'), knn=_avg(_per_class(row.get('knn')), prot),
-               fid=row.get('fid'), feature_fid=row.get('feature_fid'),
-               baseline_aa=_avg(_per_class(row.get('baseline_aa')), prot),
-               baseline_all_class=_avg(_per_class(row.get('baseline_all_class')), prot), collateral=None)
+    out = dict(
+        aa_top1=_avg(aa, prot),
+        aa_top5=_avg(_per_class(row.get('aa_top5')), prot),
+        all_class=_avg(_per_class(row.get('all_class')), prot),
+        aa_top1_all=_avg(aa, list(aa)),
+        aa_top1_max=max((aa[c] for c in prot if aa.get(c) is not None), default=None),
+        acc_all=row.get('acc_all'),
+        acc_protected=row.get('acc_protected'),
+        knn=_avg(_per_class(row.get('knn')), prot),
+        fid=row.get('fid'),
+        feature_fid=row.get('feature_fid'),
+        baseline_aa=_avg(_per_class(row.get('baseline_aa')), prot),
+        baseline_all_class=_avg(_per_class(row.get('baseline_all_class')), prot),
+        collateral=None,
+        acc_drop=None,
+    )
     if original is not None:
         ref = _per_class(original['aa_top1'])
         others = [c for c in aa if c not in prot and c in ref]
         out['collateral'] = max((abs(aa[c] - ref[c]) for c in others), default=None)
+        if original.get('acc_all') is not None and row.get('acc_all') is not None:
+            out['acc_drop'] = original['acc_all'] - row['acc_all']
     return out
+
 
 def _mean_std(vals):
     vals = [v for v in vals if v is not None]
-    if not vals: return None, None
+    if not vals:
+        return None, None
     return statistics.fmean(vals), (statistics.stdev(vals) if len(vals) > 1 else 0.0)
+
+
+def _run_key(r) -> tuple:
+    "What an attack run shares with the undefended run it is compared with: attack, prior, model seed, seed."
+    return r['attack'], r.get('prior'), r.get('model_seed', 0), r['seed']
+
 
 def _groups(rows) -> dict:
     groups = {}
-    for r in rows: groups.setdefault((r['defense'], r['attack']), []).append(r)
+    for r in rows:
+        groups.setdefault((r['defense'], r['attack'], r.get('prior'), tuple(r['protected'])), []).append(r)
     return groups
 
+
 def summarize(rows: list[dict]) -> list[dict]:
-    "One dict per (defense, attack), in the order first seen: seeds, n, and `{metric}_mean`, `{metric}_std` across seeds."
-    originals = {(r['attack'], r['seed']): r for r in rows if r['defense'] == 'original'}
+    """One dict per (defense, attack, prior, protected classes), in the order first seen: seeds, model seeds, n, and
+    `{metric}_mean`, `{metric}_std` across the runs (seeds x model seeds)."""
+    originals = {_run_key(r): r for r in rows if r['defense'] == 'original'}
     out = []
-    for (d, a), rs in _groups(rows).items():
-        ms = [row_metrics(r, originals.get((a, r['seed']))) for r in rs]
-        s = dict(defense=d, attack=a, seeds=[r['seed'] for r in rs], n=rs[0].get('n'), protected=rs[0]['protected'])
+    for (d, a, p, prot), rs in _groups(rows).items():
+        ms = [row_metrics(r, originals.get(_run_key(r))) for r in rs]
+        s = dict(
+            defense=d,
+            attack=a,
+            prior=p,
+            seeds=[r['seed'] for r in rs],
+            model_seeds=[r.get('model_seed', 0) for r in rs],
+            n=rs[0].get('n'),
+            protected=list(prot),
+        )
         for key, _, _ in METRICS:
             s[f'{key}_mean'], s[f'{key}_std'] = _mean_std([m[key] for m in ms])
         out.append(s)
     return out
 
 # %% ../nbs/05_eval.ipynb #6802fda5
-def _cell(mean, std, nseeds: int, digits: int = 2) -> str:
-    if mean is None: return 'n/a'
-    return f'{mean:.{digits}f}' if nseeds < 2 else f'{mean:.{digits}f} ± {std:.{digits}f}'
+def fmt_mean_std(mean, std=None, n: int = 2, digits: int = 2, scale: float = 1.0) -> str:
+    "'mean ± std' to `digits` decimals, both times `scale` (100: percent); the mean alone when `n` < 2; 'n/a' for None."
+    if mean is None:
+        return 'n/a'
+    m = f'{mean * scale:.{digits}f}'
+    return m if n < 2 or std is None else f'{m} ± {std * scale:.{digits}f}'
 
-TABLE_METRICS = ('aa_top1', 'aa_top5', 'all_class', 'aa_top1_all', 'collateral', 'acc_all', 'acc_protected', 'knn', 'fid', 'feature_fid')
+# %% ../nbs/05_eval.ipynb #5afea389
+TABLE_METRICS = (
+    'aa_top1',
+    'aa_top5',
+    'all_class',
+    'aa_top1_all',
+    'collateral',
+    'acc_all',
+    'acc_protected',
+    'knn',
+    'fid',
+    'feature_fid',
+)
 
-def markdown_table(rows: list[dict]) -> str:
-    "The figure-2 table: one row per defense x attack, mean ± std across seeds, the random-G(z) baseline in a note."
+
+def _labels(s: dict, several_protected: bool) -> tuple[str, str]:
+    "The (defense, attack) cells of a summary: the prior after the attack, the protected classes when they vary."
+    d = s['defense'] + (f" (protects {', '.join(map(str, s['protected']))})" if several_protected else '')
+    return d, s['attack'] + (f" (prior {s['prior']})" if s.get('prior') is not None else '')
+
+
+def markdown_table(rows: list[dict], metrics=TABLE_METRICS) -> str:
+    """The figure-2 table: one row per defense x attack (x prior), a column per metric of `metrics` (keys of `METRICS`),
+    mean ± std across runs, the random-G(z) baseline of the defender's own GAN in a note."""
     spec = {k: (h, d) for k, h, d in METRICS}
-    head = ['defense', 'attack'] + [spec[k][0] for k in TABLE_METRICS]
+    unknown = [m for m in metrics if m not in spec]
+    if unknown:
+        raise KeyError(f"unknown metric(s) {unknown}; choose from: {', '.join(spec)}")
+    head = ['defense', 'attack'] + [spec[k][0] for k in metrics]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     summary = summarize(rows)
+    several = len({tuple(s['protected']) for s in summary}) > 1
     for s in summary:
         k = len(s['seeds'])
-        lines.append('| ' + ' | '.join([s['defense'], s['attack']] + [_cell(s[f'{m}_mean'], s[f'{m}_std'], k, spec[m][1])
-                                                                   for m in TABLE_METRICS]) + ' |')
-    if summary and summary[0]['baseline_aa_mean'] is not None:
-        per_seed = {r['seed']: dict(r, defense='-', attack='-') for r in rows}  # the baseline depends on the seed only
-        b = summarize(list(per_seed.values()))[0]
-        k = len(per_seed)
-        lines += ['', f"Random G(z) baseline (the same evaluator and checker on random samples of the GAN): AA (l_t) "
-                      f"{_cell(b['baseline_aa_mean'], b['baseline_aa_std'], k)}, all-class check (l_t) "
-                      f"{_cell(b['baseline_all_class_mean'], b['baseline_all_class_std'], k)}."]
+        cells = [fmt_mean_std(s[f'{m}_mean'], s[f'{m}_std'], k, spec[m][1]) for m in metrics]
+        lines.append('| ' + ' | '.join([*_labels(s, several), *cells]) + ' |')
+    # the baseline depends on the run (model seed, seed) and the GAN only: one row per run of the defender's own GAN
+    runs = {
+        (r.get('model_seed', 0), r['seed']): dict(r, defense='-', attack='-', protected=rows[0]['protected'])
+        for r in rows
+        if r.get('prior') is None and r.get('baseline_aa') is not None
+    }
+    if runs:
+        b = summarize(list(runs.values()))[0]
+        lines += [
+            '',
+            f"Random G(z) baseline (the same evaluator and checker on random samples of the GAN): AA (l_t) "
+            f"{fmt_mean_std(b['baseline_aa_mean'], b['baseline_aa_std'], len(runs))}, all-class check (l_t) "
+            f"{fmt_mean_std(b['baseline_all_class_mean'], b['baseline_all_class_std'], len(runs))}.",
+        ]
     return '\n'.join(lines) + '\n'
 
+
 def per_class_table(rows: list[dict], names=None) -> str:
-    "Per class and (defense, attack): AA / all-class check, means across seeds; protected classes marked (l_t)."
-    if not rows: return ''
+    "Per class and (defense, attack): AA / all-class check, means across runs; protected classes marked (l_t)."
+    if not rows:
+        return ''
     classes = sorted({int(c) for r in rows for c in r['aa_top1']})
     prot = {int(c) for r in rows for c in r['protected']}
     label = lambda c: (names[c] if names else str(c)) + (' (l_t)' if c in prot else '')
-    lines = ['| defense | attack | ' + ' | '.join(label(c) for c in classes) + ' |', '|---|---|' + '---|' * len(classes)]
-    for (d, a), rs in _groups(rows).items():
+    lines = [
+        '| defense | attack | ' + ' | '.join(label(c) for c in classes) + ' |',
+        '|---|---|' + '---|' * len(classes),
+    ]
+    groups = _groups(rows)
+    several = len({key[3] for key in groups}) > 1
+    for (d, a, p, pr), rs in groups.items():
         cells = []
         for c in classes:
-            aa = [_per_class(r['aa_top1']).get(c) for r in rs]; ck = [_per_class(r.get('all_class')).get(c) for r in rs]
-            ma, mc = _mean_std(aa)[0], _mean_std(ck)[0]
+            ma = _mean_std([_per_class(r['aa_top1']).get(c) for r in rs])[0]
+            mc = _mean_std([_per_class(r.get('all_class')).get(c) for r in rs])[0]
             cells.append('n/a' if ma is None else f"{ma:.2f} / {'n/a' if mc is None else f'{mc:.2f}'}")
-        lines.append(f'| {d} | {a} | ' + ' | '.join(cells) + ' |')
+        dl, al = _labels(dict(defense=d, attack=a, prior=p, protected=list(pr)), several)
+        lines.append(f'| {dl} | {al} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
+
 def tradeoff_plot(rows: list[dict], ax=None):
-    "MC(all) against AA on the protected class(es), one colour per defense, one marker per attack, error bars across seeds."
+    "MC(all) against AA on the protected class(es), one colour per defense, one marker per attack, error bars across runs."
     import matplotlib.pyplot as plt
+
     fig = (ax or plt.subplots(figsize=(5.5, 4))[1]).figure
     ax = ax or fig.axes[0]
     summary = summarize(rows)
-    defenses = list(dict.fromkeys(s['defense'] for s in summary)); attacks = list(dict.fromkeys(s['attack'] for s in summary))
-    colours = plt.rcParams['axes.prop_cycle'].by_key()['color']; markers = 'osD^vP*X'
-    for s in summary:
-        c, mk = colours[defenses.index(s['defense']) % len(colours)], markers[attacks.index(s['attack']) % len(markers)]
-        ax.errorbar(s['aa_top1_mean'], s['acc_all_mean'], xerr=s['aa_top1_std'], yerr=s['acc_all_std'], fmt=mk, color=c,
-                    capsize=3, ms=7)
-    base = [s['baseline_aa_mean'] for s in summary if s['baseline_aa_mean'] is not None]
-    if base: ax.axvline(statistics.fmean(base), ls='--', c='grey', lw=1, label='random G(z) AA')
+    several = len({tuple(s['protected']) for s in summary}) > 1
+    labels = [_labels(s, several) for s in summary]
+    defenses = list(dict.fromkeys(d for d, _ in labels))
+    attacks = list(dict.fromkeys(a for _, a in labels))
+    colours = plt.rcParams['axes.prop_cycle'].by_key()['color']
+    markers = 'osD^vP*X'
+    for s, (d, a) in zip(summary, labels):
+        c, mk = colours[defenses.index(d) % len(colours)], markers[attacks.index(a) % len(markers)]
+        ax.errorbar(
+            s['aa_top1_mean'],
+            s['acc_all_mean'],
+            xerr=s['aa_top1_std'],
+            yerr=s['acc_all_std'],
+            fmt=mk,
+            color=c,
+            capsize=3,
+            ms=7,
+        )
+    base = [s['baseline_aa_mean'] for s in summary if s['baseline_aa_mean'] is not None and s.get('prior') is None]
+    if base:
+        ax.axvline(statistics.fmean(base), ls='--', c='grey', lw=1, label='random G(z) AA')
     from matplotlib.lines import Line2D
-    handles = [Line2D([], [], color=colours[i % len(colours)], marker='o', ls='', label=d) for i, d in enumerate(defenses)]
-    handles += [Line2D([], [], color='k', marker=markers[i % len(markers)], ls='', label=a) for i, a in enumerate(attacks)]
-    if base: handles.append(Line2D([], [], color='grey', ls='--', label='random G(z) AA'))
+
+    handles = [
+        Line2D([], [], color=colours[i % len(colours)], marker='o', ls='', label=d) for i, d in enumerate(defenses)
+    ]
+    handles += [
+        Line2D([], [], color='k', marker=markers[i % len(markers)], ls='', label=a) for i, a in enumerate(attacks)
+    ]
+    if base:
+        handles.append(Line2D([], [], color='grey', ls='--', label='random G(z) AA'))
     ax.legend(handles=handles, fontsize=8, loc='best')
     ax.set_xlabel('attack accuracy on the protected class(es) (lower = more private)')
     ax.set_ylabel('MC(all): accuracy of the defended model')
-    ax.set_title('privacy / utility trade-off'); ax.set_xlim(-0.05, 1.05); fig.tight_layout()
+    ax.set_title('privacy / utility trade-off')
+    ax.set_xlim(-0.05, 1.05)
+    fig.tight_layout()
     return fig
+
+
+def _int_keys(rows: list[dict]) -> list[dict]:
+    "The rows with their per-class dicts keyed by int again (JSON keys are strings)."
+    for r in rows:
+        for k in PER_CLASS:
+            if isinstance(r.get(k), dict):
+                r[k] = _per_class(r[k])
+    return rows
+
 
 def read_metrics(path) -> list[dict]:
     "Rows from a `metrics.json`, with the per-class dicts keyed by int again (JSON keys are strings)."
-    rows = json.loads(Path(path).read_text())
-    for r in rows:
-        for k in PER_CLASS:
-            if isinstance(r.get(k), dict): r[k] = _per_class(r[k])
-    return rows
+    return _int_keys(json.loads(Path(path).read_text()))
 
+# %% ../nbs/05_eval.ipynb #dfb89de9
 def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = None) -> dict:
     """Write `metrics.json` (the rows), `table.csv` (the summary), `table.md` (the figure-2 table and the per-class table),
     `tradeoff.png` and `report.md` (all of it, with the image grids the rows point to) into `out_dir`; returns the paths."""
     import matplotlib.pyplot as plt
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    paths = {k: out / f for k, f in [('metrics', 'metrics.json'), ('csv', 'table.csv'), ('table', 'table.md'),
-                                     ('tradeoff', 'tradeoff.png'), ('report', 'report.md')]}
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        k: out / f
+        for k, f in [
+            ('metrics', 'metrics.json'),
+            ('csv', 'table.csv'),
+            ('table', 'table.md'),
+            ('tradeoff', 'tradeoff.png'),
+            ('report', 'report.md'),
+        ]
+    }
     _dump(rows, paths['metrics'])
     summary = summarize(rows)
     with open(paths['csv'], 'w', newline='') as f:
-        fields = ['defense', 'attack', 'seeds', 'n', 'protected'] + [f'{k}_{s}' for k, _, _ in METRICS for s in ('mean', 'std')]
-        w = csv.DictWriter(f, fieldnames=fields); w.writeheader()
+        fields = ['defense', 'attack', 'prior', 'seeds', 'model_seeds', 'n', 'protected']
+        fields += [f'{k}_{s}' for k, _, _ in METRICS for s in ('mean', 'std')]
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
         for s in summary:
-            w.writerow({**s, 'seeds': ' '.join(map(str, s['seeds'])), 'protected': ' '.join(map(str, s['protected']))})
-    seeds = sorted({r['seed'] for r in rows}); prot = sorted({int(c) for r in rows for c in r['protected']})
-    setup = (f"Preset {rows[0].get('preset', '?')}, protected class(es) l_t = {', '.join(names[c] if names else str(c) for c in prot)}, "
-             f"{rows[0].get('n')} reconstructions per class, seeds {', '.join(map(str, seeds))} (mean ± std across seeds)."
-             if rows else 'No rows.')
-    table = (f"## Attacks x defenses\n\n{setup}\n\n{markdown_table(rows)}\n## Per class: AA / all-class check\n\n"
-             f"{per_class_table(rows, names)}")
+            w.writerow({**s, **{k: ' '.join(map(str, s[k])) for k in ('seeds', 'model_seeds', 'protected')}})
+    seeds = sorted({r['seed'] for r in rows})
+    models = sorted({r.get('model_seed', 0) for r in rows})
+    prot = sorted({int(c) for r in rows for c in r['protected']})
+    setup = (
+        f"Preset {rows[0].get('preset', '?')}, protected class(es) l_t = "
+        f"{', '.join(names[c] if names else str(c) for c in prot)}, {rows[0].get('n')} reconstructions per class, "
+        f"seeds {', '.join(map(str, seeds))}"
+        + (f", model seeds {', '.join(map(str, models))}" if models != [0] else '')
+        + " (mean ± std across runs)."
+        if rows
+        else 'No rows.'
+    )
+    table = (
+        f"## Attacks x defenses\n\n{setup}\n\n{markdown_table(rows)}\n## Per class: AA / all-class check\n\n"
+        f"{per_class_table(rows, names)}"
+    )
     paths['table'].write_text(table)
-    fig = tradeoff_plot(rows); fig.savefig(paths['tradeoff'], dpi=100); plt.close(fig)
-    grids = [(r['attack'], r['defense'], r['seed'], r['grid']) for r in rows if r.get('grid')]
-    report = [f"# {title or 'Model inversion benchmark'}", '', table, '## How to read it', '',
-              "- **AA**: the fraction of reconstructions the independent evaluation classifier labels as the attacked class; "
-              "compare it with the random G(z) baseline, which the evaluator reaches on images optimised for nothing.",
-              "- **all-class check**: the same question to a classifier that also knows the public classes; the honest AA.",
-              "- **MC(all)**, **MC(l_t)**: accuracy of the defended model on the private test set, and on its protected classes.",
-              "- **largest AA change, other classes**: the collateral damage of the defense on classes it does not protect.",
-              "- **KNN dist**, **feature FID**: distances to the private images in the evaluator's feature space (lower = closer); "
-              "**FID**: Inception FID (n/a when the Inception weights were not available).", '',
-              '## Privacy / utility trade-off', '', '![trade-off](tradeoff.png)', '']
+    fig = tradeoff_plot(rows)
+    fig.savefig(paths['tradeoff'], dpi=100)
+    plt.close(fig)
+    report = [
+        f"# {title or 'Model inversion benchmark'}",
+        '',
+        table,
+        '## How to read it',
+        '',
+        "- **AA**: the fraction of reconstructions the independent evaluation classifier labels as the attacked class; "
+        "compare it with the random G(z) baseline, which the evaluator reaches on images optimised for nothing.",
+        "- **all-class check**: the same question to a classifier that also knows the public classes; the honest AA.",
+        "- **MC(all)**, **MC(l_t)**: accuracy of the defended model on the private test set, and on its protected classes.",
+        "- **largest AA change, other classes**: the collateral damage of the defense on classes it does not protect.",
+        "- **KNN dist**, **feature FID**: distances to the private images in the evaluator's feature space (lower = closer); "
+        "**FID**: Inception FID (n/a when the Inception weights were not available).",
+        '',
+        '## Privacy / utility trade-off',
+        '',
+        '![trade-off](tradeoff.png)',
+        '',
+    ]
+    grids = [r for r in rows if r.get('grid')]
     if grids:
         report += ['## Reconstructions', '']
-        for a, d, s, g in grids: report += [f'**{a}** against **{d}** (seed {s})', '', f'![{a} vs {d}]({g})', '']
+        for r in grids:
+            a, d = r['attack'], r['defense']
+            what = f"seed {r['seed']}" + (f", model seed {r['model_seed']}" if r.get('model_seed') else '')
+            what += f", prior {r['prior']}" if r.get('prior') else ''
+            report += [f'**{a}** against **{d}** ({what})', '', f"![{a} vs {d}]({r['grid']})", '']
     paths['report'].write_text('\n'.join(report))
     return paths
+
+# %% ../nbs/05_eval.ipynb #5c387a69
+def command_line(script, argv=None) -> str:
+    "How a script was run: 'python SCRIPT ARGS', the script relative to the working folder, `argv` (default sys.argv[1:])."
+    import os
+    import shlex
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    path = os.path.relpath(script) if Path(script).is_absolute() else str(script)
+    return 'python ' + ' '.join(shlex.quote(a) for a in [path, *map(str, args)])
+
+
+def run_info() -> dict:
+    "What made a result: netguard's version, the git commit of its checkout ('-dirty': uncommitted changes; None outside one), torch, threads."
+    import subprocess
+
+    import netguard
+
+    try:
+        commit = (
+            subprocess.run(
+                ['git', 'describe', '--always', '--dirty', '--abbrev=12'],
+                cwd=Path(netguard.__file__).parent,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+            or None
+        )
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return dict(netguard=netguard.__version__, commit=commit, torch=torch.__version__, threads=torch.get_num_threads())
+
+
+def write_result(out, text: str, data: dict | None = None, command: str = '', info: dict | None = None) -> list[Path]:
+    """Write a bench result: OUT.txt (`$ command`, a `# netguard ...` line from `info` (default `run_info()`), `text`)
+    and, with `data`, OUT.json (`{'command', **info, **data}`); returns the paths written."""
+    out, info = Path(out), info or run_info()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    said = ', '.join(f'{k} {v}' for k, v in info.items() if v is not None)
+    txt = out.with_name(out.name + '.txt')
+    txt.write_text(f'$ {command}\n# {said}\n\n{text.rstrip()}\n')
+    if data is None:
+        return [txt]
+    js = out.with_name(out.name + '.json')
+    _dump(dict(command=command, **info, **data), js)
+    return [txt, js]
+
+
+def read_result(path) -> dict:
+    """A result file of `write_result` (or a `metrics.json` of `run_benchmark`, its rows under 'rows' and its path as the
+    command), with `rows` (when it has them) keyed by int per class again."""
+    res = json.loads(Path(path).read_text())
+    if isinstance(res, list):
+        res = dict(command=str(path), rows=res)
+    if isinstance(res.get('rows'), list):
+        _int_keys(res['rows'])
+    return res
 
 # %% ../nbs/05_eval.ipynb #761c470f
 @torch.no_grad()
 def gan_samples(G: nn.Module, n: int, seed: int = 0, device=None, batch_size: int = 500) -> torch.Tensor:
     "`n` random samples `G(z)` in eval mode, on the CPU, their latents fixed by `seed`."
     device = torch.device(device) if device else next(G.parameters()).device
-    was = G.training; G.eval()
+    was = G.training
+    G.eval()
     z = G.sample_z(n, torch.Generator().manual_seed(mix_seed(seed, 53))).to(device)
     x = torch.cat([G.to(device)(c).float().cpu() for c in z.split(batch_size)])
     G.train(was)
@@ -621,17 +1174,24 @@ def class_shares(classifier: nn.Module, images: torch.Tensor, names=None, batch_
     logits, _ = _judge(classifier, images, torch.zeros(len(images), dtype=torch.long), 'classifier', batch_size)
     shares = torch.bincount(logits.argmax(1), minlength=logits.shape[1]).float() / len(logits)
     r = int(shares.argmin())
-    return dict(shares=[round(s, 4) for s in shares.tolist()], smallest=shares[r].item(),
-                rarest=names[r] if names else r, n=len(logits))
+    return dict(
+        shares=[round(s, 4) for s in shares.tolist()],
+        smallest=shares[r].item(),
+        rarest=names[r] if names else r,
+        n=len(logits),
+    )
 
 # %% ../nbs/05_eval.ipynb #efb37ef9
-def frechet_beside_real(model: nn.Module, samples: torch.Tensor, held_out: torch.Tensor, other_real: torch.Tensor,
-                        device=None) -> dict:
+def frechet_beside_real(
+    model: nn.Module, samples: torch.Tensor, held_out: torch.Tensor, other_real: torch.Tensor, device=None
+) -> dict:
     """Fréchet distances in `model`'s feature space (`features_of`): `{'gan': samples vs held_out, 'real': other_real vs
     held_out}`. Use as many samples as `other_real` images: the distance's bias depends on the sizes."""
     held = features_of(model, held_out, device=device)
-    return dict(gan=frechet_distance(features_of(model, samples, device=device), held),
-                real=frechet_distance(features_of(model, other_real, device=device), held))
+    return dict(
+        gan=frechet_distance(features_of(model, samples, device=device), held),
+        real=frechet_distance(features_of(model, other_real, device=device), held),
+    )
 
 # %% ../nbs/05_eval.ipynb #f69253db
 def public_real_sets(split, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -640,44 +1200,138 @@ def public_real_sets(split, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, 
     stratified subset of the public classifier's training part with as many images, fixed by `seed`."""
     from netguard.data import stratified_split
     from netguard.train import role_data
+
     train, val, _ = role_data(split, 'public', seed)
     frac = min(len(val) / len(train), 0.99)
     _, pick = stratified_split(labels_of(train), frac, mix_seed(seed, 54))
-    (held, y), = fetch(val, [torch.arange(len(val))])
-    (other, _), = fetch(train, [pick[:len(val)]])
+    ((held, y),) = fetch(val, [torch.arange(len(val))])
+    ((other, _),) = fetch(train, [pick[: len(val)]])
     return held.float(), torch.as_tensor(y), other.float()
 
 # %% ../nbs/05_eval.ipynb #f6ac71b6
-def attack_leak(target: nn.Module, gan, checker: nn.Module, labels, n: int = 40, steps: int | None = None, *,
-                attack: str = 'plgmi', seed: int = 0, device=None, progress: bool | None = None) -> dict:
+def attack_leak(
+    target: nn.Module,
+    gan,
+    checker: nn.Module,
+    labels,
+    n: int = 40,
+    steps: int | None = None,
+    *,
+    attack: str = 'plgmi',
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> dict:
     """`attack` (default 'plgmi', the package's strongest) from the prior `gan` = (G, D) on `target`, `n` latents per label
     and `steps` (None: the attack's own default), judged by the all-class `checker`: `{label: share of its
     reconstructions the checker reads as that label}`."""
     models = prepare_attack(attack, target, gan=gan, seed=seed, device=device, progress=progress)
-    res = run_attack(attack, target, models, labels, n, seed=seed, device=device, progress=progress,
-                     **({} if steps is None else dict(steps=steps)))
+    res = run_attack(
+        attack,
+        target,
+        models,
+        labels,
+        n,
+        seed=seed,
+        device=device,
+        progress=progress,
+        **({} if steps is None else dict(steps=steps)),
+    )
     return all_class_check(checker, *res.flat())
 
 # %% ../nbs/05_eval.ipynb #058648d1
-def gan_quality(gan, target: nn.Module, evaluator: nn.Module, checker: nn.Module, public: nn.Module, split, *,
-                n: int = 40, steps: int | None = None, samples: int = 2000, attack: str = 'plgmi', seed: int = 0,
-                device=None, progress: bool | None = None) -> dict:
+def gan_quality(
+    gan,
+    target: nn.Module,
+    evaluator: nn.Module,
+    checker: nn.Module,
+    public: nn.Module,
+    split,
+    *,
+    n: int = 40,
+    steps: int | None = None,
+    samples: int = 2000,
+    attack: str = 'plgmi',
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> dict:
     """A GAN prior `gan` = (G, D) judged by what matters, each measure as `{'gan': ..., 'real': ...}`:
     `leak` (per private class: the all-class check of `attack_leak` on the undefended `target`; real: the `checker`'s
     accuracy on the private test images of that class), `frechet` (`frechet_beside_real` in the `evaluator`'s features,
     against `public_real_sets(split, seed)`), `class_share` (`class_shares` of the `public` classifier on `samples` draws of
     G; real: on the held-out public images). Plus the budget (`n`, `steps`, `samples`, image counts)."""
     from netguard.train import accuracy
+
     G = gan[0]
     held, _, other = public_real_sets(split, seed)
     x = gan_samples(G, max(samples, len(held)), seed, device)
     labels = list(range(split.num_private))
     real_leak = accuracy(checker, split.private_test, device=device, per_class=True)
     return dict(
-        leak=dict(gan=attack_leak(target, gan, checker, labels, n, steps, attack=attack, seed=seed, device=device,
-                                  progress=progress), real={c: float(real_leak[c]) for c in labels}),
-        frechet=frechet_beside_real(evaluator, x[:len(held)], held, other, device=device),
-        class_share=dict(gan=class_shares(public, x[:samples], split.public_names),
-                         real=class_shares(public, held, split.public_names)),
+        leak=dict(
+            gan=attack_leak(
+                target, gan, checker, labels, n, steps, attack=attack, seed=seed, device=device, progress=progress
+            ),
+            real={c: float(real_leak[c]) for c in labels},
+        ),
+        frechet=frechet_beside_real(evaluator, x[: len(held)], held, other, device=device),
+        class_share=dict(
+            gan=class_shares(public, x[:samples], split.public_names),
+            real=class_shares(public, held, split.public_names),
+        ),
         budget=dict(attack=attack, n=n, steps=steps, samples=samples, held_out=len(held), seed=seed),
-        private_names=list(split.private_names))
+        private_names=list(split.private_names),
+    )
+
+# %% ../nbs/05_eval.ipynb #8a9aa8f8
+def gan_quality_table(rows: list[dict]) -> str:
+    """The markdown table of `gan_quality` results, one dict per prior with `preset` and `model_seed` added (and
+    `seconds`): a GAN row and a real-images row each, the budget above, how to read it below."""
+    names, b = rows[0]['private_names'], rows[0]['budget']
+    steps = 'the attack default' if b['steps'] is None else f"{b['steps']} steps"
+    head = (
+        f"Budget: {b['attack']} (GMI search, max-margin loss, SGD lr 0.02, momentum 0.9, clip 1), {b['n']} latents "
+        f"per class, {steps}, undefended target; class shares of {b['samples']} samples; Frechet distance on as many "
+        "samples as held-out public images.\n\n"
+    )
+    cols = [
+        'preset',
+        'seed',
+        'images',
+        *[f'leak {c}' for c in names],
+        'leak mean',
+        'Frechet (evaluator)',
+        'held-out public',
+        'smallest class share (rarest)',
+    ]
+    lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
+    for r in rows:
+        for who in ('gan', 'real'):
+            leak = _per_class(r['leak'][who])
+            vals = [leak[c] for c in range(len(names))]
+            cs = r['class_share'][who]
+            lines.append(
+                '| '
+                + ' | '.join(
+                    [
+                        r['preset'],
+                        str(r['model_seed']),
+                        'GAN' if who == 'gan' else 'real',
+                        *[f'{v:.2f}' for v in vals],
+                        f'{sum(vals) / len(vals):.2f}',
+                        f"{r['frechet'][who]:.2f}",
+                        str(r['budget']['held_out']),
+                        f"{cs['smallest']:.3f} ({cs['rarest']})",
+                    ]
+                )
+                + ' |'
+            )
+    foot = (
+        "\n\nReal rows: leak = the checker's accuracy on real private test images of each class; Frechet = another "
+        "real public subset vs the held-out public images (the floor at this size); class share = on the held-out "
+        "public images. Frechet distances shrink with more images (their bias): compare a GAN with the real row of its "
+        "own preset, not across presets with different held-out sizes."
+    )
+    secs = [f"{r['preset']} seed {r['model_seed']} {r['seconds']:.0f} s" for r in rows if 'seconds' in r]
+    return head + '\n'.join(lines) + foot + (' Seconds per preset: ' + ', '.join(secs) if secs else '')
