@@ -6,7 +6,8 @@ Docs: https://netguard-mia.github.io/netguard/invert.html.md"""
 
 # %% ../nbs/03_invert.ipynb #389593e9
 from __future__ import annotations
-import io, math
+
+import io
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -14,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .models import Discriminator, Generator, build, default_device
+from .models import Discriminator, Generator, build
 from .train import augment, batch_stream, mix_seed, predict, progress_bar
 
 # %% auto #0
@@ -28,6 +29,7 @@ __all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ATTACKS', 
 @dataclass
 class AttackResult:
     "Reconstructions per label (`images`: (L, n, C, H, W)) and the optimisation trace (one dict per step)."
+
     attack: str
     labels: list[int]
     images: torch.Tensor
@@ -43,43 +45,68 @@ class AttackResult:
     def show(self, names=None, per_label: int = 8, title: str | None = None):
         "An image grid: one row per label."
         from netguard.data import show_images
+
         imgs = self.images[:, :per_label]
-        return show_images(imgs.flatten(0, 1), torch.tensor(self.labels).repeat_interleave(imgs.shape[1]), names,
-                           ncols=imgs.shape[1], title=title or f'{self.attack} reconstructions')
+        return show_images(
+            imgs.flatten(0, 1),
+            torch.tensor(self.labels).repeat_interleave(imgs.shape[1]),
+            names,
+            ncols=imgs.shape[1],
+            title=title or f'{self.attack} reconstructions',
+        )
+
 
 def _check_labels(labels, num_classes: int) -> list[int]:
-    labels = [int(l) for l in (labels if hasattr(labels, '__len__') else [labels])]
-    bad = [l for l in labels if not 0 <= l < num_classes]
-    if not labels or bad: raise ValueError(f"labels must be class indices in 0..{num_classes - 1} of the attacked model; got {labels}")
+    labels = [int(lab) for lab in (labels if hasattr(labels, '__len__') else [labels])]
+    bad = [lab for lab in labels if not 0 <= lab < num_classes]
+    if not labels or bad:
+        raise ValueError(f"labels must be class indices in 0..{num_classes - 1} of the attacked model; got {labels}")
     return labels
+
 
 def _num_classes(model: nn.Module, image_shape) -> int:
     p = next(model.parameters())
-    with torch.no_grad(): return model(torch.zeros(1, *image_shape, device=p.device)).shape[1]
+    with torch.no_grad():
+        return model(torch.zeros(1, *image_shape, device=p.device)).shape[1]
+
 
 def _per_label_z(labels, n, z_dim, seed, device, restart: int = 0, init: str = 'normal') -> torch.Tensor:
-    "Initial latents (standard normal, or uniform in [-1, 1]), each label's from its own seeded generator: batching labels does not change them."
-    if init not in ('normal', 'uniform'): raise ValueError(f"init must be 'normal' or 'uniform'; got {init!r}")
-    draw = (lambda g: torch.randn(n, z_dim, generator=g)) if init == 'normal' else (lambda g: torch.rand(n, z_dim, generator=g) * 2 - 1)
-    return torch.cat([draw(torch.Generator().manual_seed(mix_seed(seed, l, restart))) for l in labels]).to(device)
+    """Initial latents (standard normal, or uniform in [-1, 1]), each label's from its own seeded generator: batching
+    labels does not change them."""
+    if init not in ('normal', 'uniform'):
+        raise ValueError(f"init must be 'normal' or 'uniform'; got {init!r}")
+    draw = (
+        (lambda g: torch.randn(n, z_dim, generator=g))
+        if init == 'normal'
+        else (lambda g: torch.rand(n, z_dim, generator=g) * 2 - 1)
+    )
+    return torch.cat([draw(torch.Generator().manual_seed(mix_seed(seed, lab, restart))) for lab in labels]).to(device)
+
 
 def _frozen(*models):
     for m in models:
         if m is not None:
             m.eval()
-            for p in m.parameters(): p.requires_grad_(False)
+            for p in m.parameters():
+                p.requires_grad_(False)
+
 
 def _thaw(*models):
     for m in models:
         if m is not None:
-            for p in m.parameters(): p.requires_grad_(True)
+            for p in m.parameters():
+                p.requires_grad_(True)
+
 
 def _frozen_target_for(target: nn.Module, data, device):
-    "Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape, classes)."
+    """Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape,
+    classes)."""
     device = torch.device(device) if device else next(target.parameters()).device
-    target = target.to(device); _frozen(target)
+    target = target.to(device)
+    _frozen(target)
     image_shape = tuple(data[0][0].shape)
     return target, device, image_shape, _num_classes(target, image_shape)
+
 
 def _trace_row(step, labels, n, y, p_y, **terms) -> dict:
     row = dict(step=step, **{k: v.mean().item() for k, v in terms.items()})
@@ -92,9 +119,11 @@ def ce_loss(logits, y):
     "Cross-entropy per sample (GMI, KED-MI)."
     return F.cross_entropy(logits, y, reduction='none')
 
+
 def logit_loss(logits, y):
     "Minus the logit of the label (LOMMA)."
     return -logits.gather(1, y[:, None]).squeeze(1)
+
 
 def max_margin_loss(logits, y):
     "The best other logit minus the label's (PLG-MI)."
@@ -110,9 +139,9 @@ def poincare_loss(logits, y, xi: float = 1e-4):
     den = (1 - u.pow(2).sum(1)) * (1 - v.pow(2).sum(1))
     return torch.acosh(1 + 2 * gap / den)
 
-IDENTITY_LOSSES = {'ce': ce_loss, 'logit': logit_loss,
-                   'max_margin': max_margin_loss,
-                   'poincare': poincare_loss}
+
+IDENTITY_LOSSES = {'ce': ce_loss, 'logit': logit_loss, 'max_margin': max_margin_loss, 'poincare': poincare_loss}
+
 
 def identity_loss(name: str):
     "The identity loss called `name`."
@@ -123,12 +152,14 @@ def identity_loss(name: str):
 # %% ../nbs/03_invert.ipynb #3f1aa60f
 def prior_loss(D: nn.Module, x: torch.Tensor, prior: str) -> torch.Tensor:
     "Per-sample prior loss: 'log' = -log D(x), 'wgan' = -D(x), 'none' = 0."
-    if prior == 'none' or D is None: return x.new_zeros(len(x))
+    if prior == 'none' or D is None:
+        return x.new_zeros(len(x))
     score = D(x)
-    if prior == 'log': return F.softplus(-score)
-    if prior == 'wgan': return -score
-    raise ValueError(f"prior must be 'log' (-log D, NetGuard's), 'wgan' (-D, GMI's code) "
-                     f"or 'none'; got {prior!r}")
+    if prior == 'log':
+        return F.softplus(-score)
+    if prior == 'wgan':
+        return -score
+    raise ValueError(f"prior must be 'log' (-log D, NetGuard's), 'wgan' (-D, GMI's code) or 'none'; got {prior!r}")
 
 # %% ../nbs/03_invert.ipynb #956111e6
 def identity_of(target, x, y, loss: str = 'ce', surrogates=()):
@@ -138,6 +169,7 @@ def identity_of(target, x, y, loss: str = 'ce', surrogates=()):
     if surrogates:  # LOMMA's model augmentation: the mean over target and surrogates
         iden = (iden + sum(iden_fn(m(x), y) for m in surrogates)) / (1 + len(surrogates))
     return iden, logits
+
 
 def latent_losses(target, G, D, z, y, lam: float, prior: str, loss: str = 'ce', surrogates=()):
     "Per-sample (total, prior, identity, p_y) at latents `z` for labels `y`."
@@ -150,18 +182,17 @@ def latent_losses(target, G, D, z, y, lam: float, prior: str, loss: str = 'ce', 
 # %% ../nbs/03_invert.ipynb #9b9636ae
 _GMI_BUDGET = dict(steps=1500, lr=2e-2, optimizer='sgd', momentum=0.9)
 SEARCH_SETTINGS = {
-    'patent': dict(steps=100, lr=1e-3, optimizer='adam', momentum=0.9,
-                   loss='ce', clip=1.0),
+    'patent': dict(steps=100, lr=1e-3, optimizer='adam', momentum=0.9, loss='ce', clip=1.0),
     'gmi': dict(_GMI_BUDGET, loss='ce', clip=1.0),
     'lomma': dict(_GMI_BUDGET, loss='logit', clip=1.0),
     'plgmi': dict(_GMI_BUDGET, loss='max_margin', clip=1.0),
 }
 
+
 def search_settings(name: str | None, **overrides) -> dict:
     "The named settings with `overrides` (None values ignored)."
     if name is not None and name not in SEARCH_SETTINGS:
-        raise ValueError(f"settings must be one of {', '.join(SEARCH_SETTINGS)} "
-                         f"or None; got {name!r}")
+        raise ValueError(f"settings must be one of {', '.join(SEARCH_SETTINGS)} or None; got {name!r}")
     base = dict(SEARCH_SETTINGS[name or 'patent'])
     base.update({k: v for k, v in overrides.items() if v is not None})
     if int(base['steps']) < 1 or float(base['lr']) <= 0:
@@ -170,14 +201,34 @@ def search_settings(name: str | None, **overrides) -> dict:
 
 # %% ../nbs/03_invert.ipynb #bf94e44a
 def _make_opt(params, optimizer, lr, momentum):
-    if optimizer == 'adam': return torch.optim.Adam(params, lr=lr)
-    if optimizer == 'sgd': return torch.optim.SGD(params, lr=lr, momentum=momentum)
+    if optimizer == 'adam':
+        return torch.optim.Adam(params, lr=lr)
+    if optimizer == 'sgd':
+        return torch.optim.SGD(params, lr=lr, momentum=momentum)
     raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}")
+
 
 class LatentSearch:
     "Latents `z` for labels `y` (n per label), searched one optimiser step at a time."
-    def __init__(self, target, G, D, z, y, n: int, *, lam=100.0, prior='log', loss='ce', clip=None,
-                 optimizer='sgd', lr=0.02, momentum=0.9, surrogates=()):
+
+    def __init__(
+        self,
+        target,
+        G,
+        D,
+        z,
+        y,
+        n: int,
+        *,
+        lam=100.0,
+        prior='log',
+        loss='ce',
+        clip=None,
+        optimizer='sgd',
+        lr=0.02,
+        momentum=0.9,
+        surrogates=(),
+    ):
         self.target, self.G, self.D, self.y, self.n = target, G, D, y, n
         self.lam, self.prior, self.loss, self.clip = lam, prior, loss, clip
         self.surrogates = list(surrogates)
@@ -186,43 +237,82 @@ class LatentSearch:
 
     def losses(self):
         "(total, prior, identity, p_y) per sample at the current latents."
-        return latent_losses(self.target, self.G, self.D, self.z, self.y, self.lam, self.prior,
-                             self.loss, self.surrogates)
+        return latent_losses(
+            self.target, self.G, self.D, self.z, self.y, self.lam, self.prior, self.loss, self.surrogates
+        )
 
     def step(self):
         "One optimiser step; returns the losses measured before it."
         total, pri, iden, p_y = self.losses()
-        self.opt.zero_grad(); (total.sum() / self.n).backward(); self.opt.step()
+        self.opt.zero_grad()
+        (total.sum() / self.n).backward()
+        self.opt.step()
         if self.clip:
-            with torch.no_grad(): self.z.clamp_(-self.clip, self.clip)
+            with torch.no_grad():
+                self.z.clamp_(-self.clip, self.clip)
         return total, pri, iden, p_y
 
     def set_lr(self, lr: float):
         "Change the learning rate between steps."
-        for g in self.opt.param_groups: g['lr'] = lr
+        for g in self.opt.param_groups:
+            g['lr'] = lr
 
 # %% ../nbs/03_invert.ipynb #f8b048a0
-def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 32, *,
-        settings: str | None = 'gmi', loss: str | None = None, steps: int | None = None,
-        lr: float | None = None, optimizer: str | None = None, momentum: float | None = None,
-        lam: float = 100.0, prior: str = 'log', clip: float | None | str = 'settings',
-        restarts: int = 1, init: str = 'normal', surrogates=(), seed: int = 0, device=None,
-        progress: bool | None = None) -> AttackResult:
+def gmi(
+    target: nn.Module,
+    G: nn.Module,
+    D: nn.Module | None,
+    labels,
+    n: int = 32,
+    *,
+    settings: str | None = 'gmi',
+    loss: str | None = None,
+    steps: int | None = None,
+    lr: float | None = None,
+    optimizer: str | None = None,
+    momentum: float | None = None,
+    lam: float = 100.0,
+    prior: str = 'log',
+    clip: float | None | str = 'settings',
+    restarts: int = 1,
+    init: str = 'normal',
+    surrogates=(),
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> AttackResult:
     "GMI (Zhang et al. 2020): search latents of `G` that `target` labels as each label, `D` as the prior."
     s = search_settings(settings, steps=steps, lr=lr, optimizer=optimizer, momentum=momentum, loss=loss)
-    if clip != 'settings': s['clip'] = clip
-    if restarts < 1: raise ValueError(f"restarts must be >= 1; got {restarts}")
+    if clip != 'settings':
+        s['clip'] = clip
+    if restarts < 1:
+        raise ValueError(f"restarts must be >= 1; got {restarts}")
     device = torch.device(device) if device else next(target.parameters()).device
     target, G = target.to(device), G.to(device)
-    if D is not None: D = D.to(device)
+    if D is not None:
+        D = D.to(device)
     surrogates = [m.to(device) for m in surrogates]
     _frozen(target, G, D, *surrogates)
     labels = _check_labels(labels, _num_classes(target, G.image_shape))
     L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n).repeat(restarts)
     z = torch.cat([_per_label_z(labels, n, G.z_dim, seed, device, r, init) for r in range(restarts)])
-    search = LatentSearch(target, G, D, z, y, n, lam=lam, prior=prior, loss=s['loss'], clip=s['clip'],
-                          optimizer=s['optimizer'], lr=s['lr'], momentum=s['momentum'], surrogates=surrogates)
+    search = LatentSearch(
+        target,
+        G,
+        D,
+        z,
+        y,
+        n,
+        lam=lam,
+        prior=prior,
+        loss=s['loss'],
+        clip=s['clip'],
+        optimizer=s['optimizer'],
+        lr=s['lr'],
+        momentum=s['momentum'],
+        surrogates=surrogates,
+    )
     trace, bar = [], progress_bar(s['steps'], f'GMI {L} labels x {n}', progress)
     try:
         for step in range(s['steps']):
@@ -235,14 +325,25 @@ def gmi(target: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 3
             zb = search.z.detach().view(restarts, L * n, -1)[best, torch.arange(L * n)]
             images = torch.cat([G(c) for c in zb.split(256)])
     finally:
-        bar.close(); _thaw(target, G, D, *surrogates)
+        bar.close()
+        _thaw(target, G, D, *surrogates)
     info = dict(s, lam=lam, prior=prior, restarts=restarts, init=init, seed=seed, surrogates=len(surrogates))
     return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(), info)
 
 # %% ../nbs/03_invert.ipynb #671a8d8b
-def distill(target: nn.Module, data, arch: str = 'cnn', *, steps: int = 600, lr: float = 1e-3,
-            batch_size: int = 64, seed: int = 0, device=None, progress: bool | None = None,
-            **arch_kwargs) -> nn.Module:
+def distill(
+    target: nn.Module,
+    data,
+    arch: str = 'cnn',
+    *,
+    steps: int = 600,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+    **arch_kwargs,
+) -> nn.Module:
     "A surrogate of `target`: a fresh `arch` trained on `data` to match the target's soft labels."
     target, device, image_shape, K = _frozen_target_for(target, data, device)
     torch.manual_seed(mix_seed(seed, 29))
@@ -254,20 +355,26 @@ def distill(target: nn.Module, data, arch: str = 'cnn', *, steps: int = 600, lr:
         for step in range(steps):
             g = torch.Generator().manual_seed(mix_seed(seed, step, 30))
             x = augment(next(batches).to(device), g, hflip=False)
-            with torch.no_grad(): teacher = target(x).log_softmax(1)
+            with torch.no_grad():
+                teacher = target(x).log_softmax(1)
             kl = F.kl_div(student(x).log_softmax(1), teacher, log_target=True, reduction='batchmean')
-            opt.zero_grad(); kl.backward(); opt.step()
+            opt.zero_grad()
+            kl.backward()
+            opt.step()
             bar.update(1)
     finally:
-        bar.close(); _thaw(target)
+        bar.close()
+        _thaw(target)
     student.final_kl = kl.item()
     return student.eval()
+
 
 LOMMA_SURROGATES = (dict(arch='cnn', width=24), dict(arch='cnn', width=12, dropout=0.0))
 
 # %% ../nbs/03_invert.ipynb #3ad3faaa
 class KEDDiscriminator(nn.Module):
     "KED-MI's discriminator: a DCGAN trunk with `num_classes` logits; real/fake score = logsumexp(logits)."
+
     def __init__(self, num_classes: int, image_shape=(1, 32, 32), width: int = 64):
         super().__init__()
         trunk = Discriminator(image_shape, width, norm='layer')
@@ -275,13 +382,31 @@ class KEDDiscriminator(nn.Module):
         ch = trunk.net[-1].in_channels
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(ch * 16, num_classes))
         self.num_classes = num_classes
-    def features(self, x): return self.trunk(x).flatten(1)
-    def forward(self, x): return self.head(self.trunk(x))
-    def score(self, x): return torch.logsumexp(self(x), 1)
 
-def train_kedmi_gan(target: nn.Module, public, *, steps: int = 1000, lr: float = 2e-4, batch_size: int = 64, width: int = 32,
-                    z_dim: int = 100, diff_augment: bool = True, seed: int = 0, device=None,
-                    progress: bool | None = None) -> tuple[nn.Module, KEDDiscriminator]:
+    def features(self, x):
+        return self.trunk(x).flatten(1)
+
+    def forward(self, x):
+        return self.head(self.trunk(x))
+
+    def score(self, x):
+        return torch.logsumexp(self(x), 1)
+
+
+def train_kedmi_gan(
+    target: nn.Module,
+    public,
+    *,
+    steps: int = 1000,
+    lr: float = 2e-4,
+    batch_size: int = 64,
+    width: int = 32,
+    z_dim: int = 100,
+    diff_augment: bool = True,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> tuple[nn.Module, KEDDiscriminator]:
     "Train KED-MI's inversion-specific GAN on public data with the target's soft labels; returns (G, D)."
     target, device, image_shape, K = _frozen_target_for(target, public, device)
     torch.manual_seed(mix_seed(seed, 21))
@@ -296,31 +421,52 @@ def train_kedmi_gan(target: nn.Module, public, *, steps: int = 1000, lr: float =
         for step in range(steps):
             g = torch.Generator().manual_seed(mix_seed(seed, step, 22))
             x_real = next(reals).to(device)
-            with torch.no_grad(): soft = target(x_real).softmax(1)
+            with torch.no_grad():
+                soft = target(x_real).softmax(1)
             z = torch.randn(batch_size, z_dim, generator=g).to(device)
             fake = G(z).detach()
             xr, xf = aug(x_real, g), aug(fake, g)
             out_real, out_fake = D(xr), D(xf)
             lse_r, lse_f = torch.logsumexp(out_real, 1), torch.logsumexp(out_fake, 1)
-            loss_lab = -(soft * out_real.log_softmax(1)).sum(1).mean()           # the target's soft labels
+            loss_lab = -(soft * out_real.log_softmax(1)).sum(1).mean()  # the target's soft labels
             loss_unlab = 0.5 * (F.softplus(lse_r).mean() - lse_r.mean() + F.softplus(lse_f).mean())
-            opt_d.zero_grad(); (loss_lab + loss_unlab).backward(); opt_d.step()
+            opt_d.zero_grad()
+            (loss_lab + loss_unlab).backward()
+            opt_d.step()
             fake = G(torch.randn(batch_size, z_dim, generator=g).to(device))
             f_fake, f_real = D.features(aug(fake, g)).mean(0), D.features(xr).detach().mean(0)
-            loss_g = (f_fake - f_real).abs().mean()                             # feature matching
-            opt_g.zero_grad(); loss_g.backward(); opt_g.step()
+            loss_g = (f_fake - f_real).abs().mean()  # feature matching
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
             bar.update(1)
     finally:
-        bar.close(); _thaw(target)
+        bar.close()
+        _thaw(target)
     return G.eval(), D.eval()
 
 # %% ../nbs/03_invert.ipynb #2c3a0505
-def kedmi(target: nn.Module, G: nn.Module, D: KEDDiscriminator, labels, n: int = 32, *, steps: int = 1500,
-          lr: float = 0.02, lam: float = 100.0, loss: str = 'ce', batch_per_label: int = 32,
-          clip: float | None = 1.0, surrogates=(), seed: int = 0, device=None,
-          progress: bool | None = None) -> AttackResult:
+def kedmi(
+    target: nn.Module,
+    G: nn.Module,
+    D: KEDDiscriminator,
+    labels,
+    n: int = 32,
+    *,
+    steps: int = 1500,
+    lr: float = 0.02,
+    lam: float = 100.0,
+    loss: str = 'ce',
+    batch_per_label: int = 32,
+    clip: float | None = 1.0,
+    surrogates=(),
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> AttackResult:
     "KED-MI (Chen et al. 2021): learn a Gaussian over z per label, then sample `n` reconstructions from it."
-    if steps < 1 or lr <= 0: raise ValueError(f"need steps >= 1 and lr > 0; got steps={steps}, lr={lr}")
+    if steps < 1 or lr <= 0:
+        raise ValueError(f"need steps >= 1 and lr > 0; got steps={steps}, lr={lr}")
     device = torch.device(device) if device else next(target.parameters()).device
     target, G, D = target.to(device), G.to(device), D.to(device)
     surrogates = [m.to(device) for m in surrogates]
@@ -337,40 +483,76 @@ def kedmi(target: nn.Module, G: nn.Module, D: KEDDiscriminator, labels, n: int =
             g = torch.Generator().manual_seed(mix_seed(seed, step, 23))
             eps = torch.randn(L, m, G.z_dim, generator=g).to(device)
             z = (mu[:, None] + eps * (0.5 * log_var[:, None]).exp()).flatten(0, 1)
-            if clip: z = z.clamp(-clip, clip)
+            if clip:
+                z = z.clamp(-clip, clip)
             x = G(z)
             iden, logits = identity_of(target, x, y, loss, surrogates)
             lse = D.score(x)
-            pri = F.softplus(lse) - lse                                    # -log D(x) of the semi-supervised GAN
-            opt.zero_grad(); ((pri + lam * iden).sum() / m).backward(); opt.step()
+            pri = F.softplus(lse) - lse  # -log D(x) of the semi-supervised GAN
+            opt.zero_grad()
+            ((pri + lam * iden).sum() / m).backward()
+            opt.step()
             p_y = logits.softmax(1).gather(1, y[:, None]).squeeze(1)
             trace.append(_trace_row(step + 1, labels, m, y, p_y, total=pri + lam * iden, prior=pri, identity=iden))
             bar.update(1)
         with torch.no_grad():
             eps = torch.randn(L, n, G.z_dim, generator=torch.Generator().manual_seed(mix_seed(seed, 24))).to(device)
             z = mu[:, None] + eps * (0.5 * log_var[:, None]).exp()
-            if clip: z = z.clamp(-clip, clip)
+            if clip:
+                z = z.clamp(-clip, clip)
             images = torch.cat([G(c) for c in z.flatten(0, 1).split(256)])
     finally:
-        bar.close(); _thaw(target, G, D, *surrogates)
-    return AttackResult('kedmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, z.cpu(),
-                        dict(steps=steps, lr=lr, lam=lam, loss=loss, clip=clip, surrogates=len(surrogates),
-                             mu=mu.detach().cpu(), std=(0.5 * log_var).exp().detach().cpu()))
+        bar.close()
+        _thaw(target, G, D, *surrogates)
+    return AttackResult(
+        'kedmi',
+        labels,
+        images.view(L, n, *images.shape[1:]).cpu(),
+        trace,
+        z.cpu(),
+        dict(
+            steps=steps,
+            lr=lr,
+            lam=lam,
+            loss=loss,
+            clip=clip,
+            surrogates=len(surrogates),
+            mu=mu.detach().cpu(),
+            std=(0.5 * log_var).exp().detach().cpu(),
+        ),
+    )
 
 # %% ../nbs/03_invert.ipynb #5cf9b806
-def fredrikson(target: nn.Module, labels, n: int = 1, *, image_shape=None, steps: int = 500, lr: float = 0.1,
-               init: str = 'zeros', seed: int = 0, device=None, progress: bool | None = None) -> AttackResult:
+def fredrikson(
+    target: nn.Module,
+    labels,
+    n: int = 1,
+    *,
+    image_shape=None,
+    steps: int = 500,
+    lr: float = 0.1,
+    init: str = 'zeros',
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> AttackResult:
     "MI-Face (Fredrikson et al. 2015): gradient descent on pixels to minimise 1 - p_label, keeping the best image."
     device = torch.device(device) if device else next(target.parameters()).device
-    target = target.to(device); _frozen(target)
+    target = target.to(device)
+    _frozen(target)
     image_shape = tuple(image_shape or getattr(target, 'arch', {}).get('image_shape', (1, 32, 32)))
     labels = _check_labels(labels, _num_classes(target, image_shape))
     L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n)
-    if init == 'zeros': x = torch.full((L * n, *image_shape), -1.0, device=device)  # a blank (black) image
+    if init == 'zeros':
+        x = torch.full((L * n, *image_shape), -1.0, device=device)  # a blank (black) image
     elif init == 'random':
-        x = torch.rand(L * n, *image_shape, generator=torch.Generator().manual_seed(mix_seed(seed, 25))).to(device) * 2 - 1
-    else: raise ValueError(f"init must be 'zeros' (a blank image, the paper's) or 'random'; got {init!r}")
+        x = (
+            torch.rand(L * n, *image_shape, generator=torch.Generator().manual_seed(mix_seed(seed, 25))).to(device) * 2
+            - 1
+        )
+    else:
+        raise ValueError(f"init must be 'zeros' (a blank image, the paper's) or 'random'; got {init!r}")
     x.requires_grad_(True)
     best, best_cost = x.detach().clone(), torch.full((L * n,), float('inf'), device=device)
     trace, bar = [], progress_bar(steps, f'Fredrikson {L} labels', progress)
@@ -381,25 +563,47 @@ def fredrikson(target: nn.Module, labels, n: int = 1, *, image_shape=None, steps
             with torch.no_grad():
                 better = cost < best_cost
                 best[better], best_cost[better] = x[better], cost[better]
-            grad, = torch.autograd.grad(cost.sum(), x)
-            with torch.no_grad(): x.sub_(lr * grad).clamp_(-1, 1)
+            (grad,) = torch.autograd.grad(cost.sum(), x)
+            with torch.no_grad():
+                x.sub_(lr * grad).clamp_(-1, 1)
             trace.append(_trace_row(step + 1, labels, n, y, p_y, cost=cost))
             bar.update(1)
     finally:
-        bar.close(); _thaw(target)
-    return AttackResult('fredrikson', labels, best.view(L, n, *image_shape).cpu(), trace, None,
-                        dict(steps=steps, lr=lr, init=init, final_cost=best_cost.cpu()))
+        bar.close()
+        _thaw(target)
+    return AttackResult(
+        'fredrikson',
+        labels,
+        best.view(L, n, *image_shape).cpu(),
+        trace,
+        None,
+        dict(steps=steps, lr=lr, init=init, final_cost=best_cost.cpu()),
+    )
 
 # %% ../nbs/03_invert.ipynb #38774ab5
 def truncate(p: torch.Tensor, k: int | None) -> torch.Tensor:
     "Keep the `k` largest entries of each confidence vector, zero the rest (no truncation when k is None)."
-    if k is None or k >= p.shape[1]: return p
+    if k is None or k >= p.shape[1]:
+        return p
     top = p.topk(k, dim=1)
     return torch.zeros_like(p).scatter_(1, top.indices, top.values)
 
-def train_alignment(target: nn.Module, aux, *, k: int | None = None, steps: int = 1500, lr: float = 1e-3,
-                    batch_size: int = 64, width: int = 32, seed: int = 0, device=None, progress: bool | None = None) -> nn.Module:
-    "Train Yang et al.'s inversion network on auxiliary data: confidence vector (top-k) -> image. Uses only the target's outputs."
+
+def train_alignment(
+    target: nn.Module,
+    aux,
+    *,
+    k: int | None = None,
+    steps: int = 1500,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    width: int = 32,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> nn.Module:
+    """Train Yang et al.'s inversion network on auxiliary data: confidence vector (top-k) -> image. Uses only the
+    target's outputs."""
     target, device, image_shape, K = _frozen_target_for(target, aux, device)
     torch.manual_seed(mix_seed(seed, 26))
     inv = Generator(image_shape, z_dim=K, width=width).to(device).train()
@@ -410,18 +614,24 @@ def train_alignment(target: nn.Module, aux, *, k: int | None = None, steps: int 
     try:
         for step in range(steps):
             x = next(batches).to(device)
-            with torch.no_grad(): v = truncate(target(x).softmax(1), k)   # black-box: confidences only
+            with torch.no_grad():
+                v = truncate(target(x).softmax(1), k)  # black-box: confidences only
             loss = F.mse_loss(inv(v), x)
-            opt.zero_grad(); loss.backward(); opt.step()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
             bar.update(1)
     finally:
-        bar.close(); _thaw(target)
+        bar.close()
+        _thaw(target)
     inv.final_loss = loss.item()
     return inv.eval()
 
+
 @torch.no_grad()
 def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: int = 0, device=None) -> AttackResult:
-    "Reconstruct each label by inverting 'certainly this label' confidence vectors (one-hot blended with up to `blend` noise)."
+    """Reconstruct each label by inverting 'certainly this label' confidence vectors (one-hot blended with up to `blend`
+    noise)."""
     device = torch.device(device) if device else next(inv.parameters()).device
     K = inv.z_dim
     labels = _check_labels(labels, K)
@@ -438,21 +648,37 @@ def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: i
 
 # %% ../nbs/03_invert.ipynb #c16ca7d1
 @torch.no_grad()
-def mirror_b(target: nn.Module, G: nn.Module, labels, n: int = 8, *, population: int = 128, generations: int = 50,
-             elite: int = 16, mutation: float = 0.3, mutation_prob: float = 0.5, clip: float = 2.0, seed: int = 0,
-             device=None, progress: bool | None = None) -> AttackResult:
+def mirror_b(
+    target: nn.Module,
+    G: nn.Module,
+    labels,
+    n: int = 8,
+    *,
+    population: int = 128,
+    generations: int = 50,
+    elite: int = 16,
+    mutation: float = 0.3,
+    mutation_prob: float = 0.5,
+    clip: float = 2.0,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> AttackResult:
     "Mirror-B (An et al. 2022): a genetic algorithm over latents of `G`, scored only by the target's confidence."
     device = torch.device(device) if device else next(target.parameters()).device
     target, G = target.to(device).eval(), G.to(device).eval()
     labels = _check_labels(labels, _num_classes(target, G.image_shape))
     L, P = len(labels), population
-    if not n <= P or not 2 <= elite <= P: raise ValueError(f"need n <= population and 2 <= elite <= population; got n={n}, elite={elite}, population={P}")
+    if not n <= P or not 2 <= elite <= P:
+        raise ValueError(f"need n <= population and 2 <= elite <= population; got n={n}, elite={elite}, population={P}")
     g = torch.Generator().manual_seed(mix_seed(seed, 28))
     z = torch.randn(L, P, G.z_dim, generator=g).clamp(-clip, clip).to(device)
     lab = torch.tensor(labels, device=device)
+
     def fitness(z):  # log p_label of every latent: (L, Q, z_dim) -> (L, Q); confidences only
         logp = torch.cat([target(G(c)).log_softmax(1) for c in z.flatten(0, 1).split(512)])
         return logp.view(L, z.shape[1], -1).gather(2, lab[:, None, None].expand(L, z.shape[1], 1)).squeeze(2)
+
     fit, trace = fitness(z), []
     bar = progress_bar(generations, f'Mirror-B {L} labels', progress)
     for gen in range(generations):
@@ -467,22 +693,62 @@ def mirror_b(target: nn.Module, G: nn.Module, labels, n: int = 8, *, population:
         z = torch.cat([z[:, :elite], child], 1)
         fit = torch.cat([fit[:, :elite], fitness(child)], 1)
         best = fit.max(1).values.exp()
-        trace.append(dict(step=gen + 1, confidence=fit.exp().mean().item(), best_confidence=best.mean().item(),
-                          confidence_per_label=best.tolist()))
+        trace.append(
+            dict(
+                step=gen + 1,
+                confidence=fit.exp().mean().item(),
+                best_confidence=best.mean().item(),
+                confidence_per_label=best.tolist(),
+            )
+        )
         bar.update(1)
     bar.close()
     order = fit.argsort(1, descending=True)[:, :n]
     zb = z.gather(1, order[..., None].expand(L, n, G.z_dim))
     images = torch.cat([G(c) for c in zb.flatten(0, 1).split(256)])
-    return AttackResult('mirror_b', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.cpu(),
-                        dict(population=P, generations=generations, elite=elite, mutation=mutation, clip=clip))
+    return AttackResult(
+        'mirror_b',
+        labels,
+        images.view(L, n, *images.shape[1:]).cpu(),
+        trace,
+        zb.cpu(),
+        dict(population=P, generations=generations, elite=elite, mutation=mutation, clip=clip),
+    )
 
-def mirror_w(target: nn.Module, G: nn.Module, labels, n: int = 8, *, steps: int = 100, lr: float = 0.05,
-             loss: str = 'ce', clip: float | None = 2.0, seed: int = 0, device=None,
-             progress: bool | None = None) -> AttackResult:
+
+def mirror_w(
+    target: nn.Module,
+    G: nn.Module,
+    labels,
+    n: int = 8,
+    *,
+    steps: int = 100,
+    lr: float = 0.05,
+    loss: str = 'ce',
+    clip: float | None = 2.0,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> AttackResult:
     "Mirror-W (An et al. 2022): gradient search of the identity loss over latents of `G`, no discriminator."
-    res = gmi(target, G, None, labels, n, settings=None, steps=steps, lr=lr, optimizer='adam', lam=1.0,
-              prior='none', loss=loss, clip=clip, seed=seed, device=device, progress=progress)
+    res = gmi(
+        target,
+        G,
+        None,
+        labels,
+        n,
+        settings=None,
+        steps=steps,
+        lr=lr,
+        optimizer='adam',
+        lam=1.0,
+        prior='none',
+        loss=loss,
+        clip=clip,
+        seed=seed,
+        device=device,
+        progress=progress,
+    )
     res.attack = 'mirror_w'
     return res
 
@@ -490,25 +756,34 @@ def mirror_w(target: nn.Module, G: nn.Module, labels, n: int = 8, *, steps: int 
 @dataclass
 class AttackSpec:
     "A registered attack: `run(target, models, labels, n, **options)` and `prepare(...)` -> models."
+
     run: Callable
     prepare: Callable | None = None
     white_box: bool = True
 
+
 def _gan_models(name, target, gan, public, **_):
-    if gan is None: raise ValueError(f"{name} searches the latent space of a GAN: pass gan=(G, D)")
+    if gan is None:
+        raise ValueError(f"{name} searches the latent space of a GAN: pass gan=(G, D)")
     return dict(G=gan[0], D=gan[1])
 
+
 def _kedmi_models(name, target, gan, public, **opts):
-    if public is None: raise ValueError("KED-MI trains its GAN on public data: pass public=")
+    if public is None:
+        raise ValueError("KED-MI trains its GAN on public data: pass public=")
     G, D = train_kedmi_gan(target, public, **opts)
     return dict(G=G, D=D)
 
+
 def _alignment_models(name, target, gan, public, **opts):
-    if public is None: raise ValueError("Alignment trains its inversion network on auxiliary data: pass public=")
+    if public is None:
+        raise ValueError("Alignment trains its inversion network on auxiliary data: pass public=")
     return dict(inv=train_alignment(target, public, **opts))
 
+
 def _lomma_models(name, target, gan, public, surrogates=LOMMA_SURROGATES, seed=0, **opts):
-    if public is None: raise ValueError("LOMMA distills its surrogates on public data: pass public=")
+    if public is None:
+        raise ValueError("LOMMA distills its surrogates on public data: pass public=")
     subs = [distill(target, public, seed=mix_seed(seed, i, 31), **(opts | s)) for i, s in enumerate(surrogates)]
     return dict(_gan_models(name, target, gan, public), surrogates=subs)
 
@@ -517,45 +792,99 @@ def _named(name, res):
     res.attack = name
     return res
 
+
 ATTACKS = {
-    'gmi': AttackSpec(lambda t, m, l, n, **o: gmi(t, m['G'], m['D'], l, n, **o), _gan_models),
-    'lomma': AttackSpec(lambda t, m, l, n, **o: _named('lomma', gmi(
-        t, m['G'], m['D'], l, n, **({'settings': 'lomma', 'surrogates': m['surrogates']} | o))), _lomma_models),
-    'plgmi': AttackSpec(lambda t, m, l, n, **o: _named('plgmi', gmi(
-        t, m['G'], m['D'], l, n, **({'settings': 'plgmi'} | o))), _gan_models),
-    'kedmi': AttackSpec(lambda t, m, l, n, **o: kedmi(t, m['G'], m['D'], l, n, **o), _kedmi_models),
-    'fredrikson': AttackSpec(lambda t, m, l, n, **o: fredrikson(t, l, n, **o)),
-    'alignment': AttackSpec(lambda t, m, l, n, **o: alignment(m['inv'], l, n, **o), _alignment_models, False),
-    'mirror_b': AttackSpec(lambda t, m, l, n, **o: mirror_b(t, m['G'], l, n, **o), _gan_models, False),
-    'mirror_w': AttackSpec(lambda t, m, l, n, **o: mirror_w(t, m['G'], l, n, **o), _gan_models),
+    'gmi': AttackSpec(lambda t, m, labels, n, **o: gmi(t, m['G'], m['D'], labels, n, **o), _gan_models),
+    'lomma': AttackSpec(
+        lambda t, m, labels, n, **o: _named(
+            'lomma', gmi(t, m['G'], m['D'], labels, n, **({'settings': 'lomma', 'surrogates': m['surrogates']} | o))
+        ),
+        _lomma_models,
+    ),
+    'plgmi': AttackSpec(
+        lambda t, m, labels, n, **o: _named('plgmi', gmi(t, m['G'], m['D'], labels, n, **({'settings': 'plgmi'} | o))),
+        _gan_models,
+    ),
+    'kedmi': AttackSpec(lambda t, m, labels, n, **o: kedmi(t, m['G'], m['D'], labels, n, **o), _kedmi_models),
+    'fredrikson': AttackSpec(lambda t, m, labels, n, **o: fredrikson(t, labels, n, **o)),
+    'alignment': AttackSpec(lambda t, m, labels, n, **o: alignment(m['inv'], labels, n, **o), _alignment_models, False),
+    'mirror_b': AttackSpec(lambda t, m, labels, n, **o: mirror_b(t, m['G'], labels, n, **o), _gan_models, False),
+    'mirror_w': AttackSpec(lambda t, m, labels, n, **o: mirror_w(t, m['G'], labels, n, **o), _gan_models),
 }
 
+
 def _spec(name: str) -> AttackSpec:
-    if name not in ATTACKS: raise KeyError(f"unknown attack {name!r}; choose one of: {', '.join(ATTACKS)}")
+    if name not in ATTACKS:
+        raise KeyError(f"unknown attack {name!r}; choose one of: {', '.join(ATTACKS)}")
     return ATTACKS[name]
 
-def prepare_attack(name: str, target: nn.Module, gan=None, public=None, *, seed: int = 0, device=None,
-                   progress: bool | None = None, **train_options) -> dict:
+
+def prepare_attack(
+    name: str,
+    target: nn.Module,
+    gan=None,
+    public=None,
+    *,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+    **train_options,
+) -> dict:
     "What attack `name` needs besides the target, as a dict of models (empty when nothing)."
     spec = _spec(name)
-    if spec.prepare is None: return {}
+    if spec.prepare is None:
+        return {}
     return spec.prepare(name, target, gan, public, seed=seed, device=device, progress=progress, **train_options)
 
-def run_attack(name: str, target: nn.Module, models: dict, labels, n: int = 32, *, seed: int = 0, device=None,
-               progress: bool | None = None, **options) -> AttackResult:
+
+def run_attack(
+    name: str,
+    target: nn.Module,
+    models: dict,
+    labels,
+    n: int = 32,
+    *,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+    **options,
+) -> AttackResult:
     "Run attack `name` on `target` with the models from `prepare_attack`."
     opts = dict(seed=seed, device=device, **options)
-    if name != 'alignment': opts['progress'] = progress
+    if name != 'alignment':
+        opts['progress'] = progress
     return _spec(name).run(target, models, labels, n, **opts)
 
 # %% ../nbs/03_invert.ipynb #44d62ad6
 class ZStepper:
     "GMI one step at a time on a batch of latents, with `lam` and `lr` changeable between steps."
-    def __init__(self, target, G, D, labels, n: int = 4, lam: float = 100.0, lr: float = 0.02, prior: str = 'log',
-                 clip: float | None = 1.0, loss: str = 'ce', seed: int = 0, device=None):
+
+    def __init__(
+        self,
+        target,
+        G,
+        D,
+        labels,
+        n: int = 4,
+        lam: float = 100.0,
+        lr: float = 0.02,
+        prior: str = 'log',
+        clip: float | None = 1.0,
+        loss: str = 'ce',
+        seed: int = 0,
+        device=None,
+    ):
         self.target, self.G, self.D = target, G, D
         self.device = torch.device(device) if device else next(target.parameters()).device
-        self.labels, self.n, self.lam, self.lr, self.prior, self.clip, self.seed = list(labels), n, lam, lr, prior, clip, seed
+        self.labels, self.n, self.lam, self.lr, self.prior, self.clip, self.seed = (
+            list(labels),
+            n,
+            lam,
+            lr,
+            prior,
+            clip,
+            seed,
+        )
         self.loss = loss
         self.y = torch.tensor(self.labels, device=self.device).repeat_interleave(n)
         self.reset()
@@ -563,27 +892,49 @@ class ZStepper:
     def reset(self):
         "Back to the initial latents."
         z = _per_label_z(self.labels, self.n, self.G.z_dim, self.seed, self.device)
-        self.search = LatentSearch(self.target, self.G, self.D, z, self.y, self.n, lam=self.lam, prior=self.prior,
-                                   loss=self.loss, clip=self.clip, optimizer='adam', lr=self.lr)
+        self.search = LatentSearch(
+            self.target,
+            self.G,
+            self.D,
+            z,
+            self.y,
+            self.n,
+            lam=self.lam,
+            prior=self.prior,
+            loss=self.loss,
+            clip=self.clip,
+            optimizer='adam',
+            lr=self.lr,
+        )
         self.steps, self.trace = 0, []
         self._measure()
 
     @property
-    def z(self): return self.search.z
+    def z(self):
+        return self.search.z
 
     def _measure(self):
         _frozen(self.target, self.G, self.D)
-        with torch.no_grad(): total, pri, iden, p_y = self.search.losses()
-        self.last = dict(step=self.steps, prior=pri.mean().item(), identity=iden.mean().item(), total=total.mean().item(),
-                         confidence_per_label=p_y.view(len(self.labels), self.n).mean(1).tolist())
+        with torch.no_grad():
+            total, pri, iden, p_y = self.search.losses()
+        self.last = dict(
+            step=self.steps,
+            prior=pri.mean().item(),
+            identity=iden.mean().item(),
+            total=total.mean().item(),
+            confidence_per_label=p_y.view(len(self.labels), self.n).mean(1).tolist(),
+        )
 
     def step(self, k: int = 1):
         "Take `k` GMI steps with the current `lam` and `lr`."
         _frozen(self.target, self.G, self.D)
-        self.search.lam = self.lam; self.search.set_lr(self.lr)
+        self.search.lam = self.lam
+        self.search.set_lr(self.lr)
         for _ in range(k):
-            self.search.step(); self.steps += 1
-        self._measure(); self.trace.append(self.last)
+            self.search.step()
+            self.steps += 1
+        self._measure()
+        self.trace.append(self.last)
         return self.last
 
     @torch.no_grad()
@@ -591,35 +942,64 @@ class ZStepper:
         "The current images `G(z)`, (L*n, C, H, W)."
         return self.G(self.z).cpu()
 
+
 def _png(images: torch.Tensor, labels, names, ncols) -> bytes:
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
+
     from netguard.data import show_images
+
     fig = show_images(images, labels, names, ncols=ncols, size=1.0)
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=72); plt.close(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=72)
+    plt.close(fig)
     return buf.getvalue()
+
 
 def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
     "An ipywidgets panel around `stepper`: step/play/reset buttons, lam and lr sliders, the image grid and the losses."
     import ipywidgets as W
+
     lam = W.FloatLogSlider(value=stepper.lam, base=10, min=-1, max=4, step=0.1, description='lam')
     lr = W.FloatLogSlider(value=stepper.lr, base=10, min=-4, max=0, step=0.1, description='lr')
     step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
     play = W.Play(value=0, min=0, max=1000, step=1, interval=300, description='play')
     image, text = W.Image(format='png', width=72 * stepper.n), W.HTML()
+
     def refresh():
         image.value = _png(stepper.images(), stepper.y.cpu(), names, stepper.n)
         s = stepper.last
-        conf = ', '.join(f"{names[l] if names else l}: {c:.2f}" for l, c in zip(stepper.labels, s['confidence_per_label']))
-        text.value = (f"<b>step {s['step']}</b> &nbsp; prior {s['prior']:.3f} &nbsp; identity {s['identity']:.3f} "
-                      f"&nbsp; total {s['total']:.2f}<br>target confidence per label: {conf}")
-    def on_step(_=None): stepper.step(steps_per_click); refresh()
-    def on_reset(_=None): stepper.reset(); play.value = 0; refresh()
-    def on_lam(change): stepper.lam = change['new']
-    def on_lr(change): stepper.lr = change['new']
+        conf = ', '.join(
+            f"{names[lab] if names else lab}: {c:.2f}" for lab, c in zip(stepper.labels, s['confidence_per_label'])
+        )
+        text.value = (
+            f"<b>step {s['step']}</b> &nbsp; prior {s['prior']:.3f} &nbsp; identity {s['identity']:.3f} "
+            f"&nbsp; total {s['total']:.2f}<br>target confidence per label: {conf}"
+        )
+
+    def on_step(_=None):
+        stepper.step(steps_per_click)
+        refresh()
+
+    def on_reset(_=None):
+        stepper.reset()
+        play.value = 0
+        refresh()
+
+    def on_lam(change):
+        stepper.lam = change['new']
+
+    def on_lr(change):
+        stepper.lr = change['new']
+
     def on_play(change):
-        if change['new'] > change['old']: on_step()
-    step_btn.on_click(on_step); reset_btn.on_click(on_reset)
-    lam.observe(on_lam, 'value'); lr.observe(on_lr, 'value'); play.observe(on_play, 'value')
+        if change['new'] > change['old']:
+            on_step()
+
+    step_btn.on_click(on_step)
+    reset_btn.on_click(on_reset)
+    lam.observe(on_lam, 'value')
+    lr.observe(on_lr, 'value')
+    play.observe(on_play, 'value')
     refresh()
     box = W.VBox([W.HBox([play, step_btn, reset_btn]), W.HBox([lam, lr]), image, text])
     box.controls = dict(lam=lam, lr=lr, step=step_btn, reset=reset_btn, play=play, image=image, text=text)
