@@ -272,11 +272,13 @@ def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
 class NetGuardTrainer:
     """NetGuard's fine-tuning, one step at a time (used by `netguard` and by the widget).
 
-    Builds everything step 3 needs from the trained `target`: the anchor weights and the diagonal Fisher for EWC, the
-    inverted public samples of the decoy classes (against `public_model`) and the inverted private samples of the
-    protected classes (against `target`), all with the defender's own GAN `(G, D)`. `step(k)` takes `k` optimiser steps
-    on `alpha * private + beta * CE(decoys -> l_t) + omega * EWC + replay * CE(private batch)`. The settings in `cfg`
-    may be changed between steps."""
+    Making the trainer only stores its inputs. `setup()` then builds everything step 3 needs from the trained `target`,
+    in named steps: `setup_fisher` (the anchor weights' diagonal Fisher for EWC), `setup_decoys` (the decoy classes and
+    their inverted public samples, against `public_model`), `setup_fakes` (the inverted private samples of the protected
+    classes, against `target`, plus `prior_fakes`) and `setup_anchors` (reconstructions of the other classes whose
+    answers the distillation keeps), all with the defender's own GAN `(G, D)`. `step(k)` (which runs `setup()` first if
+    needed) takes `k` optimiser steps on `alpha * private + beta * CE(decoys -> l_t) + omega * EWC + replay *
+    CE(private batch)`. The settings in `cfg` may be changed between steps."""
     def __init__(self, target: nn.Module, public_model: nn.Module, G: nn.Module, D: nn.Module | None, private_train, public,
                  protected, cfg: NetGuardConfig | None = None, *, public_images: torch.Tensor | None = None, seed: int = 0,
                  device=None, progress: bool | None = False, decoy_classes=None):
@@ -284,6 +286,7 @@ class NetGuardTrainer:
         cfg.validate()
         self.device = torch.device(device) if device else next(target.parameters()).device
         self.G, self.D, self.public_model, self.private_train, self.seed, self.progress = G, D, public_model, private_train, seed, progress
+        self.public, self.public_images, self.decoy_classes = public, public_images, decoy_classes
         self.num_classes = predict(target, torch.zeros(1, *G.image_shape)).shape[1]
         self.protected = _check_labels(protected, self.num_classes)
         if cfg.protected_cap is not None and cfg.protected_cap <= 1 / self.num_classes:
@@ -293,34 +296,60 @@ class NetGuardTrainer:
         self.model = copy.deepcopy(target).to(self.device).eval()
         self.G.to(self.device).eval()
         self.anchor = {k: v.detach().clone() for k, v in self.model.named_parameters()}
-        t0 = time.perf_counter()
-        self.fisher = fisher_diagonal(self.model, private_train, normalize=cfg.fisher_normalize, max_samples=cfg.fisher_samples,
-                                      seed=seed, device=self.device)
-        self.timings = dict(fisher=time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        if public_images is None:  # candidates for the decoy rule: real public images, 64 per class
+        self.ready, self.timings = False, {}
+        self.reset()
+
+    SETUP_STEPS = ('fisher', 'decoys', 'fakes', 'anchors')
+
+    def setup(self) -> NetGuardTrainer:
+        "Run the setup steps once, in order (`SETUP_STEPS`), timing each; returns the trainer."
+        if not self.ready:
+            for name in self.SETUP_STEPS:
+                t0 = time.perf_counter(); getattr(self, f'setup_{name}')(); self.timings[name] = time.perf_counter() - t0
+            self.timings['invert'] = sum(self.timings[k] for k in ('decoys', 'fakes', 'anchors'))
+            self.ready = True
+        return self
+
+    def setup_fisher(self):
+        "The diagonal Fisher information of the original weights on private training data (EWC's weights)."
+        c = self.cfg
+        self.fisher = fisher_diagonal(self.model, self.private_train, normalize=c.fisher_normalize,
+                                      max_samples=c.fisher_samples, seed=self.seed, device=self.device)
+
+    def setup_decoys(self):
+        """Choose the decoy classes of each protected class (`decoy_map`, `{l_t: [l_p, ...]}`) among real public images (64
+        per class), and invert the public classifier on them: the samples the decoy term teaches the target to call `l_t`."""
+        c, images = self.cfg, self.public_images
+        if images is None:  # candidates for the decoy rule: real public images, 64 per class
             from netguard.data import per_class
-            xs, ys = per_class(public, 64, seed=seed)
-            public_images = torch.stack([xs[ys == j] for j in ys.unique()])
-        self.decoys = choose_decoys(cfg.decoy_rule, self.model, public_images, self.protected, cfg.decoys, seed, decoy_classes)
-        chosen = sorted({j for js in self.decoys.values() for j in js})
-        per = max(1, cfg.n_fake // cfg.decoys)
-        inv = dict(zip(chosen, invert_classes(public_model, G, D, chosen, per, **self._inv_opts(mix_seed(seed, 2)))))
-        self.x_pub, self.y_pub = _pool({lt: torch.cat([inv[j] for j in js]) for lt, js in self.decoys.items()})
-        self.x_real, self.y_real = _pool({lt: torch.cat([public_images[j] for j in js]) for lt, js in self.decoys.items()})
+            xs, ys = per_class(self.public, 64, seed=self.seed)
+            images = torch.stack([xs[ys == j] for j in ys.unique()])
+        self.decoy_map = choose_decoys(c.decoy_rule, self.model, images, self.protected, c.decoys, self.seed,
+                                       self.decoy_classes)
+        chosen = sorted({j for js in self.decoy_map.values() for j in js})
+        per = max(1, c.n_fake // c.decoys)
+        inv = dict(zip(chosen, invert_classes(self.public_model, self.G, self.D, chosen, per,
+                                              **self._inv_opts(mix_seed(self.seed, 2)))))
+        self.x_pub, self.y_pub = _pool({lt: torch.cat([inv[j] for j in js]) for lt, js in self.decoy_map.items()})
+        self.x_real, self.y_real = _pool({lt: torch.cat([images[j] for j in js]) for lt, js in self.decoy_map.items()})
         self.decoy_images = inv
-        self.x_pri, self.y_pri = torch.empty(0, *G.image_shape), torch.empty(0, dtype=torch.long)
+
+    def setup_fakes(self):
+        "The private term's samples: inversions of each protected class of the target, and `prior_fakes` GAN samples."
+        self.x_pri, self.y_pri = torch.empty(0, *self.G.image_shape), torch.empty(0, dtype=torch.long)
         self.dropped = []
         self.reinvert()
-        self.prior_found = self.add_prior_fakes(cfg.prior_fakes) if cfg.prior_fakes else 0
-        others = [c for c in range(self.num_classes) if c not in self.protected]
-        self.x_anchor = torch.empty(0, *G.image_shape)
-        if cfg.anchor_others and others and cfg.distill > 0:  # the anchors only serve the distillation term
-            self.x_anchor = invert_classes(self.original, G, D, others, cfg.anchor_others,
-                                           **self._inv_opts(mix_seed(seed, 4))).flatten(0, 1)
-        self.ref_anchor = predict(self.original, self.x_anchor).log_softmax(1) if len(self.x_anchor) else torch.empty(0, self.num_classes)
-        self.timings['invert'] = time.perf_counter() - t0
-        self.reset()
+        self.prior_found = self.add_prior_fakes(self.cfg.prior_fakes) if self.cfg.prior_fakes else 0
+
+    def setup_anchors(self):
+        "`anchor_others` GMI reconstructions of each unprotected class and the original's answers on them."
+        c, others = self.cfg, [k for k in range(self.num_classes) if k not in self.protected]
+        self.x_anchor = torch.empty(0, *self.G.image_shape)
+        if c.anchor_others and others and c.distill > 0:  # the anchors only serve the distillation term
+            self.x_anchor = invert_classes(self.original, self.G, self.D, others, c.anchor_others,
+                                           **self._inv_opts(mix_seed(self.seed, 4))).flatten(0, 1)
+        self.ref_anchor = (predict(self.original, self.x_anchor).log_softmax(1) if len(self.x_anchor)
+                           else torch.empty(0, self.num_classes))
 
     def _inv_opts(self, seed):
         c = self.cfg
@@ -347,7 +376,7 @@ class NetGuardTrainer:
         return len(x)
 
     def reset(self):
-        "Back to the undefended weights (the fake samples and the Fisher are kept)."
+        "Back to the undefended weights (what `setup()` made is kept)."
         self.model.load_state_dict(self.original.state_dict()); self.model.eval()
         self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.lr)
         self.steps, self.round, self.history = 0, 1, []
@@ -369,6 +398,7 @@ class NetGuardTrainer:
 
     def losses(self, g: torch.Generator) -> dict:
         "The loss terms on one batch drawn with `g` (tensors with gradients)."
+        self.setup()
         c, dev = self.cfg, self.device
         i = torch.randint(len(self.x_pri), (c.batch_size,), generator=g)
         j = torch.randint(len(self.x_pub), (c.batch_size,), generator=g)
@@ -405,6 +435,7 @@ class NetGuardTrainer:
 
     def step(self, k: int = 1) -> dict:
         "Take `k` fine-tuning steps with the current settings; returns the last step's loss terms."
+        self.setup()
         for grp in self.opt.param_groups: grp['lr'] = self.cfg.lr
         self.model.eval()  # BatchNorm statistics and dropout stay as trained: only the weights move
         for _ in range(k):
@@ -421,6 +452,7 @@ class NetGuardTrainer:
 
     def run(self) -> nn.Module:
         "All rounds: fine-tune `cfg.steps`, re-invert, repeat; returns the defended model."
+        self.setup()
         c = self.cfg
         bar = progress_bar(c.steps * c.rounds, f'NetGuard {self.protected}', self.progress)
         while True:
@@ -434,6 +466,7 @@ class NetGuardTrainer:
     @torch.no_grad()
     def probe(self, test, n: int = 8, steps: int = 50, lr: float = 0.02, seed: int = 0) -> dict:
         "MC(all), MC(l_t) on `test` and a fresh GMI inversion of the protected classes (`n` each) of the current model."
+        with torch.enable_grad(): self.setup()
         logits = predict(self.model, test); y = labels_of(test)
         pred = logits.argmax(1)
         with torch.enable_grad():
@@ -464,7 +497,7 @@ def netguard(target: nn.Module, public_model: nn.Module, gan, private_train, pub
                          progress=progress, decoy_classes=decoy_classes)
     model = tr.run()
     from dataclasses import asdict
-    return DefenseResult('netguard', model, dict(config=asdict(cfg), protected=tr.protected, decoys=tr.decoys, seed=seed,
+    return DefenseResult('netguard', model, dict(config=asdict(cfg), protected=tr.protected, decoy_map=tr.decoy_map, seed=seed,
                                                  history=tr.history, seconds=time.perf_counter() - t0, timings=tr.timings,
                                                  decoy_images=tr.decoy_images, private_fakes=tr.x_pri,
                                                  private_fakes_labels=tr.y_pri, dropped=tr.dropped, prior_found=tr.prior_found))
@@ -627,7 +660,7 @@ def netguard_widget(trainer: NetGuardTrainer, test, names=None, steps_per_click:
         terms = ' &nbsp; '.join(f"{k} {last[k]:.3f}" for k in keys + ['total'] if k in last)
         text.value = (f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
                       f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
-                      f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoys})")
+                      f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoy_map})")
     def on_step(_=None): trainer.step(steps_per_click); refresh()
     def on_reset(_=None): trainer.reset(); play.value = 0; refresh()
     def on_slider(change): setattr(trainer.cfg, change['owner'].description, change['new'])
