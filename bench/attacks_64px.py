@@ -1,7 +1,7 @@
 """Every attack at 64 px, timed: the `celeba64` preset's networks, each attack run on several identities at once.
 
     python bench/attacks_64px.py --device cuda [--classes 1000] [--labels 8] [--n 8] [--scale 1.0]
-    python bench/attacks_64px.py --device cpu --scale 0.02 --classes 10 --labels 2 --n 2 --out /tmp/a64   # a quick check
+    python bench/attacks_64px.py --device cpu --scale 0.02 --classes 10 --labels 2 --n 2 --out /tmp/a64   # a check
 
 The networks are a VGG16 target over K identities and the 64 px GAN. Speed does not depend on the weights, so they are
 freshly built and the "public" images are random; the reconstructions mean nothing, the seconds do. `--scale`

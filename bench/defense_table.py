@@ -6,7 +6,7 @@ Over seeds and model seeds, with `netguard.eval.run_benchmark`:
     python bench/defense_table.py --model-seeds 0 1 2 --seeds 0      # over three sets of models (and private splits)
     python bench/defense_table.py --seeds 0 1 2 --protect-all        # and every private class protected at once
     python bench/defense_table.py --defenses original netguard --priors own --seeds 0 \\
-        --sweep netguard.protected_cap None 0.95 0.9 0.8 0.7 0.6 --out bench/results/defense_sweep   # one setting's curve
+        --sweep netguard.protected_cap None 0.95 0.9 0.8 0.7 0.6 --out bench/results/defense_sweep   # a setting's curve
     python bench/defense_table.py --merge A.json B.json              # pool earlier runs (e.g. one per seed) into one
 
 Defenses: 'original', 'netguard' (NetGuardConfig's defaults), 'netguard:patent' (the literal -CE private term, a random

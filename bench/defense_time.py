@@ -26,8 +26,8 @@ from netguard.train import get_preset, pretrained
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model-seeds', type=int, nargs='*', default=[0], help="the preset's models of these seeds")
-    ap.add_argument('--files', nargs=3, metavar=('TARGET', 'PUBLIC', 'GAN'),
-                    help='one more set from saved files (the GAN file with its -D.pt beside it); uses the seed-0 split')  # fmt: skip
+    files = 'one more set from saved files (the GAN file with its -D.pt beside it); uses the seed-0 split'
+    ap.add_argument('--files', nargs=3, metavar=('TARGET', 'PUBLIC', 'GAN'), help=files)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'defense_time'), help='writes OUT.txt')
     args = ap.parse_args(argv)
@@ -63,7 +63,8 @@ def main(argv=None):
             return min(r[i] for r in res[flush])
 
         lines.append(
-            f"{name:12s} setup {setup:5.1f} s (Fisher {tr.timings['fisher']:.1f}, inversions {tr.timings['invert']:.1f})"
+            f"{name:12s} setup {setup:5.1f} s (Fisher {tr.timings['fisher']:.1f}, "
+            f"inversions {tr.timings['invert']:.1f})"
             f" | 60 fine-tuning steps {best(False, 0):5.2f} s, flushing denormals {best(True, 0):5.2f} s"
             f" | GMI 2 x 64 latents, 30 steps {best(False, 1):5.2f} s, flushing {best(True, 1):5.2f} s"
         )

@@ -1,8 +1,8 @@
 """Each preset's GAN prior judged by what matters (`netguard.eval.gan_quality`), beside real images.
 
-    python bench/gan_quality.py                                   # both presets, model seed 0, n=40, 600 steps: the result file
-    python bench/gan_quality.py --presets mnist5k --model-seeds 0 1 2 --n 64 --steps 1500 --out /tmp/gq   # full strength
-    python bench/gan_quality.py --summarize bench/results/gan_quality.json                                # the table again
+    python bench/gan_quality.py                    # both presets, model seed 0, n=40, 600 steps: the result file
+    python bench/gan_quality.py --presets mnist5k --model-seeds 0 1 2 --n 64 --steps 1500 --out /tmp/gq   # full
+    python bench/gan_quality.py --summarize bench/results/gan_quality.json                 # the table again
 
 For each preset and model seed, `gan_quality` on the preset's cached models (target, evaluator, all-class checker,
 public classifier, GAN):

@@ -8,7 +8,7 @@ after every generator step, buffers copied), so they cost no extra gradient step
 cached one. A collapsed generator can pass the confidence test with one digit, so each line also gives the smallest
 share of a class among the confident samples (0.2 when the 5 public digits are equally common; 0 when one is missing).
 The recipes name only what they change in the preset's `GANSpec`. On 2 CPU cores 3,000 steps take about 6 minutes a
-recipe. Writes OUT.txt (default bench/results/gan_recipes.txt; bench/results/gpu_h200/gan_recipes.txt came from an H200).
+recipe. Writes OUT.txt (default bench/results/gan_recipes.txt; bench/results/gpu_h200/gan_recipes.txt is an H200's).
 """
 
 import argparse

@@ -1,4 +1,4 @@
-"""GAN recipes for the mnist5k prior on the CPU, beyond what `train_gan` offers; each run is appended to the result file.
+"""GAN recipes for the mnist5k prior on the CPU, beyond what `train_gan` offers; each run appends to the result file.
 
     python bench/gan_sweep.py --name bs32 --bs 32 --steps 1200 --every 400
     python bench/gan_sweep.py --name hinge-sn --loss hinge --sn 1 --dnorm none --lrg 2e-4 --lrd 2e-4 --b1 0 --b2 0.9

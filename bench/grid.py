@@ -1,9 +1,9 @@
 """Every attack against every defense on a preset (the seed's figure 2), over seeds, with `run_benchmark`.
 
-    python bench/grid.py --seeds 0 1 2                  # GMI, KED-MI, Fredrikson, Alignment x original, DP-SGD, Ad-mi, NetGuard
+    python bench/grid.py --seeds 0 1 2          # GMI, KED-MI, Fredrikson, Alignment x original, DP-SGD, Ad-mi, NetGuard
     python bench/grid.py --defenses original --attacks gmi plgmi lomma kedmi mirror_w mirror_b fredrikson alignment \\
         --out bench/results/grid_attacks                # every attack on the undefended target
-    python bench/grid.py --seeds 1 --out /tmp/s1 & python bench/grid.py --seeds 2 --out /tmp/s2 & wait   # seeds at once,
+    python bench/grid.py --seeds 1 --out /tmp/s1 & python bench/grid.py --seeds 2 --out /tmp/s2 & wait   # at once,
     python bench/grid.py --merge /tmp/s1.json /tmp/s2.json                                              # then pooled
 
 Per (model seed, seed, defense, attack): `evaluate`'s row (AA top-1/top-5 and the all-class check per class, MC(all),
@@ -53,8 +53,8 @@ def tables(rows: list[dict]) -> str:
     seeds = sorted({r['seed'] for r in rows})
     models = sorted({r.get('model_seed', 0) for r in rows})
     setup = (
-        f"{rows[0]['preset']}, l_t = {', '.join(names[c] for c in rows[0]['protected'])}, {rows[0]['n']} reconstructions "
-        f"per class, seeds {seeds}, model seeds {models} (mean ± std across runs)"
+        f"{rows[0]['preset']}, l_t = {', '.join(names[c] for c in rows[0]['protected'])}, "
+        f"{rows[0]['n']} reconstructions per class, seeds {seeds}, model seeds {models} (mean ± std across runs)"
     )
     return f"{setup}\n\n{markdown_table(rows)}\n## Per class: AA / all-class check\n\n{per_class_table(rows, names)}"
 

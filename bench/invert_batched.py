@@ -1,4 +1,4 @@
-"""Batched inversion vs one class at a time: GMI on every private class of `mnist5k` in one call, and one call per class.
+"""Batched inversion vs one class at a time: GMI on every private class of `mnist5k` in one call, or one per class.
 
     python bench/invert_batched.py [--n 4 16 64] [--steps 100] [--threads 2] [--device cpu|cuda]
 
@@ -38,8 +38,10 @@ def main(argv=None):
     kw = dict(steps=args.steps, lr=0.02, device=args.device, progress=False)
     sync = torch.cuda.synchronize if str(args.device).startswith('cuda') else (lambda: None)
     lines = [
-        f"GMI, {len(labels)} classes x n latents x {args.steps} steps, {args.device}, {torch.get_num_threads()} threads",
-        f"{'n':>4s} {'batched s':>10s} {'per class s':>12s} {'speed-up':>9s}  max |batched - per class| (pixels in [-1, 1])",
+        f"GMI, {len(labels)} classes x n latents x {args.steps} steps, {args.device}, "
+        f"{torch.get_num_threads()} threads",
+        f"{'n':>4s} {'batched s':>10s} {'per class s':>12s} {'speed-up':>9s}  "
+        "max |batched - per class| (pixels in [-1, 1])",
     ]
     print('\n'.join(lines), flush=True)
     for n in args.n:

@@ -6,7 +6,8 @@ The reference is the loop of GMI's code written out by hand (G, D and the target
 SGD with momentum, clip), the cost a peer toolbox pays per step; each row is `LatentSearch.step()` with one identity
 loss on the same models (the shipped mnist5k target and GAN), timed in alternation with the reference. Ratio < 1:
 the package's step is cheaper. The best of `--repeats` rounds is reported. About 4 minutes on 2 CPU cores with the
-defaults; compare the ratios, not the seconds, on a busy machine. Writes OUT.txt (default bench/results/search_step.txt).
+defaults; compare the ratios, not the seconds, on a busy machine. Writes OUT.txt (default
+bench/results/search_step.txt).
 """
 
 import argparse
@@ -66,7 +67,8 @@ def main(argv=None):
             s = LatentSearch(target, G, D, z0.clone(), y, args.latents // 5, loss=name, clip=1.0)
             best[name] = min(best[name], seconds_per_step(s.step, args.steps))
     lines = [
-        f"mnist5k, {args.latents} latents per step, {args.threads} threads, best of {args.repeats} x {args.steps} steps",
+        f"mnist5k, {args.latents} latents per step, {args.threads} threads, "
+        f"best of {args.repeats} x {args.steps} steps",
         '| step | seconds per step | ratio to the hand-written GMI step |',
         '|---|---|---|',
     ]

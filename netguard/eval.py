@@ -6,7 +6,15 @@ Docs: https://netguard-mia.github.io/netguard/eval.html.md"""
 
 # %% ../nbs/05_eval.ipynb #5c2a2134
 from __future__ import annotations
-import csv, io, json, math, numbers, statistics, sys, time, warnings
+
+import csv
+import io
+import json
+import numbers
+import statistics
+import sys
+import time
+import warnings
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -31,7 +39,8 @@ __all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TA
 
 # %% ../nbs/05_eval.ipynb #1b4e1fb6
 def check_images(images, what: str = 'images') -> torch.Tensor:
-    "`images` as a non-empty float32 tensor `(N, C, H, W)` of finite values (other floats converted); a one-line ValueError if not."
+    """`images` as a non-empty float32 tensor `(N, C, H, W)` of finite values (other floats converted); a one-line
+    ValueError if not."""
     if not (isinstance(images, torch.Tensor) and images.ndim == 4 and len(images) and images.is_floating_point()):
         got = f"{tuple(images.shape)} {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
         raise ValueError(f"{what} must be a non-empty float tensor (N, C, H, W); got {got}")
@@ -50,7 +59,7 @@ def _classes(labels: torch.Tensor) -> list[int]:
 
 
 def _run(f, model: nn.Module, images: torch.Tensor, role: str):
-    "`f()`, a pass of `model` over `images`, after checking their shape against the model's (where `build` recorded it)."
+    "`f()`, a pass of `model` over `images`, after checking their shape against the model's (if `build` recorded it)."
     shape = (getattr(model, 'arch', None) or {}).get('image_shape')
     if shape and list(images.shape[1:]) != list(shape):
         raise ValueError(
@@ -66,7 +75,7 @@ def _run(f, model: nn.Module, images: torch.Tensor, role: str):
 
 
 def _judge(model: nn.Module, images, labels, role: str, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
-    "Logits of the judge `model` (the `role`: 'evaluator', 'checker') on checked `images`, and the checked integer `labels`."
+    "Logits of the judge `model` (`role`: 'evaluator', 'checker') on checked `images`, and the checked int `labels`."
     images = check_images(images, 'images')
     labels = torch.as_tensor(labels)
     if labels.ndim != 1 or len(labels) != len(images) or labels.is_floating_point() or labels.dtype == torch.bool:
@@ -88,8 +97,8 @@ def _judge(model: nn.Module, images, labels, role: str, batch_size: int = 512) -
 # %% ../nbs/05_eval.ipynb #75e73cca
 @torch.no_grad()
 def attack_accuracy(evaluator: nn.Module, images: torch.Tensor, labels, topk=(1, 5), batch_size: int = 512) -> dict:
-    """Attack accuracy per attacked class: `{'top1': {class: fraction}, 'top5': {...}}`, the fraction of the reconstructions
-    of each class that `evaluator` puts in its top k (k capped at its number of classes)."""
+    """Attack accuracy per attacked class: `{'top1': {class: fraction}, 'top5': {...}}`, the fraction of the
+    reconstructions of each class that `evaluator` puts in its top k (k capped at its number of classes)."""
     logits, labels = _judge(evaluator, images, labels, 'evaluator', batch_size)
     K = logits.shape[1]
     if not topk or any(type(k) is not int or k < 1 for k in topk):
@@ -114,7 +123,8 @@ def all_class_check(checker: nn.Module, images: torch.Tensor, labels, batch_size
 def checker_reads(
     checker: nn.Module, images: torch.Tensor, labels, names=None, top: int = 3, batch_size: int = 512
 ) -> dict:
-    "Per attacked class: what the all-class `checker` reads its reconstructions as, `[[class name, fraction], ...]`, most common first."
+    """Per attacked class: what the all-class `checker` reads its reconstructions as, `[[class name, fraction], ...]`,
+    most common first."""
     logits, labels = _judge(checker, images, labels, 'checker', batch_size)
     pred = logits.argmax(1)
     out = {}
@@ -130,8 +140,8 @@ def checker_reads(
 def random_baseline(
     G: nn.Module, evaluator: nn.Module, checker: nn.Module, classes, n: int = 1000, seed: int = 0, device=None
 ) -> dict:
-    """The judges on `n` random samples `G(z)`: `{'aa': {class: fraction the evaluator reads as it}, 'all_class': {class:
-    fraction the all-class checker reads as it}, 'n': n}`."""
+    """The judges on `n` random samples `G(z)`: `{'aa': {class: fraction the evaluator reads as it}, 'all_class':
+    {class: fraction the all-class checker reads as it}, 'n': n}`."""
     device = torch.device(device) if device else next(G.parameters()).device
     was = G.training
     G.eval()
@@ -178,9 +188,9 @@ def _nearest(fa: torch.Tensor, fb: torch.Tensor, chunk: int = 1024) -> torch.Ten
 
 
 def knn_distance(feature_fn, recon, private_images):
-    """Mean over reconstructions of the L2 distance, in the feature space of `feature_fn` (e.g. `evaluator.features`), to
-    the nearest private image. With dicts `{class: images}` for both, the distance per class (to that class's private
-    images); with two tensors, one number."""
+    """Mean over reconstructions of the L2 distance, in the feature space of `feature_fn` (e.g. `evaluator.features`),
+    to the nearest private image. With dicts `{class: images}` for both, the distance per class (to that class's
+    private images); with two tensors, one number."""
 
     def f(x):
         if isinstance(feature_fn, nn.Module):
@@ -296,7 +306,7 @@ def _inception(device, download: bool):
 
 @torch.no_grad()
 def inception_activations(model: nn.Module, images: torch.Tensor, batch_size: int = 50, device=None) -> torch.Tensor:
-    "pytorch-fid's 2048-d Inception features of images in [-1, 1] (grey repeated to 3 channels; the model resizes to 299)."
+    "pytorch-fid's 2048-d Inception features of images in [-1, 1] (grey repeated to 3 channels; resized to 299)."
     device = device or next(model.parameters()).device
     out = []
     for c in images.split(batch_size):
@@ -332,9 +342,9 @@ def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
 
 # %% ../nbs/05_eval.ipynb #b8b92eaf
 class Judge:
-    """The independent side of an evaluation: the evaluation classifier, the all-class checker, the private training images
-    (as evaluator features, per class) and the private test set. `fid`: None = Inception FID when its weights are in the
-    cache, True = also try to download them, False = never."""
+    """The independent side of an evaluation: the evaluation classifier, the all-class checker, the private training
+    images (as evaluator features, per class) and the private test set. `fid`: None = Inception FID when its weights
+    are in the cache, True = also try to download them, False = never."""
 
     def __init__(
         self,
@@ -376,7 +386,7 @@ class Judge:
         )
 
     def fid(self, x: torch.Tensor, classes) -> float | None:
-        "Inception FID between `x` and up to `fid_images` private training images of `classes` (None without Inception)."
+        "Inception FID between `x` and up to `fid_images` private training images of `classes` (None without it)."
         if self.inception is None:
             return None
         key = tuple(sorted(int(c) for c in classes))
@@ -404,9 +414,9 @@ def evaluate(
     mc: tuple[float, float] | None = None,
     baseline: dict | None = None,
 ) -> dict:
-    """One row of plain data for an attack on a defended model: MC(all), MC(l_t), AA top-1/top-5, the all-class check, what
-    the checker reads, KNN distance (per class), feature FID and Inception FID (None when unavailable), and the random-G(z)
-    baseline when given. `mc` reuses accuracies already computed for this defended model."""
+    """One row of plain data for an attack on a defended model: MC(all), MC(l_t), AA top-1/top-5, the all-class check,
+    what the checker reads, KNN distance (per class), feature FID and Inception FID (None when unavailable), and the
+    random-G(z) baseline when given. `mc` reuses accuracies already computed for this defended model."""
     x, y = attack.flat()
     classes = [int(c) for c in attack.labels]
     acc_all, acc_prot = mc if mc is not None else model_accuracy(defense.model, judge.test, protected)
@@ -544,7 +554,8 @@ def prior_spec(spec: str, model_seed: int = 0) -> tuple[str, int]:
 
 # %% ../nbs/05_eval.ipynb #06646326
 def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | None = None):
-    "One picture of an attack's reconstructions: a row per label (named on the left), `per_label` images per row; returns the figure."
+    """One picture of an attack's reconstructions: a row per label (named on the left), `per_label` images per row;
+    returns the figure."""
     import matplotlib.pyplot as plt
     from torchvision.utils import make_grid
 
@@ -554,7 +565,7 @@ def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | N
     fig, ax = plt.subplots(figsize=(0.5 * n + 0.8, 0.5 * L + 0.6))
     ax.imshow(grid.permute(1, 2, 0).numpy(), cmap='gray' if C == 1 else None, vmin=0, vmax=1)
     ax.set_yticks([2 + (H + 2) * i + H / 2 for i in range(L)])
-    ax.set_yticklabels([names[l] if names else str(l) for l in res.labels])
+    ax.set_yticklabels([names[y] if names else str(y) for y in res.labels])
     ax.set_xticks([])
     for side in ax.spines.values():
         side.set_visible(False)
@@ -634,10 +645,10 @@ def run_benchmark(
 ) -> list[dict]:
     """Defend the preset's target with each defense and attack it with each attack from each prior, for each model seed
     and seed; one `evaluate` row per run. `defenses` may hold variants ('netguard:lam=10', `defense_spec`), `sweep`
-    ('DEFENSE.KEY', values) adds one per value (`sweep_specs`); `priors` are the attackers' GANs (`prior_spec`; None: the
-    defender's own); `model_seed` may be a list. `models` may supply any of the preset's models ('target', 'public',
-    'evaluator', 'checker', 'gan'), as a dict or a function of the model seed; `split` the data. With `out`, also
-    writes image grids and `write_report`'s files."""
+    ('DEFENSE.KEY', values) adds one per value (`sweep_specs`); `priors` are the attackers' GANs (`prior_spec`; None:
+    the defender's own); `model_seed` may be a list. `models` may supply any of the preset's models ('target',
+    'public', 'evaluator', 'checker', 'gan'), as a dict or a function of the model seed; `split` the data. With
+    `out`, also writes image grids and `write_report`'s files."""
     attacks, defenses = check_names(attacks, defenses)
     if sweep is not None:
         defenses = check_names(attacks, sweep_specs(defenses, sweep))[1]
@@ -940,7 +951,10 @@ def per_class_table(rows: list[dict], names=None) -> str:
         return ''
     classes = sorted({int(c) for r in rows for c in r['aa_top1']})
     prot = {int(c) for r in rows for c in r['protected']}
-    label = lambda c: (names[c] if names else str(c)) + (' (l_t)' if c in prot else '')
+
+    def label(c):
+        return (names[c] if names else str(c)) + (' (l_t)' if c in prot else '')
+
     lines = [
         '| defense | attack | ' + ' | '.join(label(c) for c in classes) + ' |',
         '|---|---|' + '---|' * len(classes),
@@ -959,7 +973,8 @@ def per_class_table(rows: list[dict], names=None) -> str:
 
 
 def tradeoff_plot(rows: list[dict], ax=None):
-    "MC(all) against AA on the protected class(es), one colour per defense, one marker per attack, error bars across runs."
+    """MC(all) against AA on the protected class(es), one colour per defense, one marker per attack, error bars across
+    runs."""
     import matplotlib.pyplot as plt
 
     fig = (ax or plt.subplots(figsize=(5.5, 4))[1]).figure
@@ -1020,8 +1035,9 @@ def read_metrics(path) -> list[dict]:
 
 # %% ../nbs/05_eval.ipynb #dfb89de9
 def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = None) -> dict:
-    """Write `metrics.json` (the rows), `table.csv` (the summary), `table.md` (the figure-2 table and the per-class table),
-    `tradeoff.png` and `report.md` (all of it, with the image grids the rows point to) into `out_dir`; returns the paths."""
+    """Write `metrics.json` (the rows), `table.csv` (the summary), `table.md` (the figure-2 table and the per-class
+    table), `tradeoff.png` and `report.md` (all of it, with the image grids the rows point to) into `out_dir`;
+    returns the paths."""
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
@@ -1074,9 +1090,11 @@ def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = N
         "- **AA**: the fraction of reconstructions the independent evaluation classifier labels as the attacked class; "
         "compare it with the random G(z) baseline, which the evaluator reaches on images optimised for nothing.",
         "- **all-class check**: the same question to a classifier that also knows the public classes; the honest AA.",
-        "- **MC(all)**, **MC(l_t)**: accuracy of the defended model on the private test set, and on its protected classes.",
+        "- **MC(all)**, **MC(l_t)**: accuracy of the defended model on the private test set, and on its protected "
+        "classes.",
         "- **largest AA change, other classes**: the collateral damage of the defense on classes it does not protect.",
-        "- **KNN dist**, **feature FID**: distances to the private images in the evaluator's feature space (lower = closer); "
+        "- **KNN dist**, **feature FID**: distances to the private images in the evaluator's feature space "
+        "(lower = closer); "
         "**FID**: Inception FID (n/a when the Inception weights were not available).",
         '',
         '## Privacy / utility trade-off',
@@ -1097,7 +1115,7 @@ def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = N
 
 # %% ../nbs/05_eval.ipynb #5c387a69
 def command_line(script, argv=None) -> str:
-    "How a script was run: 'python SCRIPT ARGS', the script relative to the working folder, `argv` (default sys.argv[1:])."
+    "How a script was run: 'python SCRIPT ARGS', the script relative to the working folder, `argv` (sys.argv[1:])."
     import os
     import shlex
 
@@ -1107,7 +1125,8 @@ def command_line(script, argv=None) -> str:
 
 
 def run_info() -> dict:
-    "What made a result: netguard's version, the git commit of its checkout ('-dirty': uncommitted changes; None outside one), torch, threads."
+    """What made a result: netguard's version, the git commit of its checkout ('-dirty': uncommitted changes; None
+    outside one), torch's version, the CPU threads."""
     import subprocess
 
     import netguard
@@ -1144,8 +1163,8 @@ def write_result(out, text: str, data: dict | None = None, command: str = '', in
 
 
 def read_result(path) -> dict:
-    """A result file of `write_result` (or a `metrics.json` of `run_benchmark`, its rows under 'rows' and its path as the
-    command), with `rows` (when it has them) keyed by int per class again."""
+    """A result file of `write_result` (or a `metrics.json` of `run_benchmark`, its rows under 'rows' and its path as
+    the command), with `rows` (when it has them) keyed by int per class again."""
     res = json.loads(Path(path).read_text())
     if isinstance(res, list):
         res = dict(command=str(path), rows=res)
@@ -1169,8 +1188,8 @@ def gan_samples(G: nn.Module, n: int, seed: int = 0, device=None, batch_size: in
 @torch.no_grad()
 def class_shares(classifier: nn.Module, images: torch.Tensor, names=None, batch_size: int = 512) -> dict:
     """The fraction of `images` that `classifier` assigns to each of its classes: `{'shares': [...], 'smallest': the
-    smallest share, 'rarest': its class (name when `names`), 'n': len(images)}`. About 1/K for images that cover K classes
-    evenly; about 0 when a class is missing (a collapsed generator)."""
+    smallest share, 'rarest': its class (name when `names`), 'n': len(images)}`. About 1/K for images that cover K
+    classes evenly; about 0 when a class is missing (a collapsed generator)."""
     logits, _ = _judge(classifier, images, torch.zeros(len(images), dtype=torch.long), 'classifier', batch_size)
     shares = torch.bincount(logits.argmax(1), minlength=logits.shape[1]).float() / len(logits)
     r = int(shares.argmin())
@@ -1195,9 +1214,9 @@ def frechet_beside_real(
 
 # %% ../nbs/05_eval.ipynb #f69253db
 def public_real_sets(split, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(held_out, held_out_labels, other_real) as float images: the public classifier's validation part of `split.public`
-    for model seed `seed` (`role_data`; the preset's GAN trained on all public images, these included), and a
-    stratified subset of the public classifier's training part with as many images, fixed by `seed`."""
+    """(held_out, held_out_labels, other_real) as float images: the public classifier's validation part of
+    `split.public` for model seed `seed` (`role_data`; the preset's GAN trained on all public images, these
+    included), and a stratified subset of the public classifier's training part with as many images, fixed by `seed`."""
     from netguard.data import stratified_split
     from netguard.train import role_data
 
@@ -1222,8 +1241,8 @@ def attack_leak(
     device=None,
     progress: bool | None = None,
 ) -> dict:
-    """`attack` (default 'plgmi', the package's strongest) from the prior `gan` = (G, D) on `target`, `n` latents per label
-    and `steps` (None: the attack's own default), judged by the all-class `checker`: `{label: share of its
+    """`attack` (default 'plgmi', the package's strongest) from the prior `gan` = (G, D) on `target`, `n` latents per
+    label and `steps` (None: the attack's own default), judged by the all-class `checker`: `{label: share of its
     reconstructions the checker reads as that label}`."""
     models = prepare_attack(attack, target, gan=gan, seed=seed, device=device, progress=progress)
     res = run_attack(
@@ -1256,10 +1275,10 @@ def gan_quality(
     device=None,
     progress: bool | None = None,
 ) -> dict:
-    """A GAN prior `gan` = (G, D) judged by what matters, each measure as `{'gan': ..., 'real': ...}`:
-    `leak` (per private class: the all-class check of `attack_leak` on the undefended `target`; real: the `checker`'s
-    accuracy on the private test images of that class), `frechet` (`frechet_beside_real` in the `evaluator`'s features,
-    against `public_real_sets(split, seed)`), `class_share` (`class_shares` of the `public` classifier on `samples` draws of
+    """A GAN prior `gan` = (G, D) judged by what matters, each measure as `{'gan': ..., 'real': ...}`: `leak` (per
+    private class: the all-class check of `attack_leak` on the undefended `target`; real: the `checker`'s accuracy on
+    the private test images of that class), `frechet` (`frechet_beside_real` in the `evaluator`'s features, against
+    `public_real_sets(split, seed)`), `class_share` (`class_shares` of the `public` classifier on `samples` draws of
     G; real: on the held-out public images). Plus the budget (`n`, `steps`, `samples`, image counts)."""
     from netguard.train import accuracy
 
