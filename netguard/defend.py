@@ -6,7 +6,12 @@ Docs: https://netguard-mia.github.io/netguard/defend.html.md"""
 
 # %% ../nbs/04_defend.ipynb #094b0845
 from __future__ import annotations
-import copy, io, math, numbers, time
+
+import copy
+import io
+import math
+import numbers
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -14,8 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import labels_of
-from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi, _frozen, _thaw, _check_labels
-from .train import epoch_batches, fetch, mix_seed, predict, progress_bar
+from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, _check_labels, gmi
+from .train import fetch, mix_seed, predict, progress_bar
 
 # %% auto #0
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
@@ -25,20 +30,37 @@ __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_N
            'defend', 'netguard_widget']
 
 # %% ../nbs/04_defend.ipynb #616f5828
-def invert_classes(model: nn.Module, G: nn.Module, D: nn.Module | None, labels, n: int = 64, *, settings: str = 'patent',
-                   seed: int = 0, device=None, progress: bool | None = False, **gmi_options) -> torch.Tensor:
+def invert_classes(
+    model: nn.Module,
+    G: nn.Module,
+    D: nn.Module | None,
+    labels,
+    n: int = 64,
+    *,
+    settings: str = 'patent',
+    seed: int = 0,
+    device=None,
+    progress: bool | None = False,
+    **gmi_options,
+) -> torch.Tensor:
     "GMI reconstructions of each label of `model`, `(L, n, C, H, W)`; the patent's settings unless told otherwise."
-    return gmi(model, G, D, labels, n, settings=settings, seed=seed, device=device, progress=progress, **gmi_options).images
+    return gmi(
+        model, G, D, labels, n, settings=settings, seed=seed, device=device, progress=progress, **gmi_options
+    ).images
+
 
 @torch.no_grad()
 def confusion_with(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     "Mean softmax of `model` over a batch of images `(N, C, H, W)` (what the model thinks they are, on average)."
     return predict(model, images, batch_size).softmax(1).mean(0)
 
+
 DECOY_RULES = ('random', 'least_confused', 'most_confused', 'spread')
 
-def choose_decoys(rule: str, target: nn.Module, public_images: torch.Tensor, protected, k: int = 1, seed: int = 0,
-                  candidates=None) -> dict:
+
+def choose_decoys(
+    rule: str, target: nn.Module, public_images: torch.Tensor, protected, k: int = 1, seed: int = 0, candidates=None
+) -> dict:
     """Public decoy classes for each protected class: `{l_t: [l_p, ...]}`.
 
     `public_images` holds candidate decoys per public class, `(P, n, C, H, W)` (inverted or real public images). Rules:
@@ -50,61 +72,91 @@ def choose_decoys(rule: str, target: nn.Module, public_images: torch.Tensor, pro
     cost, `scipy.optimize.linear_sum_assignment`), so that no class is left with a decoy the target reads as itself.
     `candidates` limits the choice to those public classes: NetGuard passes `Split.public_only`, so that a public class
     named like a private one (printed 0s in mnist5k-shift) is never a decoy."""
-    if rule not in DECOY_RULES: raise ValueError(f"decoy rule must be one of {', '.join(DECOY_RULES)}; got {rule!r}")
+    if rule not in DECOY_RULES:
+        raise ValueError(f"decoy rule must be one of {', '.join(DECOY_RULES)}; got {rule!r}")
     if candidates is not None:
         cand = sorted({int(j) for j in candidates})
         if not cand or not all(0 <= j < len(public_images) for j in cand):
-            raise ValueError(f"decoy candidates must be public classes in 0..{len(public_images) - 1}; got {list(candidates)}")
+            raise ValueError(
+                f"decoy candidates must be public classes in 0..{len(public_images) - 1}; got {list(candidates)}"
+            )
         picked = choose_decoys(rule, target, public_images[cand], protected, k, seed)
         return {lt: [cand[j] for j in js] for lt, js in picked.items()}
     P = len(public_images)
-    if not 1 <= k <= P: raise ValueError(f"k (decoys per protected class) must be in 1..{P}, the number of public classes; got {k}")
+    if not 1 <= k <= P:
+        raise ValueError(f"k (decoys per protected class) must be in 1..{P}, the number of public classes; got {k}")
     q = torch.stack([confusion_with(target, public_images[j]) for j in range(P)])  # (P, num_private)
     protected = [int(lt) for lt in protected]
+
     def cost(lt):  # (P,) lower is better
-        if rule == 'least_confused': return q[:, lt]
-        if rule == 'most_confused': return -q[:, lt]
-        return q.max(1).values + q[:, lt]   # 'spread'
+        if rule == 'least_confused':
+            return q[:, lt]
+        if rule == 'most_confused':
+            return -q[:, lt]
+        return q.max(1).values + q[:, lt]  # 'spread'
+
     if rule != 'random' and k == 1 and 1 < len(protected) <= P:
         from scipy.optimize import linear_sum_assignment
+
         rows, cols = linear_sum_assignment(torch.stack([cost(lt) for lt in protected]).double().numpy())
         return {protected[r]: [int(c)] for r, c in zip(rows, cols)}
     out, used = {}, set()
     for lt in protected:
-        if rule == 'random': order = torch.randperm(P, generator=torch.Generator().manual_seed(mix_seed(seed, lt, 5)))
-        else: order = cost(lt).argsort()
+        if rule == 'random':
+            order = torch.randperm(P, generator=torch.Generator().manual_seed(mix_seed(seed, lt, 5)))
+        else:
+            order = cost(lt).argsort()
         free = [int(j) for j in order if int(j) not in used]
         pick = (free + [int(j) for j in order if int(j) in used])[:k]
-        used.update(pick); out[lt] = pick
+        used.update(pick)
+        out[lt] = pick
     return out
 
 # %% ../nbs/04_defend.ipynb #48d2e70e
 def _loss_fn(model, buffers):
     from torch.func import functional_call
+
     def f(params, x, y):
         return F.cross_entropy(functional_call(model, (params, buffers), (x[None],)), y[None])
+
     return f
+
 
 def _normalized(fisher: dict, normalize: str | None) -> dict:
     "Rescale a diagonal Fisher so its mean ('mean') or largest entry ('max') is 1; None keeps it raw."
-    if not normalize: return fisher
+    if not normalize:
+        return fisher
     flat = torch.cat([v.flatten() for v in fisher.values()])
     scale = flat.mean() if normalize == 'mean' else flat.max()
     return {k: v / scale.clamp_min(1e-30) for k, v in fisher.items()}
 
-def fisher_diagonal(model: nn.Module, data, *, batch_size: int = 256, normalize: str | None = 'mean', labels: str = 'true',
-                    max_samples: int | None = None, seed: int = 0, device=None) -> dict:
-    """The diagonal Fisher of `model` at its current weights: the mean over samples of the squared per-sample gradient of
-    the log-likelihood, computed with vectorised per-sample gradients (`torch.func.vmap(grad(...))`).
 
-    `labels='true'` is the empirical Fisher (the data's labels); `'sampled'` draws each label from the model's own softmax.
-    `normalize='mean'` rescales so the mean entry is 1 (the raw Fisher of a well-fit model is tiny, so EWC's `lam` would
-    otherwise do nothing), `'max'` so the largest is 1, `None` keeps the raw values."""
+def fisher_diagonal(
+    model: nn.Module,
+    data,
+    *,
+    batch_size: int = 256,
+    normalize: str | None = 'mean',
+    labels: str = 'true',
+    max_samples: int | None = None,
+    seed: int = 0,
+    device=None,
+) -> dict:
+    """The diagonal Fisher of `model` at its current weights: the mean over samples of the squared per-sample gradient
+    of the log-likelihood, computed with vectorised per-sample gradients (`torch.func.vmap(grad(...))`).
+
+    `labels='true'` is the empirical Fisher (the data's labels); `'sampled'` draws each label from the model's own
+    softmax. `normalize='mean'` rescales so the mean entry is 1 (the raw Fisher of a well-fit model is tiny, so EWC's
+    `lam` would otherwise do nothing), `'max'` so the largest is 1, `None` keeps the raw values."""
     from torch.func import grad, vmap
-    if normalize not in (None, 'mean', 'max'): raise ValueError(f"normalize must be None, 'mean' or 'max'; got {normalize!r}")
-    if labels not in ('true', 'sampled'): raise ValueError(f"labels must be 'true' or 'sampled'; got {labels!r}")
+
+    if normalize not in (None, 'mean', 'max'):
+        raise ValueError(f"normalize must be None, 'mean' or 'max'; got {normalize!r}")
+    if labels not in ('true', 'sampled'):
+        raise ValueError(f"labels must be 'true' or 'sampled'; got {labels!r}")
     device = torch.device(device) if device else next(model.parameters()).device
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     params = {k: v.detach() for k, v in model.named_parameters()}
     buffers = {k: v.detach() for k, v in model.named_buffers()}
     per_sample = vmap(grad(_loss_fn(model, buffers)), in_dims=(None, 0, 0))
@@ -115,16 +167,27 @@ def fisher_diagonal(model: nn.Module, data, *, batch_size: int = 256, normalize:
     for x, y in fetch(data, idx.split(batch_size)):
         x, y = x.to(device), y.to(device)
         if labels == 'sampled':
-            with torch.no_grad(): y = torch.multinomial(model(x).softmax(1).cpu(), 1, generator=g).squeeze(1).to(device)
-        for k, gk in per_sample(params, x, y).items(): fisher[k] += gk.pow(2).sum(0)
+            with torch.no_grad():
+                y = torch.multinomial(model(x).softmax(1).cpu(), 1, generator=g).squeeze(1).to(device)
+        for k, gk in per_sample(params, x, y).items():
+            fisher[k] += gk.pow(2).sum(0)
     model.train(was)
     return _normalized({k: v / n for k, v in fisher.items()}, normalize)
 
-def fisher_diagonal_loop(model: nn.Module, data, *, normalize: str | None = 'mean', max_samples: int | None = None,
-                         seed: int = 0, device=None) -> dict:
+
+def fisher_diagonal_loop(
+    model: nn.Module,
+    data,
+    *,
+    normalize: str | None = 'mean',
+    max_samples: int | None = None,
+    seed: int = 0,
+    device=None,
+) -> dict:
     "The same empirical Fisher as `fisher_diagonal`, one backward pass per sample (the slow reference)."
     device = torch.device(device) if device else next(model.parameters()).device
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     n = len(data) if max_samples is None else min(max_samples, len(data))
     idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
     fisher = {k: torch.zeros_like(v) for k, v in model.named_parameters()}
@@ -132,9 +195,12 @@ def fisher_diagonal_loop(model: nn.Module, data, *, normalize: str | None = 'mea
         x, y = data[i]
         model.zero_grad(set_to_none=True)
         F.cross_entropy(model(x[None].to(device)), torch.as_tensor([y], device=device)).backward()
-        for k, p in model.named_parameters(): fisher[k] += p.grad.pow(2)
-    model.zero_grad(set_to_none=True); model.train(was)
+        for k, p in model.named_parameters():
+            fisher[k] += p.grad.pow(2)
+    model.zero_grad(set_to_none=True)
+    model.train(was)
     return _normalized({k: v / n for k, v in fisher.items()}, normalize)
+
 
 def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) -> torch.Tensor:
     "`sum_i lam/2 * F_i * (theta_i - theta*_i)^2` over the parameters named in `fisher`; `anchor` holds theta*."
@@ -144,12 +210,14 @@ def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) 
 # %% ../nbs/04_defend.ipynb #afeacf79
 PRIVATE_LOSSES = ('literal', 'push')
 
+
 def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> torch.Tensor:
     """The private term of NetGuard's objective, as a quantity to *minimise* (already carrying the minus sign).
 
     'literal': `-CE(target(x_pri), l_t)` as the patent writes it; its gradient vanishes once the target is sure of its
     own inverted samples (it saturates). 'push': `-log(1 - p_lt)`, which keeps pushing until `p_lt` is small."""
-    if form == 'literal': return -F.cross_entropy(logits, y)
+    if form == 'literal':
+        return -F.cross_entropy(logits, y)
     if form == 'push':
         logp = logits.log_softmax(1)
         p_y = logp.gather(1, y[:, None]).squeeze(1).exp()
@@ -162,33 +230,68 @@ INT_0 = ('int', lambda v: v >= 0, 'an integer >= 0')
 POSITIVE = ('number', lambda v: v > 0, 'a finite number > 0')
 NON_NEGATIVE = ('number', lambda v: v >= 0, 'a finite number >= 0')
 FRACTION = ('number', lambda v: 0 < v < 1, 'a number strictly between 0 and 1')
-def one_of(*choices) -> tuple: return ('choice', lambda v: isinstance(v, str) and v in choices, 'one of ' + ', '.join(map(repr, choices)))
-def or_none(rule: tuple) -> tuple: return (*rule[:3], True)
+
+
+def one_of(*choices) -> tuple:
+    return ('choice', lambda v: isinstance(v, str) and v in choices, 'one of ' + ', '.join(map(repr, choices)))
+
+
+def or_none(rule: tuple) -> tuple:
+    return (*rule[:3], True)
+
 
 def check_setting(name: str, value, rule: tuple):
-    "`value` of setting `name` checked against `rule` (kind, test, description[, None allowed]); a one-line ValueError if it fails."
+    """`value` of setting `name` checked against `rule` (kind, test, description[, None allowed]); a one-line ValueError
+    if it fails."""
     kind, ok, text, *none = rule
-    if value is None and none: return value
-    if kind == 'int': good = isinstance(value, numbers.Integral) and not isinstance(value, bool) and ok(value)
-    elif kind == 'number': good = (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-                                   and ok(value))
-    else: good = ok(value)
-    if not good: raise ValueError(f"{name} must be {text}{' or None' if none else ''}; got {value!r}")
+    if value is None and none:
+        return value
+    if kind == 'int':
+        good = isinstance(value, numbers.Integral) and not isinstance(value, bool) and ok(value)
+    elif kind == 'number':
+        good = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and ok(value)
+    else:
+        good = ok(value)
+    if not good:
+        raise ValueError(f"{name} must be {text}{' or None' if none else ''}; got {value!r}")
     return value
 
 # %% ../nbs/04_defend.ipynb #c89767db
 CAP_SPREADS = ('uniform', 'original')
 _NETGUARD_RULES = dict(
-    alpha=NON_NEGATIVE, beta=NON_NEGATIVE, omega=NON_NEGATIVE, lam=NON_NEGATIVE, private_loss=one_of(*PRIVATE_LOSSES),
-    steps=INT_1, lr=POSITIVE, batch_size=INT_1, replay=NON_NEGATIVE, replay_batch=INT_1, distill=NON_NEGATIVE, n_fake=INT_1,
-    decoy_rule=one_of(*DECOY_RULES), decoys=INT_1, rounds=INT_1, invert_settings=or_none(one_of(*SEARCH_SETTINGS)),
-    invert_steps=or_none(INT_1), invert_lr=or_none(POSITIVE), invert_loss=one_of(*IDENTITY_LOSSES), fisher_normalize=or_none(one_of('mean', 'max')),
-    fisher_samples=or_none(INT_1), real_decoys=NON_NEGATIVE, protected_cap=or_none(FRACTION), anchor_others=INT_0,
-    cap_spread=one_of(*CAP_SPREADS), prior_fakes=INT_0)
+    alpha=NON_NEGATIVE,
+    beta=NON_NEGATIVE,
+    omega=NON_NEGATIVE,
+    lam=NON_NEGATIVE,
+    private_loss=one_of(*PRIVATE_LOSSES),
+    steps=INT_1,
+    lr=POSITIVE,
+    batch_size=INT_1,
+    replay=NON_NEGATIVE,
+    replay_batch=INT_1,
+    distill=NON_NEGATIVE,
+    n_fake=INT_1,
+    decoy_rule=one_of(*DECOY_RULES),
+    decoys=INT_1,
+    rounds=INT_1,
+    invert_settings=or_none(one_of(*SEARCH_SETTINGS)),
+    invert_steps=or_none(INT_1),
+    invert_lr=or_none(POSITIVE),
+    invert_loss=one_of(*IDENTITY_LOSSES),
+    fisher_normalize=or_none(one_of('mean', 'max')),
+    fisher_samples=or_none(INT_1),
+    real_decoys=NON_NEGATIVE,
+    protected_cap=or_none(FRACTION),
+    anchor_others=INT_0,
+    cap_spread=one_of(*CAP_SPREADS),
+    prior_fakes=INT_0,
+)
+
 
 @dataclass
 class NetGuardConfig:
     "Every setting of NetGuard fine-tuning (the patent's alpha=1, beta=2, omega=5)."
+
     alpha: float = 1.0
     beta: float = 2.0
     omega: float = 5.0
@@ -197,65 +300,87 @@ class NetGuardConfig:
     steps: int = 300
     lr: float = 1e-3
     batch_size: int = 64
-    replay: float = 5.0           # weight of cross-entropy on replayed private training batches (0: off, the patent)
+    replay: float = 5.0  # weight of cross-entropy on replayed private training batches (0: off, the patent)
     replay_batch: int = 64
-    distill: float = 1.0          # weight of KL to the original model on random G(z) not labelled as a protected class (0: off)
-    n_fake: int = 256             # inverted samples per protected class and per decoy class (the patent leaves it open)
-    decoy_rule: str = 'spread'    # 'random' is the patent's
-    decoys: int = 1               # decoy classes per protected class
-    rounds: int = 1               # rounds of re-inversion + fine-tuning
+    distill: float = 1.0  # weight of KL to the original model on random G(z) not labelled as a protected class (0: off)
+    n_fake: int = 256  # inverted samples per protected class and per decoy class (the patent leaves it open)
+    decoy_rule: str = 'spread'  # 'random' is the patent's
+    decoys: int = 1  # decoy classes per protected class
+    rounds: int = 1  # rounds of re-inversion + fine-tuning
     invert_settings: str | None = None  # GMI settings for the fake samples: 'patent' (100 it, lr 1e-3) is too weak to
-    invert_steps: int | None = 200      # find what a real attacker finds; the default inverts like the attack it defends
-    invert_lr: float | None = 0.02      # against (Adam, lr 0.02, 200 steps)
-    invert_loss: str = 'ce'             # their identity loss; 'max_margin' or 'logit' find what the strongest attacks find
+    invert_steps: int | None = 200  # find what a real attacker finds; the default inverts like the attack it defends
+    invert_lr: float | None = 0.02  # against (Adam, lr 0.02, 200 steps)
+    invert_loss: str = 'ce'  # their identity loss; 'max_margin' or 'logit' find what the strongest attacks find
     fisher_normalize: str | None = 'mean'
     fisher_samples: int | None = 2000
-    real_decoys: float = 0.0      # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
-    protected_cap: float | None = 0.9   # replayed images of a protected class are trained toward this confidence, not 1 (None: off)
-    anchor_others: int = 64       # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
-    cap_spread: str = 'uniform'   # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
-    prior_fakes: int = 0          # samples G(z) the original reads as a protected class, pushed away too (0: off)
+    real_decoys: float = 0.0  # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
+    protected_cap: float | None = (
+        0.9  # replayed images of a protected class are trained toward this confidence, not 1 (None: off)
+    )
+    anchor_others: int = (
+        64  # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
+    )
+    cap_spread: str = (
+        'uniform'  # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
+    )
+    prior_fakes: int = 0  # samples G(z) the original reads as a protected class, pushed away too (0: off)
 
-    def __post_init__(self): self.validate()
+    def __post_init__(self):
+        self.validate()
 
     def validate(self) -> NetGuardConfig:
         "Check every setting's type and range: a one-line ValueError naming the first that fails."
-        for name, rule in _NETGUARD_RULES.items(): check_setting(f'NetGuard setting {name}', getattr(self, name), rule)
+        for name, rule in _NETGUARD_RULES.items():
+            check_setting(f'NetGuard setting {name}', getattr(self, name), rule)
         return self
 
 # %% ../nbs/04_defend.ipynb #b34f6f75
 DEFENSES = ('original', 'netguard', 'dpsgd', 'admi')
 _LABELS = {'original': 'original', 'netguard': 'NetGuard', 'dpsgd': 'DP-SGD', 'admi': 'Ad-mi'}
-_OPTION_RULES = {'original': {}, 'dpsgd': dict(epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE,
-                                               batch_size=INT_1),
-                 'admi': dict(eps=NON_NEGATIVE, steps=INT_0, inv_steps=INT_1, k=or_none(INT_1))}
+_OPTION_RULES = {
+    'original': {},
+    'dpsgd': dict(
+        epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE, batch_size=INT_1
+    ),
+    'admi': dict(eps=NON_NEGATIVE, steps=INT_0, inv_steps=INT_1, k=or_none(INT_1)),
+}
+
 
 def check_options(defense: str, options: dict) -> dict:
     "The settings of `defense`, checked before any work (names, types, ranges; NetGuard's by `NetGuardConfig`)."
-    if defense not in DEFENSES: raise KeyError(f"unknown defense {defense!r}; choose one of: {', '.join(DEFENSES)}")
+    if defense not in DEFENSES:
+        raise KeyError(f"unknown defense {defense!r}; choose one of: {', '.join(DEFENSES)}")
     label = _LABELS[defense]
     valid = list(NetGuardConfig.__dataclass_fields__) if defense == 'netguard' else list(_OPTION_RULES[defense])
     bad = sorted(set(options) - set(valid))
-    if bad: raise TypeError(f"unknown {label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}")
-    if defense == 'netguard': NetGuardConfig(**options)
+    if bad:
+        raise TypeError(f"unknown {label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}")
+    if defense == 'netguard':
+        NetGuardConfig(**options)
     else:
-        for k, v in options.items(): check_setting(f'{label} setting {k}', v, _OPTION_RULES[defense][k])
+        for k, v in options.items():
+            check_setting(f'{label} setting {k}', v, _OPTION_RULES[defense][k])
     return options
 
 # %% ../nbs/04_defend.ipynb #6cab217b
-def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None,
-                spread: torch.Tensor | None = None) -> torch.Tensor:
-    """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the soft
-    target `cap` on their label: they keep their label but not the certainty, so that the decoys, trained toward 1,
+def replay_loss(
+    logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None, spread: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the
+    soft target `cap` on their label: they keep their label but not the certainty, so that the decoys, trained toward 1,
     out-score real protected images in an attacker's search. The rest, `1 - cap`, goes to the other classes evenly, or
     in proportion to `spread` (`(N, classes)` probabilities, e.g. the original model's answers on the same images)."""
-    if cap is None: return F.cross_entropy(logits, y)
+    if cap is None:
+        return F.cross_entropy(logits, y)
     k = logits.shape[1]
-    if not 1 / k < cap < 1: raise ValueError(f"protected_cap must be between 1/{k} (no preference) and 1 (no cap); got {cap}")
+    if not 1 / k < cap < 1:
+        raise ValueError(f"protected_cap must be between 1/{k} (no preference) and 1 (no cap); got {cap}")
     q = F.one_hot(y, k).float()
-    if spread is None: rest = (1 - q) / (k - 1)
+    if spread is None:
+        rest = (1 - q) / (k - 1)
     else:
-        if spread.shape != q.shape: raise ValueError(f"spread must be (N, classes) = {tuple(q.shape)}; got {tuple(spread.shape)}")
+        if spread.shape != q.shape:
+            raise ValueError(f"spread must be (N, classes) = {tuple(q.shape)}; got {tuple(spread.shape)}")
         rest = spread.detach().float() * (1 - q)
         rest = torch.where(rest.sum(1, keepdim=True) > 0, rest, (1 - q))  # a one-hot answer spreads evenly
         rest = rest / rest.sum(1, keepdim=True)
@@ -263,11 +388,13 @@ def replay_loss(logits: torch.Tensor, y: torch.Tensor, protected, cap: float | N
     q[hit] = q[hit] * cap + rest[hit] * (1 - cap)
     return F.cross_entropy(logits, q)
 
+
 def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
     "Stack `{label: (n, C, H, W)}` into one batch of images and labels."
     xs = [v for v in images_per_class.values()]
     ys = [torch.full((len(v),), int(k), dtype=torch.long) for k, v in images_per_class.items()]
     return torch.cat(xs), torch.cat(ys)
+
 
 class NetGuardTrainer:
     """NetGuard's fine-tuning, one step at a time (used by `netguard` and by the widget).
@@ -279,19 +406,43 @@ class NetGuardTrainer:
     answers the distillation keeps), all with the defender's own GAN `(G, D)`. `step(k)` (which runs `setup()` first if
     needed) takes `k` optimiser steps on `alpha * private + beta * CE(decoys -> l_t) + omega * EWC + replay *
     CE(private batch)`. The settings in `cfg` may be changed between steps."""
-    def __init__(self, target: nn.Module, public_model: nn.Module, G: nn.Module, D: nn.Module | None, private_train, public,
-                 protected, cfg: NetGuardConfig | None = None, *, public_images: torch.Tensor | None = None, seed: int = 0,
-                 device=None, progress: bool | None = False, decoy_classes=None):
+
+    def __init__(
+        self,
+        target: nn.Module,
+        public_model: nn.Module,
+        G: nn.Module,
+        D: nn.Module | None,
+        private_train,
+        public,
+        protected,
+        cfg: NetGuardConfig | None = None,
+        *,
+        public_images: torch.Tensor | None = None,
+        seed: int = 0,
+        device=None,
+        progress: bool | None = False,
+        decoy_classes=None,
+    ):
         self.cfg = cfg = cfg or NetGuardConfig()
         cfg.validate()
         self.device = torch.device(device) if device else next(target.parameters()).device
-        self.G, self.D, self.public_model, self.private_train, self.seed, self.progress = G, D, public_model, private_train, seed, progress
+        self.G, self.D, self.public_model, self.private_train, self.seed, self.progress = (
+            G,
+            D,
+            public_model,
+            private_train,
+            seed,
+            progress,
+        )
         self.public, self.public_images, self.decoy_classes = public, public_images, decoy_classes
         self.num_classes = predict(target, torch.zeros(1, *G.image_shape)).shape[1]
         self.protected = _check_labels(protected, self.num_classes)
         if cfg.protected_cap is not None and cfg.protected_cap <= 1 / self.num_classes:
-            raise ValueError(f"NetGuard setting protected_cap must be above 1/{self.num_classes} (no preference among the "
-                             f"{self.num_classes} classes); got {cfg.protected_cap}")
+            raise ValueError(
+                f"NetGuard setting protected_cap must be above 1/{self.num_classes} (no preference among the "
+                f"{self.num_classes} classes); got {cfg.protected_cap}"
+            )
         self.original = target.to(self.device).eval()
         self.model = copy.deepcopy(target).to(self.device).eval()
         self.G.to(self.device).eval()
@@ -305,7 +456,9 @@ class NetGuardTrainer:
         "Run the setup steps once, in order (`SETUP_STEPS`), timing each; returns the trainer."
         if not self.ready:
             for name in self.SETUP_STEPS:
-                t0 = time.perf_counter(); getattr(self, f'setup_{name}')(); self.timings[name] = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                getattr(self, f'setup_{name}')()
+                self.timings[name] = time.perf_counter() - t0
             self.timings['invert'] = sum(self.timings[k] for k in ('decoys', 'fakes', 'anchors'))
             self.ready = True
         return self
@@ -313,23 +466,38 @@ class NetGuardTrainer:
     def setup_fisher(self):
         "The diagonal Fisher information of the original weights on private training data (EWC's weights)."
         c = self.cfg
-        self.fisher = fisher_diagonal(self.model, self.private_train, normalize=c.fisher_normalize,
-                                      max_samples=c.fisher_samples, seed=self.seed, device=self.device)
+        self.fisher = fisher_diagonal(
+            self.model,
+            self.private_train,
+            normalize=c.fisher_normalize,
+            max_samples=c.fisher_samples,
+            seed=self.seed,
+            device=self.device,
+        )
 
     def setup_decoys(self):
-        """Choose the decoy classes of each protected class (`decoy_map`, `{l_t: [l_p, ...]}`) among real public images (64
-        per class), and invert the public classifier on them: the samples the decoy term teaches the target to call `l_t`."""
+        """Choose the decoy classes of each protected class (`decoy_map`, `{l_t: [l_p, ...]}`) among real public images
+        (64 per class), and invert the public classifier on them: the samples the decoy term teaches the target to call
+        `l_t`."""
         c, images = self.cfg, self.public_images
         if images is None:  # candidates for the decoy rule: real public images, 64 per class
             from netguard.data import per_class
+
             xs, ys = per_class(self.public, 64, seed=self.seed)
             images = torch.stack([xs[ys == j] for j in ys.unique()])
-        self.decoy_map = choose_decoys(c.decoy_rule, self.model, images, self.protected, c.decoys, self.seed,
-                                       self.decoy_classes)
+        self.decoy_map = choose_decoys(
+            c.decoy_rule, self.model, images, self.protected, c.decoys, self.seed, self.decoy_classes
+        )
         chosen = sorted({j for js in self.decoy_map.values() for j in js})
         per = max(1, c.n_fake // c.decoys)
-        inv = dict(zip(chosen, invert_classes(self.public_model, self.G, self.D, chosen, per,
-                                              **self._inv_opts(mix_seed(self.seed, 2)))))
+        inv = dict(
+            zip(
+                chosen,
+                invert_classes(
+                    self.public_model, self.G, self.D, chosen, per, **self._inv_opts(mix_seed(self.seed, 2))
+                ),
+            )
+        )
         self.x_pub, self.y_pub = _pool({lt: torch.cat([inv[j] for j in js]) for lt, js in self.decoy_map.items()})
         self.x_real, self.y_real = _pool({lt: torch.cat([images[j] for j in js]) for lt, js in self.decoy_map.items()})
         self.decoy_images = inv
@@ -346,38 +514,49 @@ class NetGuardTrainer:
         c, others = self.cfg, [k for k in range(self.num_classes) if k not in self.protected]
         self.x_anchor = torch.empty(0, *self.G.image_shape)
         if c.anchor_others and others and c.distill > 0:  # the anchors only serve the distillation term
-            self.x_anchor = invert_classes(self.original, self.G, self.D, others, c.anchor_others,
-                                           **self._inv_opts(mix_seed(self.seed, 4))).flatten(0, 1)
-        self.ref_anchor = (predict(self.original, self.x_anchor).log_softmax(1) if len(self.x_anchor)
-                           else torch.empty(0, self.num_classes))
+            self.x_anchor = invert_classes(
+                self.original, self.G, self.D, others, c.anchor_others, **self._inv_opts(mix_seed(self.seed, 4))
+            ).flatten(0, 1)
+        self.ref_anchor = (
+            predict(self.original, self.x_anchor).log_softmax(1)
+            if len(self.x_anchor)
+            else torch.empty(0, self.num_classes)
+        )
 
     def _inv_opts(self, seed):
         c = self.cfg
-        o = dict(settings=c.invert_settings, loss=c.invert_loss, seed=seed, device=self.device,
-                 progress=self.progress)  # the setup's inversions are most of its time: show them
-        if c.invert_steps: o['steps'] = c.invert_steps
-        if c.invert_lr: o['lr'] = c.invert_lr
+        o = dict(
+            settings=c.invert_settings, loss=c.invert_loss, seed=seed, device=self.device, progress=self.progress
+        )  # the setup's inversions are most of its time: show them
+        if c.invert_steps:
+            o['steps'] = c.invert_steps
+        if c.invert_lr:
+            o['lr'] = c.invert_lr
         return o
 
     @torch.no_grad()
     def add_prior_fakes(self, n: int, threshold: float = 0.5, batch: int = 1024, max_batches: int = 64) -> int:
-        """Add up to `n` samples G(z) of the defender's GAN that the original target reads as a protected class (probability
-        >= `threshold`) to the private pool, and return how many it found (at most `max_batches` batches are drawn). Where the GAN can draw
-        the protected class, the fine-tuning then pushes the whole region away, not only the inversions' end points."""
+        """Add up to `n` samples G(z) of the defender's GAN that the original target reads as a protected class
+        (probability >= `threshold`) to the private pool, and return how many it found (at most `max_batches` batches
+        are drawn). Where the GAN can draw the protected class, the fine-tuning then pushes the whole region away, not
+        only the inversions' end points."""
         g = torch.Generator().manual_seed(mix_seed(self.seed, 6))
         prot, xs, ys = torch.tensor(self.protected), [], []
         for _ in range(max_batches):
-            if sum(map(len, xs)) >= n: break
+            if sum(map(len, xs)) >= n:
+                break
             x = self.G(torch.randn(batch, self.G.z_dim, generator=g).to(self.device)).cpu()
             conf, k = predict(self.original, x).softmax(1)[:, prot].max(1)
-            xs.append(x[conf >= threshold]); ys.append(prot[k][conf >= threshold])
+            xs.append(x[conf >= threshold])
+            ys.append(prot[k][conf >= threshold])
         x, y = torch.cat(xs)[:n], torch.cat(ys)[:n]
         self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
         return len(x)
 
     def reset(self):
         "Back to the undefended weights (what `setup()` made is kept)."
-        self.model.load_state_dict(self.original.state_dict()); self.model.eval()
+        self.model.load_state_dict(self.original.state_dict())
+        self.model.eval()
         self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.lr)
         self.steps, self.round, self.history = 0, 1, []
 
@@ -385,14 +564,21 @@ class NetGuardTrainer:
         """Invert the protected classes of the current model with the defender's GAN and add them to the private pool.
 
         From the second round on, only the reconstructions that the *original* target also reads as their class
-        (probability >= 0.5) join the pool: the others are decoys that the fine-tuning taught the model to call `l_t`, and
-        pushing them away from `l_t` would undo the decoy term. `self.dropped` counts them per round."""
-        imgs = invert_classes(self.model, self.G, self.D, self.protected, self.cfg.n_fake,
-                              **self._inv_opts(mix_seed(self.seed, 3, len(self.x_pri))))
+        (probability >= 0.5) join the pool: the others are decoys that the fine-tuning taught the model to call `l_t`,
+        and pushing them away from `l_t` would undo the decoy term. `self.dropped` counts them per round."""
+        imgs = invert_classes(
+            self.model,
+            self.G,
+            self.D,
+            self.protected,
+            self.cfg.n_fake,
+            **self._inv_opts(mix_seed(self.seed, 3, len(self.x_pri))),
+        )
         x, y = _pool(dict(zip(self.protected, imgs)))
         if len(self.x_pri):
             keep = predict(self.original, x).softmax(1).gather(1, y[:, None]).squeeze(1) >= 0.5
-            self.dropped.append(int((~keep).sum())); x, y = x[keep], y[keep]
+            self.dropped.append(int((~keep).sum()))
+            x, y = x[keep], y[keep]
         self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
         self.model.eval()
 
@@ -402,17 +588,21 @@ class NetGuardTrainer:
         c, dev = self.cfg, self.device
         i = torch.randint(len(self.x_pri), (c.batch_size,), generator=g)
         j = torch.randint(len(self.x_pub), (c.batch_size,), generator=g)
-        out = dict(private=private_term(self.model(self.x_pri[i].to(dev)), self.y_pri[i].to(dev), c.private_loss),
-                   public=F.cross_entropy(self.model(self.x_pub[j].to(dev)), self.y_pub[j].to(dev)),
-                   ewc=ewc_penalty(self.model, self.fisher, self.anchor, c.lam))
+        out = dict(
+            private=private_term(self.model(self.x_pri[i].to(dev)), self.y_pri[i].to(dev), c.private_loss),
+            public=F.cross_entropy(self.model(self.x_pub[j].to(dev)), self.y_pub[j].to(dev)),
+            ewc=ewc_penalty(self.model, self.fisher, self.anchor, c.lam),
+        )
         if c.replay > 0:
             k = torch.randint(len(self.private_train), (c.replay_batch,), generator=g)
-            (xr, yr), = fetch(self.private_train, [k])
+            ((xr, yr),) = fetch(self.private_train, [k])
             xr, yr, spread = xr.to(dev), yr.to(dev), None
             if c.protected_cap is not None and c.cap_spread == 'original':
-                with torch.no_grad(): spread = self.original(xr).softmax(1)
+                with torch.no_grad():
+                    spread = self.original(xr).softmax(1)
             out['replay'] = replay_loss(self.model(xr), yr, self.protected, c.protected_cap, spread)
-        else: out['replay'] = torch.zeros((), device=dev)
+        else:
+            out['replay'] = torch.zeros((), device=dev)
         if c.distill > 0:  # keep the answers on the GAN's other samples: what other classes' inversions climb stays put
             with torch.no_grad():
                 x = self.G(torch.randn(c.batch_size, self.G.z_dim, generator=g).to(dev))
@@ -424,29 +614,42 @@ class NetGuardTrainer:
                     keep = torch.cat([keep, torch.ones(len(a), dtype=torch.bool, device=dev)])
             kl = F.kl_div(self.model(x).log_softmax(1), ref, log_target=True, reduction='none').sum(1)
             out['distill'] = (kl * keep).sum() / keep.sum().clamp_min(1)
-        else: out['distill'] = torch.zeros((), device=dev)
+        else:
+            out['distill'] = torch.zeros((), device=dev)
         if c.real_decoys > 0:
             r = torch.randint(len(self.x_real), (c.batch_size,), generator=g)
             out['real_decoys'] = F.cross_entropy(self.model(self.x_real[r].to(dev)), self.y_real[r].to(dev))
-        else: out['real_decoys'] = torch.zeros((), device=dev)
-        out['total'] = (c.alpha * out['private'] + c.beta * out['public'] + c.omega * out['ewc'] + c.replay * out['replay']
-                        + c.distill * out['distill'] + c.real_decoys * out['real_decoys'])
+        else:
+            out['real_decoys'] = torch.zeros((), device=dev)
+        out['total'] = (
+            c.alpha * out['private']
+            + c.beta * out['public']
+            + c.omega * out['ewc']
+            + c.replay * out['replay']
+            + c.distill * out['distill']
+            + c.real_decoys * out['real_decoys']
+        )
         return out
 
     def step(self, k: int = 1) -> dict:
         "Take `k` fine-tuning steps with the current settings; returns the last step's loss terms."
         self.setup()
-        for grp in self.opt.param_groups: grp['lr'] = self.cfg.lr
+        for grp in self.opt.param_groups:
+            grp['lr'] = self.cfg.lr
         self.model.eval()  # BatchNorm statistics and dropout stay as trained: only the weights move
         for _ in range(k):
             g = torch.Generator().manual_seed(mix_seed(self.seed, self.round, self.steps))
             out = self.losses(g)
-            self.opt.zero_grad(set_to_none=True); out['total'].backward(); self.opt.step()
+            self.opt.zero_grad(set_to_none=True)
+            out['total'].backward()
+            self.opt.step()
             self.steps += 1
             row = dict(step=self.steps, round=self.round, **{n: v.item() for n, v in out.items()})
             if not math.isfinite(row['total']):
-                raise FloatingPointError(f"NetGuard fine-tuning diverged at step {self.steps} (loss {row['total']}); "
-                                         f"lower lr (now {self.cfg.lr}) or raise lam/omega")
+                raise FloatingPointError(
+                    f"NetGuard fine-tuning diverged at step {self.steps} (loss {row['total']}); "
+                    f"lower lr (now {self.cfg.lr}) or raise lam/omega"
+                )
             self.history.append(row)
         return self.history[-1]
 
@@ -457,198 +660,374 @@ class NetGuardTrainer:
         bar = progress_bar(c.steps * c.rounds, f'NetGuard {self.protected}', self.progress)
         while True:
             while self.steps < self.round * c.steps:
-                self.step(); bar.update(1)
-            if self.round >= c.rounds: break
-            self.round += 1; self.reinvert()
+                self.step()
+                bar.update(1)
+            if self.round >= c.rounds:
+                break
+            self.round += 1
+            self.reinvert()
         bar.close()
         return self.model
 
     @torch.no_grad()
     def probe(self, test, n: int = 8, steps: int = 50, lr: float = 0.02, seed: int = 0) -> dict:
         "MC(all), MC(l_t) on `test` and a fresh GMI inversion of the protected classes (`n` each) of the current model."
-        with torch.enable_grad(): self.setup()
-        logits = predict(self.model, test); y = labels_of(test)
+        with torch.enable_grad():
+            self.setup()
+        logits = predict(self.model, test)
+        y = labels_of(test)
         pred = logits.argmax(1)
         with torch.enable_grad():
-            imgs = gmi(self.model, self.G, self.D, self.protected, n, settings=None, steps=steps, lr=lr, seed=seed,
-                       device=self.device, progress=False).images
+            imgs = gmi(
+                self.model,
+                self.G,
+                self.D,
+                self.protected,
+                n,
+                settings=None,
+                steps=steps,
+                lr=lr,
+                seed=seed,
+                device=self.device,
+                progress=False,
+            ).images
         p = predict(self.model, imgs.flatten(0, 1)).softmax(1)
         y_inv = torch.tensor(self.protected).repeat_interleave(n)
-        return dict(mc_all=(pred == y).float().mean().item(),
-                    mc_protected=(pred[torch.isin(y, torch.tensor(self.protected))] ==
-                                  y[torch.isin(y, torch.tensor(self.protected))]).float().mean().item(),
-                    images=imgs, confidence=p.gather(1, y_inv[:, None]).mean().item())
+        return dict(
+            mc_all=(pred == y).float().mean().item(),
+            mc_protected=(
+                pred[torch.isin(y, torch.tensor(self.protected))] == y[torch.isin(y, torch.tensor(self.protected))]
+            )
+            .float()
+            .mean()
+            .item(),
+            images=imgs,
+            confidence=p.gather(1, y_inv[:, None]).mean().item(),
+        )
 
 # %% ../nbs/04_defend.ipynb #9824a995
 @dataclass
 class DefenseResult:
     "A defended model (to attack like any target) and the defense's own report (settings, timings, history)."
+
     defense: str
     model: nn.Module
     report: dict = field(default_factory=dict)
 
-def netguard(target: nn.Module, public_model: nn.Module, gan, private_train, public, protected, *, seed: int = 0, device=None,
-             progress: bool | None = None, decoy_classes=None, **settings) -> DefenseResult:
-    """NetGuard: fine-tune `target` so that inverting each `protected` class yields a public decoy (settings: `NetGuardConfig`).
-    `decoy_classes`: the public classes allowed as decoys (default: all)."""
+
+def netguard(
+    target: nn.Module,
+    public_model: nn.Module,
+    gan,
+    private_train,
+    public,
+    protected,
+    *,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+    decoy_classes=None,
+    **settings,
+) -> DefenseResult:
+    """NetGuard: fine-tune `target` so that inverting each `protected` class yields a public decoy (settings:
+    `NetGuardConfig`). `decoy_classes`: the public classes allowed as decoys (default: all)."""
     cfg = NetGuardConfig(**check_options('netguard', settings))
     t0 = time.perf_counter()
-    tr = NetGuardTrainer(target, public_model, gan[0], gan[1], private_train, public, protected, cfg, seed=seed, device=device,
-                         progress=progress, decoy_classes=decoy_classes)
+    tr = NetGuardTrainer(
+        target,
+        public_model,
+        gan[0],
+        gan[1],
+        private_train,
+        public,
+        protected,
+        cfg,
+        seed=seed,
+        device=device,
+        progress=progress,
+        decoy_classes=decoy_classes,
+    )
     model = tr.run()
     from dataclasses import asdict
-    return DefenseResult('netguard', model, dict(config=asdict(cfg), protected=tr.protected, decoy_map=tr.decoy_map, seed=seed,
-                                                 history=tr.history, seconds=time.perf_counter() - t0, timings=tr.timings,
-                                                 decoy_images=tr.decoy_images, private_fakes=tr.x_pri,
-                                                 private_fakes_labels=tr.y_pri, dropped=tr.dropped, prior_found=tr.prior_found))
+
+    return DefenseResult(
+        'netguard',
+        model,
+        dict(
+            config=asdict(cfg),
+            protected=tr.protected,
+            decoy_map=tr.decoy_map,
+            seed=seed,
+            history=tr.history,
+            seconds=time.perf_counter() - t0,
+            timings=tr.timings,
+            decoy_images=tr.decoy_images,
+            private_fakes=tr.x_pri,
+            private_fakes_labels=tr.y_pri,
+            dropped=tr.dropped,
+            prior_found=tr.prior_found,
+        ),
+    )
 
 # %% ../nbs/04_defend.ipynb #c4deb127
 def _fresh_copy(model: nn.Module) -> nn.Module:
     "The same architecture with newly initialised weights."
     m = copy.deepcopy(model)
     for mod in m.modules():
-        if hasattr(mod, 'reset_parameters') and mod is not m: mod.reset_parameters()
+        if hasattr(mod, 'reset_parameters') and mod is not m:
+            mod.reset_parameters()
     return m
 
-def dp_sgd(target: nn.Module, private_train, *, epsilon: float = 8.0, delta: float = 1e-5, max_grad_norm: float = 1.0,
-           epochs: int = 15, lr: float = 0.5, batch_size: int = 128, seed: int = 0, device=None,
-           progress: bool | None = None) -> DefenseResult:
+
+def dp_sgd(
+    target: nn.Module,
+    private_train,
+    *,
+    epsilon: float = 8.0,
+    delta: float = 1e-5,
+    max_grad_norm: float = 1.0,
+    epochs: int = 15,
+    lr: float = 0.5,
+    batch_size: int = 128,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> DefenseResult:
     """DP-SGD (Abadi et al. 2016) with Opacus: retrain `target`'s architecture from scratch on the private data with
     per-sample gradient clipping (`max_grad_norm`) and Gaussian noise sized for (`epsilon`, `delta`) after `epochs`.
     BatchNorm mixes samples, which DP-SGD's per-sample accounting forbids, so Opacus replaces it with GroupNorm."""
     from opacus import PrivacyEngine
     from opacus.validators import ModuleValidator
     from torch.utils.data import DataLoader
-    if not (epsilon > 0 and 0 < delta < 1): raise ValueError(f"need epsilon > 0 and 0 < delta < 1; got epsilon={epsilon}, delta={delta}")
+
+    if not (epsilon > 0 and 0 < delta < 1):
+        raise ValueError(f"need epsilon > 0 and 0 < delta < 1; got epsilon={epsilon}, delta={delta}")
     device = torch.device(device) if device else next(target.parameters()).device
     torch.manual_seed(mix_seed(seed, 21))
     model = ModuleValidator.fix(_fresh_copy(target)).to(device).train()
     for m in model.modules():  # Opacus's per-sample gradient hooks cannot follow in-place activations
-        if hasattr(m, 'inplace'): m.inplace = False
+        if hasattr(m, 'inplace'):
+            m.inplace = False
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    loader = DataLoader(private_train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        private_train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
     engine = PrivacyEngine(accountant='rdp')
     t0 = time.perf_counter()
-    dp_model, opt, loader = engine.make_private_with_epsilon(module=model, optimizer=opt, data_loader=loader, target_epsilon=epsilon,
-                                                             target_delta=delta, epochs=epochs, max_grad_norm=max_grad_norm)
+    dp_model, opt, loader = engine.make_private_with_epsilon(
+        module=model,
+        optimizer=opt,
+        data_loader=loader,
+        target_epsilon=epsilon,
+        target_delta=delta,
+        epochs=epochs,
+        max_grad_norm=max_grad_norm,
+    )
     bar, history = progress_bar(epochs, f'DP-SGD (eps={epsilon})', progress), []
     for epoch in range(epochs):
         total, count = 0.0, 0
         for x, y in loader:
-            if len(x) == 0: continue  # Poisson sampling can draw an empty batch
+            if len(x) == 0:
+                continue  # Poisson sampling can draw an empty batch
             loss = F.cross_entropy(dp_model(x.to(device)), y.to(device))
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
             total, count = total + loss.item() * len(x), count + len(x)
         history.append(dict(epoch=epoch + 1, train_loss=total / max(count, 1), epsilon=engine.get_epsilon(delta)))
         bar.update(1)
     bar.close()
     model = dp_model.to_standard_module().eval()  # Opacus's hooks off: attacks backpropagate through it like any model
-    for p in model.parameters(): p.grad_sample = None
-    return DefenseResult('dpsgd', model, dict(epsilon=engine.get_epsilon(delta), target_epsilon=epsilon, delta=delta,
-                                              noise_multiplier=opt.noise_multiplier, max_grad_norm=max_grad_norm, epochs=epochs,
-                                              history=history, seconds=time.perf_counter() - t0, seed=seed))
+    for p in model.parameters():
+        p.grad_sample = None
+    return DefenseResult(
+        'dpsgd',
+        model,
+        dict(
+            epsilon=engine.get_epsilon(delta),
+            target_epsilon=epsilon,
+            delta=delta,
+            noise_multiplier=opt.noise_multiplier,
+            max_grad_norm=max_grad_norm,
+            epochs=epochs,
+            history=history,
+            seconds=time.perf_counter() - t0,
+            seed=seed,
+        ),
+    )
 
 # %% ../nbs/04_defend.ipynb #d19ab792
 class AdMI(nn.Module):
     """Ad-mi (Wen et al. 2021): the model answers with a confidence vector perturbed adversarially against an inversion
     network (the defender's surrogate of the attacker's), while keeping its top-1 label.
 
-    The perturbation is computed on the returned *values* only: `forward` returns `logits + (perturbed - logits).detach()`,
-    so the gradient with respect to the input is the undefended model's. An attacker with white-box gradients is not
-    defended at all; an attacker who only reads confidence vectors (Alignment, Mirror-B) is."""
+    The perturbation is computed on the returned *values* only: `forward` returns `logits + (perturbed -
+    logits).detach()`, so the gradient with respect to the input is the undefended model's. An attacker with white-box
+    gradients is not defended at all; an attacker who only reads confidence vectors (Alignment, Mirror-B) is."""
+
     def __init__(self, model: nn.Module, inv: nn.Module, eps: float = 1.0, steps: int = 5, margin: float = 0.1):
         super().__init__()
         self.model, self.inv, self.eps, self.steps, self.margin = model, inv, eps, steps, margin
-        for p in inv.parameters(): p.requires_grad_(False)
+        for p in inv.parameters():
+            p.requires_grad_(False)
 
     def perturb(self, logits: torch.Tensor) -> torch.Tensor:
-        "Log-confidences within `eps` (per entry, in log space) of the model's that push the surrogate's reconstruction away."
+        """Log-confidences within `eps` (per entry, in log space) of the model's that push the surrogate's
+        reconstruction away."""
         from netguard.invert import truncate
+
         u = logits.detach().log_softmax(1)
         top = u.argmax(1)
         k = getattr(self.inv, 'k', None)
-        with torch.no_grad(): ref = self.inv(truncate(u.exp(), k))
+        with torch.no_grad():
+            ref = self.inv(truncate(u.exp(), k))
         d = torch.zeros_like(u)
         with torch.enable_grad():
             for _ in range(self.steps):
                 d.requires_grad_(True)
                 loss = (self.inv(truncate((u + d).softmax(1), k)) - ref).pow(2).sum()
-                g, = torch.autograd.grad(loss, d)
+                (g,) = torch.autograd.grad(loss, d)
                 d = (d + self.eps / 2 * g.sign()).clamp(-self.eps, self.eps).detach()
         v = u + d
-        others = v.scatter(1, top[:, None], float('-inf')).max(1).values   # keep the label: top-1 stays on top
-        v = v.scatter(1, top[:, None], torch.maximum(v.gather(1, top[:, None]).squeeze(1), others + self.margin)[:, None])
+        others = v.scatter(1, top[:, None], float('-inf')).max(1).values  # keep the label: top-1 stays on top
+        v = v.scatter(
+            1, top[:, None], torch.maximum(v.gather(1, top[:, None]).squeeze(1), others + self.margin)[:, None]
+        )
         return v.log_softmax(1)
 
     def forward(self, x):
         logits = self.model(x)
         return logits + (self.perturb(logits) - logits).detach()
 
-def admi(target: nn.Module, aux, *, eps: float = 1.0, steps: int = 5, inv_steps: int = 1000, k: int | None = None, seed: int = 0,
-         device=None, progress: bool | None = None) -> DefenseResult:
+
+def admi(
+    target: nn.Module,
+    aux,
+    *,
+    eps: float = 1.0,
+    steps: int = 5,
+    inv_steps: int = 1000,
+    k: int | None = None,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> DefenseResult:
     "Ad-mi: train a surrogate inversion network on `aux` (the defender's public data) and wrap `target` in `AdMI`."
     from netguard.invert import train_alignment
+
     t0 = time.perf_counter()
     inv = train_alignment(target, aux, k=k, steps=inv_steps, seed=mix_seed(seed, 31), device=device, progress=progress)
-    return DefenseResult('admi', AdMI(target, inv, eps, steps).eval(), dict(eps=eps, steps=steps, inv_steps=inv_steps, k=k, seed=seed,
-                                                                           seconds=time.perf_counter() - t0))
+    return DefenseResult(
+        'admi',
+        AdMI(target, inv, eps, steps).eval(),
+        dict(eps=eps, steps=steps, inv_steps=inv_steps, k=k, seed=seed, seconds=time.perf_counter() - t0),
+    )
+
 
 def original(target: nn.Module, **_) -> DefenseResult:
     "No defense: the target as trained."
     return DefenseResult('original', target, {})
 
 # %% ../nbs/04_defend.ipynb #5cbe987d
-def defend(name: str, target: nn.Module, models: dict, split, protected=(0,), *, seed: int = 0, device=None,
-           progress: bool | None = None, **options) -> DefenseResult:
-    """Defend `target` with defense `name`. `models` holds what the defender owns besides the target: 'public' (the public
-    classifier) and 'gan' ((G, D) trained on public data); `split` the data. `protected` is used by NetGuard only
+def defend(
+    name: str,
+    target: nn.Module,
+    models: dict,
+    split,
+    protected=(0,),
+    *,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+    **options,
+) -> DefenseResult:
+    """Defend `target` with defense `name`. `models` holds what the defender owns besides the target: 'public' (the
+    public classifier) and 'gan' ((G, D) trained on public data); `split` the data. `protected` is used by NetGuard only
     (DP-SGD and Ad-mi protect every class)."""
     check_options(name, options)
-    if name == 'original': return original(target)
+    if name == 'original':
+        return original(target)
     if name == 'netguard':
         missing = [k for k in ('public', 'gan') if k not in models]
-        if missing: raise ValueError(f"NetGuard needs the defender's {' and '.join(missing)} model(s) in `models` (keys 'public', 'gan')")
-        return netguard(target, models['public'], models['gan'], split.private_train, split.public, protected, seed=seed, device=device,
-                        progress=progress, decoy_classes=split.public_only, **options)
-    if name == 'dpsgd': return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
+        if missing:
+            raise ValueError(
+                f"NetGuard needs the defender's {' and '.join(missing)} model(s) in `models` (keys 'public', 'gan')"
+            )
+        return netguard(
+            target,
+            models['public'],
+            models['gan'],
+            split.private_train,
+            split.public,
+            protected,
+            seed=seed,
+            device=device,
+            progress=progress,
+            decoy_classes=split.public_only,
+            **options,
+        )
+    if name == 'dpsgd':
+        return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
     return admi(target, split.public, seed=seed, device=device, progress=progress, **options)
 
 # %% ../nbs/04_defend.ipynb #43f94b21
-_TERMS = (('private', 'alpha'), ('public', 'beta'), ('ewc', 'omega'), ('replay', 'replay'), ('distill', 'distill'),
-          ('real_decoys', 'real_decoys'))
+_TERMS = (
+    ('private', 'alpha'),
+    ('public', 'beta'),
+    ('ewc', 'omega'),
+    ('replay', 'replay'),
+    ('distill', 'distill'),
+    ('real_decoys', 'real_decoys'),
+)
+
 
 def _active_terms(cfg) -> list[str]:
     "The loss terms that `cfg` gives a non-zero weight, in the order of the objective."
     return [k for k, weight in _TERMS if getattr(cfg, weight, 0)]
 
+
 def _loss_png(history: list[dict], keys=('private', 'public', 'ewc', 'replay')) -> bytes:
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(4, 2.2))
     for key in keys:
-        if history and key in history[0]: ax.plot([r['step'] for r in history], [r[key] for r in history], label=key)
+        if history and key in history[0]:
+            ax.plot([r['step'] for r in history], [r[key] for r in history], label=key)
     ax.set_xlabel('fine-tuning step')
-    if history: ax.legend(fontsize=7, loc='upper right')
-    else: ax.text(0.5, 0.5, 'no step yet', ha='center', va='center', transform=ax.transAxes)
+    if history:
+        ax.legend(fontsize=7, loc='upper right')
+    else:
+        ax.text(0.5, 0.5, 'no step yet', ha='center', va='center', transform=ax.transAxes)
     fig.tight_layout()
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=72); plt.close(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=72)
+    plt.close(fig)
     return buf.getvalue()
 
-def netguard_widget(trainer: NetGuardTrainer, test, names=None, steps_per_click: int = 10, probe_n: int = 4, probe_steps: int = 30):
+
+def netguard_widget(
+    trainer: NetGuardTrainer, test, names=None, steps_per_click: int = 10, probe_n: int = 4, probe_steps: int = 30
+):
     """An ipywidgets panel around `trainer`: step/play/reset, sliders for alpha, beta, omega and lam, the loss curves,
     MC(all), MC(l_t) on `test`, and a fresh GMI inversion of the protected classes after every click."""
     import ipywidgets as W
+
     from netguard.invert import _png
+
     c = trainer.cfg
-    sliders = dict(alpha=W.FloatSlider(value=c.alpha, min=0, max=10, step=0.5, description='alpha'),
-                   beta=W.FloatSlider(value=c.beta, min=0, max=10, step=0.5, description='beta'),
-                   omega=W.FloatSlider(value=c.omega, min=0, max=20, step=0.5, description='omega'),
-                   lam=W.FloatLogSlider(value=c.lam, base=10, min=-2, max=3, step=0.25, description='lam'))
+    sliders = dict(
+        alpha=W.FloatSlider(value=c.alpha, min=0, max=10, step=0.5, description='alpha'),
+        beta=W.FloatSlider(value=c.beta, min=0, max=10, step=0.5, description='beta'),
+        omega=W.FloatSlider(value=c.omega, min=0, max=20, step=0.5, description='omega'),
+        lam=W.FloatLogSlider(value=c.lam, base=10, min=-2, max=3, step=0.25, description='lam'),
+    )
     step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
     play = W.Play(value=0, min=0, max=1000, step=1, interval=500, description='play')
     # align_self: a flex row stretches its children to the tallest one (the loss plot), which distorted the images
     image = W.Image(format='png', width=72 * probe_n, layout=W.Layout(align_self='flex-start', object_fit='contain'))
     curves, text = W.Image(format='png', width=288), W.HTML()
     state = {}
+
     def refresh():
         pr = trainer.probe(test, n=probe_n, steps=probe_steps)
         state.update(pr)
@@ -658,18 +1037,44 @@ def netguard_widget(trainer: NetGuardTrainer, test, names=None, steps_per_click:
         curves.value = _loss_png(trainer.history, keys)
         last = trainer.history[-1] if trainer.history else {}
         terms = ' &nbsp; '.join(f"{k} {last[k]:.3f}" for k in keys + ['total'] if k in last)
-        text.value = (f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
-                      f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
-                      f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoy_map})")
-    def on_step(_=None): trainer.step(steps_per_click); refresh()
-    def on_reset(_=None): trainer.reset(); play.value = 0; refresh()
-    def on_slider(change): setattr(trainer.cfg, change['owner'].description, change['new'])
+        text.value = (
+            f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
+            f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
+            f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoy_map})"
+        )
+
+    def on_step(_=None):
+        trainer.step(steps_per_click)
+        refresh()
+
+    def on_reset(_=None):
+        trainer.reset()
+        play.value = 0
+        refresh()
+
+    def on_slider(change):
+        setattr(trainer.cfg, change['owner'].description, change['new'])
+
     def on_play(change):
-        if change['new'] > change['old']: on_step()
-    step_btn.on_click(on_step); reset_btn.on_click(on_reset); play.observe(on_play, 'value')
-    for s in sliders.values(): s.observe(on_slider, 'value')
+        if change['new'] > change['old']:
+            on_step()
+
+    step_btn.on_click(on_step)
+    reset_btn.on_click(on_reset)
+    play.observe(on_play, 'value')
+    for s in sliders.values():
+        s.observe(on_slider, 'value')
     refresh()
-    box = W.VBox([W.HBox([play, step_btn, reset_btn]), W.HBox(list(sliders.values())[:2]), W.HBox(list(sliders.values())[2:]),
-                  W.HBox([image, curves]), text])
-    box.controls = dict(sliders, step=step_btn, reset=reset_btn, play=play, image=image, curves=curves, text=text, state=state)
+    box = W.VBox(
+        [
+            W.HBox([play, step_btn, reset_btn]),
+            W.HBox(list(sliders.values())[:2]),
+            W.HBox(list(sliders.values())[2:]),
+            W.HBox([image, curves]),
+            text,
+        ]
+    )
+    box.controls = dict(
+        sliders, step=step_btn, reset=reset_btn, play=play, image=image, curves=curves, text=text, state=state
+    )
     return box
