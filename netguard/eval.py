@@ -594,7 +594,7 @@ def _check_priors(priors) -> dict:
     "`{label: spec}` of the attackers' priors: None (the defender's own GAN), 'PRESET[:SEED|:+K]', or (label, (G, D))."
     out = {}
     for p in [priors] if isinstance(priors, str) or priors is None else list(priors):
-        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and len(p[1]) == 2:
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], (tuple, list)):
             label = p[0]
         elif p is None or isinstance(p, str):
             label = p
@@ -608,6 +608,16 @@ def _check_priors(priors) -> dict:
     if not out:
         raise ValueError("no prior given; None is the defender's own GAN")
     return out
+
+
+def _prior_gan(p, own, model_seed: int, device, cache, progress):
+    "The (G, D) of a prior checked by `_check_priors`: `own` for None, the pair given, or the preset's of `prior_spec`."
+    if p is None:
+        return own
+    if isinstance(p, tuple):
+        return tuple(p[1])
+    name, seed = prior_spec(p, model_seed)
+    return pretrained(name, 'gan', seed, device, cache, progress)
 
 
 def _grid_path(attack: str, defense: str, seed: int, model_seed: int, prior) -> Path:
@@ -691,14 +701,7 @@ def run_benchmark(
             for role in ('target', 'public', 'evaluator', 'checker', 'gan'):
                 if role not in m:
                     m[role] = pretrained(preset, role, ms, device, cache, progress)
-            priors_ms = {
-                label: m['gan']
-                if p is None
-                else p[1]
-                if isinstance(p, tuple)
-                else pretrained(prior_spec(p, ms)[0], 'gan', prior_spec(p, ms)[1], device, cache, progress)
-                for label, p in gans.items()
-            }
+            priors_ms = {label: _prior_gan(p, m['gan'], ms, device, cache, progress) for label, p in gans.items()}
             opts = {a: {**ATTACK_OPTIONS.get(a, {}), **(attack_options or {}).get(a, {})} for a in attacks}
             if 'fredrikson' in opts:
                 opts['fredrikson'].setdefault('image_shape', sp.image_shape)
