@@ -1,14 +1,15 @@
 """Every attack at 64 px, timed: the `celeba64` preset's networks, each attack run on several identities at once.
 
     python bench/attacks_64px.py --device cuda [--classes 1000] [--labels 8] [--n 8] [--scale 1.0]
-    python bench/attacks_64px.py --device cpu --scale 0.02 --classes 10 --labels 2 --n 2 --out /tmp/a64   # a check
+    python bench/attacks_64px.py --device cpu --scale 0.002 --classes 10 --labels 2 --n 2 --public 64 --out /tmp/a64
 
 The networks are a VGG16 target over K identities and the 64 px GAN. Speed does not depend on the weights, so they are
 freshly built and the "public" images are random; the reconstructions mean nothing, the seconds do. `--scale`
-multiplies every step count. KED-MI and Alignment include training their own networks (KED-MI's GAN, Yang's inversion
-network), as the attacks define. Every attack of `netguard.invert.ATTACKS` runs unless `--attacks` names some; the
-budgets below are the papers' (GMI 1,500 iterations, ...), and an attack without one runs with its defaults. Writes
-OUT.txt (default bench/results/attacks_64px.txt; bench/gpu.sh writes bench/results/gpu_h200/attacks_64px.txt).
+multiplies every step count (the second command checks every attack on a CPU in about 2 minutes). KED-MI and
+Alignment include training their own networks (KED-MI's GAN, Yang's inversion network), as the attacks define. Every
+attack of `netguard.invert.ATTACKS` runs unless `--attacks` names some; the budgets below are the papers' (GMI 1,500
+iterations, ...), and an attack without one runs with its defaults. Writes OUT.txt (default
+bench/results/attacks_64px.txt; bench/gpu.sh writes bench/results/gpu_h200/attacks_64px.txt).
 """
 
 import argparse
