@@ -320,8 +320,10 @@ def _cmd_bench(args) -> int:
 
 # %% ../nbs/06_cli.ipynb #ed7ff874
 def make_parser() -> argparse.ArgumentParser:
-    "The `netguard` command's argument parser."
+    "The `netguard` command's argument parser (the attack and defense names come from the registries)."
     from netguard import __version__
+    from netguard.defend import DEFENSES
+    from netguard.invert import ATTACKS
 
     p = argparse.ArgumentParser(prog='netguard', description='Model inversion attacks and the NetGuard defense.')
     p.add_argument('--version', action='version', version=f'netguard {__version__}')
@@ -434,14 +436,14 @@ def make_parser() -> argparse.ArgumentParser:
         nargs='+',
         default=['gmi'],
         metavar='NAME',
-        help='attacks, space- or comma-separated: gmi, kedmi, fredrikson, alignment, mirror_b, mirror_w (default: gmi)',
+        help=f"attacks, space- or comma-separated: {', '.join(ATTACKS)} (default: gmi)",
     )
     b.add_argument(
         '--defenses',
         nargs='+',
         default=['original', 'netguard'],
         metavar='NAME',
-        help='defenses, space- or comma-separated: original, netguard, dpsgd, admi (default: original netguard)',
+        help=f"defenses, space- or comma-separated: {', '.join(DEFENSES)} (default: original netguard)",
     )
     b.add_argument('--seeds', type=int, nargs='+', default=[0], metavar='N', help='seeds (default: 0)')
     b.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')

@@ -12,6 +12,7 @@ import io
 import math
 import numbers
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -25,9 +26,9 @@ from .train import fetch, mix_seed, predict, progress_bar
 # %% auto #0
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
            'invert_classes', 'confusion_with', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop',
-           'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting', 'NetGuardConfig', 'check_options',
-           'replay_loss', 'NetGuardTrainer', 'DefenseResult', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'original',
-           'defend', 'netguard_widget']
+           'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting', 'NetGuardConfig', 'DefenseSpec',
+           'register_defense', 'original', 'check_options', 'replay_loss', 'NetGuardTrainer', 'DefenseResult',
+           'netguard', 'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget']
 
 # %% ../nbs/04_defend.ipynb #616f5828
 def invert_classes(
@@ -335,31 +336,54 @@ class NetGuardConfig:
         return self
 
 # %% ../nbs/04_defend.ipynb #b34f6f75
-DEFENSES = ('original', 'netguard', 'dpsgd', 'admi')
-_LABELS = {'original': 'original', 'netguard': 'NetGuard', 'dpsgd': 'DP-SGD', 'admi': 'Ad-mi'}
-_OPTION_RULES = {
-    'original': {},
-    'dpsgd': dict(
-        epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE, batch_size=INT_1
-    ),
-    'admi': dict(eps=NON_NEGATIVE, steps=INT_0, inv_steps=INT_1, k=or_none(INT_1)),
-}
+@dataclass(frozen=True)
+class DefenseSpec:
+    """One defense of the registry `DEFENSES`: `run(target, models, split, protected, *, seed, device, progress,
+    **settings)` returns a `DefenseResult`; `label` names it in messages; `rules` checks its settings (a config class
+    such as `NetGuardConfig`, or a dict of rules per keyword); `needs` lists the models it takes from `models`."""
+
+    run: Callable
+    label: str
+    rules: dict | type = field(default_factory=dict)
+    needs: tuple = ()
+
+
+DEFENSES: dict[str, DefenseSpec] = {}
+
+
+def register_defense(name: str, label: str, rules: dict | type | None = None, needs=()):
+    "Decorator: add the `run` function it decorates to `DEFENSES` as defense `name`."
+
+    def add(run):
+        DEFENSES[name] = DefenseSpec(run, label, {} if rules is None else rules, tuple(needs))
+        return run
+
+    return add
+
+
+@register_defense('original', 'original')
+def original(target: nn.Module, *_, **__) -> DefenseResult:
+    "No defense: the target as trained."
+    return DefenseResult('original', target, {})
 
 
 def check_options(defense: str, options: dict) -> dict:
     "The settings of `defense`, checked before any work (names, types, ranges; NetGuard's by `NetGuardConfig`)."
     if defense not in DEFENSES:
         raise KeyError(f"unknown defense {defense!r}; choose one of: {', '.join(DEFENSES)}")
-    label = _LABELS[defense]
-    valid = list(NetGuardConfig.__dataclass_fields__) if defense == 'netguard' else list(_OPTION_RULES[defense])
+    spec = DEFENSES[defense]
+    config = isinstance(spec.rules, type)
+    valid = list(spec.rules.__dataclass_fields__) if config else list(spec.rules)
     bad = sorted(set(options) - set(valid))
     if bad:
-        raise TypeError(f"unknown {label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}")
-    if defense == 'netguard':
-        NetGuardConfig(**options)
+        raise TypeError(
+            f"unknown {spec.label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}"
+        )
+    if config:
+        spec.rules(**options)
     else:
         for k, v in options.items():
-            check_setting(f'{label} setting {k}', v, _OPTION_RULES[defense][k])
+            check_setting(f'{spec.label} setting {k}', v, spec.rules[k])
     return options
 
 # %% ../nbs/04_defend.ipynb #6cab217b
@@ -769,6 +793,15 @@ def netguard(
         ),
     )
 
+
+@register_defense('netguard', 'NetGuard', NetGuardConfig, needs=('public', 'gan'))
+def _netguard(target, models, split, protected, **kw) -> DefenseResult:
+    "NetGuard from the registry: the defender's public classifier and GAN, decoys among `split.public_only`."
+    return netguard(
+        target, models['public'], models['gan'], split.private_train, split.public, protected,
+        decoy_classes=split.public_only, **kw,
+    )  # fmt: skip
+
 # %% ../nbs/04_defend.ipynb #c4deb127
 def _fresh_copy(model: nn.Module) -> nn.Module:
     "The same architecture with newly initialised weights."
@@ -856,6 +889,15 @@ def dp_sgd(
         ),
     )
 
+
+@register_defense(
+    'dpsgd', 'DP-SGD',
+    dict(epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE, batch_size=INT_1),
+)  # fmt: skip
+def _dp_sgd(target, models, split, protected, **kw) -> DefenseResult:
+    "DP-SGD from the registry: retrains on the private data (every class is protected)."
+    return dp_sgd(target, split.private_train, **kw)
+
 # %% ../nbs/04_defend.ipynb #d19ab792
 class AdMI(nn.Module):
     """Ad-mi (Wen et al. 2021): the model answers with a confidence vector perturbed adversarially against an inversion
@@ -924,9 +966,10 @@ def admi(
     )
 
 
-def original(target: nn.Module, **_) -> DefenseResult:
-    "No defense: the target as trained."
-    return DefenseResult('original', target, {})
+@register_defense('admi', 'Ad-mi', dict(eps=NON_NEGATIVE, steps=INT_0, inv_steps=INT_1, k=or_none(INT_1)))
+def _admi(target, models, split, protected, **kw) -> DefenseResult:
+    "Ad-mi from the registry: the surrogate inversion network is trained on the defender's public data."
+    return admi(target, split.public, **kw)
 
 # %% ../nbs/04_defend.ipynb #5cbe987d
 def defend(
@@ -941,34 +984,18 @@ def defend(
     progress: bool | None = None,
     **options,
 ) -> DefenseResult:
-    """Defend `target` with defense `name`. `models` holds what the defender owns besides the target: 'public' (the
-    public classifier) and 'gan' ((G, D) trained on public data); `split` the data. `protected` is used by NetGuard only
-    (DP-SGD and Ad-mi protect every class)."""
+    """Defend `target` with defense `name` (a key of `DEFENSES`). `models` holds what the defender owns besides the
+    target: 'public' (the public classifier) and 'gan' ((G, D) trained on public data); `split` the data. `protected` is
+    used by NetGuard only (DP-SGD and Ad-mi protect every class)."""
     check_options(name, options)
-    if name == 'original':
-        return original(target)
-    if name == 'netguard':
-        missing = [k for k in ('public', 'gan') if k not in models]
-        if missing:
-            raise ValueError(
-                f"NetGuard needs the defender's {' and '.join(missing)} model(s) in `models` (keys 'public', 'gan')"
-            )
-        return netguard(
-            target,
-            models['public'],
-            models['gan'],
-            split.private_train,
-            split.public,
-            protected,
-            seed=seed,
-            device=device,
-            progress=progress,
-            decoy_classes=split.public_only,
-            **options,
+    spec = DEFENSES[name]
+    missing = [k for k in spec.needs if k not in models]
+    if missing:
+        raise ValueError(
+            f"{spec.label} needs the defender's {' and '.join(missing)} model(s) in `models` "
+            f"(keys {', '.join(map(repr, spec.needs))})"
         )
-    if name == 'dpsgd':
-        return dp_sgd(target, split.private_train, seed=seed, device=device, progress=progress, **options)
-    return admi(target, split.public, seed=seed, device=device, progress=progress, **options)
+    return spec.run(target, models, split, protected, seed=seed, device=device, progress=progress, **options)
 
 # %% ../nbs/04_defend.ipynb #43f94b21
 _TERMS = (
