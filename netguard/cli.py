@@ -251,11 +251,11 @@ def _cmd_demo(args) -> int:
     from netguard.eval import MAX_N, markdown_table, run_benchmark
 
     out, options = Path(args.out), parse_settings(args.set, ['netguard'])
-    _in_range('--n', args.n, 2, MAX_N, 'GMI reconstructions per private class')
+    _in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
     _check_places(args)
     print(
-        f"netguard demo: GMI against the mnist5k target, then NetGuard protecting digit 0, "
-        f"then GMI again (seed {args.seed}); "
+        f"netguard demo: the strongest attack (GMI with PLG-MI's max-margin loss) against the mnist5k target, "
+        f"then NetGuard protecting digit 0, then the attack again (seed {args.seed}); "
         f"writing {out}/",
         file=sys.stderr,
         flush=True,
@@ -266,7 +266,7 @@ def _cmd_demo(args) -> int:
         pretrained_all('mnist5k', 0, args.device, args.cache, retrain=True)
     rows = run_benchmark(
         'mnist5k',
-        ['gmi'],
+        ['plgmi'],
         ['original', 'netguard'],
         [args.seed],
         n=args.n,
@@ -276,7 +276,8 @@ def _cmd_demo(args) -> int:
         out=out,
         cache=args.cache,
         defense_options=options,
-        title='netguard demo: GMI against the mnist5k target, before and after NetGuard protects digit 0',
+        title="netguard demo: GMI with PLG-MI's max-margin loss against the mnist5k target, before and after NetGuard "
+        'protects digit 0',
     )
     print(markdown_table(rows))
     print(f"wrote {out / 'report.md'}, {out / 'metrics.json'} and the figures in {out}")
@@ -397,14 +398,15 @@ def make_parser() -> argparse.ArgumentParser:
         'demo',
         help='attack, defend with NetGuard, attack again and evaluate, on the embedded data',
         description='The whole pipeline on the embedded mnist5k preset: the cached models (trained when missing, '
-        'about 2.6 minutes), GMI against the undefended target, NetGuard protecting digit 0, GMI '
-        'again, and the evaluation. Writes report.md, metrics.json, table.md, table.csv and figures.',
+        'about 2.6 minutes), the strongest attack (GMI with PLG-MI\'s max-margin loss) against the undefended target, '
+        'NetGuard protecting digit 0, the attack again, and the evaluation. Writes report.md, metrics.json, '
+        'table.md, table.csv and figures.',
     )
     dm.add_argument(
         '--out', metavar='DIR', default='netguard-demo', help='folder for the report (default: %(default)s)'
     )
     dm.add_argument('--seed', type=int, default=0, help='seed of the defense and the attacks (default: %(default)s)')
-    dm.add_argument('--n', type=int, default=32, help='GMI reconstructions per private class (default: %(default)s)')
+    dm.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')
     dm.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: CUDA when available)')
     dm.add_argument(
         '--cache', metavar='DIR', help='model cache folder (default: $NETGUARD_CACHE or the user cache dir)'

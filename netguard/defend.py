@@ -291,40 +291,41 @@ _NETGUARD_RULES = dict(
 
 @dataclass
 class NetGuardConfig:
-    "Every setting of NetGuard fine-tuning (the patent's alpha=1, beta=2, omega=5)."
+    """Every setting of NetGuard fine-tuning (the patent's alpha=1, beta=2, omega=5), in five groups: the objective's
+    weights, the optimiser, the fake samples and decoys, what keeps the other classes and accuracy, and EWC's Fisher.
+    The names are flat because they are the keys of `--set netguard.KEY=VALUE` and of `netguard(..., KEY=VALUE)`."""
 
+    # the objective: alpha * private + beta * decoys + omega * EWC(lam) + replay + distill + real_decoys
     alpha: float = 1.0
     beta: float = 2.0
     omega: float = 5.0
     lam: float = 1.0
-    private_loss: str = 'push'
+    private_loss: str = 'push'  # 'literal' is the patent's -CE, which saturates
+    replay: float = 5.0  # cross-entropy on replayed private training batches (0: off, the patent)
+    distill: float = 1.0  # KL to the original model on random G(z) not labelled as a protected class (0: off)
+    real_decoys: float = 0.0  # CE(real public images of the decoy classes -> l_t) (0: off, the patent)
+    # the optimiser
     steps: int = 300
     lr: float = 1e-3
     batch_size: int = 64
-    replay: float = 5.0  # weight of cross-entropy on replayed private training batches (0: off, the patent)
     replay_batch: int = 64
-    distill: float = 1.0  # weight of KL to the original model on random G(z) not labelled as a protected class (0: off)
+    rounds: int = 1  # rounds of re-inversion + fine-tuning
+    # the fake samples and the decoys
     n_fake: int = 256  # inverted samples per protected class and per decoy class (the patent leaves it open)
     decoy_rule: str = 'spread'  # 'random' is the patent's
     decoys: int = 1  # decoy classes per protected class
-    rounds: int = 1  # rounds of re-inversion + fine-tuning
-    invert_settings: str | None = None  # GMI settings for the fake samples: 'patent' (100 it, lr 1e-3) is too weak to
-    invert_steps: int | None = 200  # find what a real attacker finds; the default inverts like the attack it defends
-    invert_lr: float | None = 0.02  # against (Adam, lr 0.02, 200 steps)
-    invert_loss: str = 'ce'  # their identity loss; 'max_margin' or 'logit' find what the strongest attacks find
+    invert_settings: str | None = None  # a named search setting ('patent', 'gmi', ...); None: the three below
+    invert_steps: int | None = 200  # 200 steps of Adam at lr 0.02, like the CPU-sized attack it defends against
+    invert_lr: float | None = 0.02
+    invert_loss: str = 'ce'  # the identity loss; 'max_margin' or 'logit' find what the strongest attacks find
+    prior_fakes: int = 0  # samples G(z) the original reads as a protected class, pushed away too (0: off)
+    # what keeps accuracy and the other classes
+    protected_cap: float | None = 0.9  # replayed protected images are trained toward this confidence (None: 1)
+    cap_spread: str = 'uniform'  # where the capped 1 - cap goes: 'uniform', or 'original' (the original's answers)
+    anchor_others: int = 64  # GMI reconstructions per unprotected class whose answers distillation keeps (0: off)
+    # EWC's Fisher
     fisher_normalize: str | None = 'mean'
     fisher_samples: int | None = 2000
-    real_decoys: float = 0.0  # weight of CE(real public images of the decoy classes -> l_t) (0: off, the patent)
-    protected_cap: float | None = (
-        0.9  # replayed images of a protected class are trained toward this confidence, not 1 (None: off)
-    )
-    anchor_others: int = (
-        64  # GMI reconstructions per unprotected class on which distillation also keeps the answers (0: off)
-    )
-    cap_spread: str = (
-        'uniform'  # where the capped images' other 1 - cap goes: 'uniform', or 'original' (the original's answers)
-    )
-    prior_fakes: int = 0  # samples G(z) the original reads as a protected class, pushed away too (0: off)
 
     def __post_init__(self):
         self.validate()

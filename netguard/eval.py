@@ -445,6 +445,8 @@ def evaluate(
 # %% ../nbs/05_eval.ipynb #e63e0d38
 ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/grid.py --defenses original measures them)
     'gmi': dict(steps=200, lr=0.02),
+    'lomma': dict(steps=200),
+    'plgmi': dict(steps=200),  # 200 of its paper's 1,500 SGD steps
     'kedmi': dict(steps=200),
     'fredrikson': dict(steps=200, init='random'),
     'alignment': dict(),
