@@ -177,13 +177,14 @@ def ms(vals) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    "Mean ± std over model seeds, per (defense, attack, loss, clip) and per class: AA / check."
+    "Mean ± std over model seeds, per (preset, prior, defense, attack, loss, clip) and per class: AA / check."
 
-    def own(r):
-        return r.get('prior') in (None, f"{r['preset']}:{r['model_seed']}")
+    def prior_of(r):
+        own = r.get('prior') in (None, f"{r['preset']}:{r['model_seed']}")
+        return 'own GAN' if own else r['prior'].replace(':+1', ", another model seed's")
 
     def key_of(r):
-        return ('own GAN' if own(r) else r['prior'], r['defense'], r['attack'], r['loss'], str(r['clip']))
+        return (r['preset'], prior_of(r), r['defense'], r['attack'], r['loss'], str(r['clip']))
 
     keys = list(dict.fromkeys(key_of(r) for r in rows))
     classes = sorted({int(c) for r in rows for c in r['aa']})
@@ -197,18 +198,18 @@ def table(rows: list[dict]) -> str:
         return f"{ms([get(r, a, c) for r in rs])} / {ms([get(r, b, c) for r in rs])}" if rs else '–'
 
     out = [
-        f"{rows[0]['preset']}, {rows[0]['n']} reconstructions per class, {rows[0]['steps']} steps, model seeds "
+        f"{rows[0]['n']} reconstructions per class, {rows[0]['steps']} steps, model seeds "
         f"{seeds}: AA / all-class check (mean ± std over model seeds); baseline = random G(z)",
         '',
-        '| prior | defense | attack | loss | clip | '
+        '| preset | prior | defense | attack | loss | clip | '
         + ' | '.join(f'class {c}' for c in classes)
         + ' | MC(all) / MC(l_t) | s/step |',
-        '|---' * (len(classes) + 7) + '|',
+        '|---' * (len(classes) + 8) + '|',
     ]
-    for prior in dict.fromkeys(k[0] for k in keys):
-        first = [r for r in rows if key_of(r)[0] == prior]
+    for preset, prior in dict.fromkeys(k[:2] for k in keys):
+        first = [r for r in rows if key_of(r)[:2] == (preset, prior)]
         cells = [cell(first, c, 'baseline_aa', 'baseline_check') for c in classes]
-        out.append(f'| {prior} | | random G(z) | | | ' + ' | '.join(cells) + ' | | |')
+        out.append(f'| {preset} | {prior} | | random G(z) | | | ' + ' | '.join(cells) + ' | | |')
     for key in keys:
         rs = [r for r in rows if key_of(r) == key]
         cells = [cell(rs, c, 'aa', 'check') for c in classes]
