@@ -181,7 +181,7 @@ def table(rows: list[dict]) -> str:
 
     def prior_of(r):
         own = r.get('prior') in (None, f"{r['preset']}:{r['model_seed']}")
-        return 'own GAN' if own else r['prior'].replace(':+1', ", another model seed's")
+        return 'own GAN' if own else r['prior'].replace(':+1', ' (another model seed)')
 
     def key_of(r):
         return (r['preset'], prior_of(r), r['defense'], r['attack'], r['loss'], str(r['clip']))
