@@ -1,12 +1,19 @@
 "Solutions to the exercises of 03_invert (the attacks)."
 
-from netguard.invert import ZStepper, gmi, prepare_attack
+import torch
+import torch.nn.functional as F
+
+from netguard.invert import ZStepper, gmi, train_alignment, truncate
+from netguard.train import fetch
 
 
 def exercise_1(target, G, D, labels=(0, 1), steps: int = 30) -> dict:
-    """The z-stepper with lam = 0.1 and lam = 1000. With lam = 0.1 the prior wins: the images stay realistic and the
-    identity loss hardly falls (the target stays unsure). With lam = 1000 the identity term wins: the target becomes
-    sure fast, and the prior loss rises as the images drift from what the discriminator finds realistic."""
+    """The z-stepper with lam = 0.1 and lam = 1000. With lam = 0.1 the prior wins: its loss falls (the images get
+    more realistic in the discriminator's eyes) while the identity loss hardly moves (the target stays unsure). With
+    lam = 1000 the identity term wins: its loss falls fast (the target becomes sure), and the prior loss falls much
+    less or rises as the images drift from what the discriminator finds realistic.
+
+    Returns, for each lam, the (start, end) of the mean prior and identity losses."""
     out = {}
     for lam in (0.1, 1000.0):
         s = ZStepper(target, G, D, list(labels), n=4, lam=lam, lr=0.02)
@@ -16,26 +23,41 @@ def exercise_1(target, G, D, labels=(0, 1), steps: int = 30) -> dict:
     return out
 
 
-def exercise_2(target, G, D, labels=(0, 1, 2, 3, 4), n: int = 8, steps: int = 100) -> dict:
-    """GMI with prior='wgan' (-D(G(z))) on a DCGAN discriminator. That discriminator's score is a logit of "real",
-    trained through a sigmoid: once an image is clearly real, pushing the logit higher does not make it more realistic,
-    and the unbounded -D term can dominate lam * CE, pulling latents to wherever D is most extreme. The log form
-    -log D = softplus(-score) saturates at 0 for real-looking images and leaves the identity term in charge.
-    Returns the mean target confidence reached with each prior."""
+def exercise_2(target, G, D, labels=(0, 1, 2, 3, 4), n: int = 8, steps: int = 100, lam: float = 1.0) -> dict:
+    """GMI with prior='log' (-log D(G(z))) and prior='wgan' (-D(G(z))) on a DCGAN discriminator, with a small lam so
+    that the prior has a say. That discriminator's score is the logit of "real", trained through a sigmoid:
+    -log D = softplus(-score), whose gradient is sigmoid(-score) times that of -score. The log prior's pull fades
+    as the discriminator becomes sure an image is real; -D pulls as hard at any score, so the search keeps raising the
+    score past "clearly real", where a higher logit means nothing more about realism, and spends its steps there
+    instead of on the identity. With the same steps, -D drives the discriminator's score of the reconstructions
+    higher.
+
+    Returns, for each prior, the discriminator's mean score of the reconstructions ('score') and the target's mean
+    confidence in their labels ('confidence')."""
     out = {}
     for prior in ('log', 'wgan'):
-        r = gmi(target, G, D, list(labels), n, settings=None, steps=steps, lr=0.02, prior=prior, progress=False)
-        out[prior] = r.trace[-1]['confidence']
+        r = gmi(target, G, D, list(labels), n, settings='gmi', steps=steps, lam=lam, prior=prior, progress=False)
+        with torch.no_grad():
+            score = D(r.images.flatten(0, 1).to(next(D.parameters()).device)).mean().item()
+        out[prior] = dict(score=score, confidence=r.trace[-1]['confidence'])
     return out
 
 
-def exercise_3(target, public, labels=(0, 1, 2, 3, 4), steps: int = 1000, n: int = 8) -> dict:
-    """Alignment with a top-1 API (k=1): the inversion network only sees the winning class and its confidence. It can
-    still learn one average image per class (and how "typical" an image is from the confidence), but not the
-    within-class variation that the other classes' probabilities carry. Returns the reconstruction loss of the inversion
-    network with the full vector and with k=1 (higher with k=1)."""
-    out = {}
+def exercise_3(target, public, steps: int = 1000, width: int = 32, n_eval: int = 500, seed: int = 0) -> dict:
+    """Alignment with a top-1 API (k=1): the inversion network only sees the winning class and its confidence. It
+    still learns what each class looks like on average (and, from the confidence, how typical an image is), so it
+    reconstructs public images better than the mean public image does; but not the within-class variation that the
+    other classes' probabilities carry, so it reconstructs them worse than the network that sees the full vector.
+
+    Returns the mean squared reconstruction error on `n_eval` public images for the full vector ('full'), the top-1
+    API ('top1'), and drawing every image as the mean public image ('mean_image')."""
+    idx = torch.randperm(len(public), generator=torch.Generator().manual_seed(seed))[:n_eval]
+    ((x, _),) = fetch(public, [idx])
+    ((every, _),) = fetch(public, [torch.arange(len(public))])
+    out = dict(mean_image=F.mse_loss(every.mean(0, keepdim=True).expand_as(x), x).item())
+    x = x.to(next(target.parameters()).device)
     for k in (None, 1):
-        inv = prepare_attack('alignment', target, public=public, k=k, steps=steps)['inv']
-        out['full' if k is None else 'top1'] = inv.final_loss
+        inv = train_alignment(target, public, k=k, steps=steps, width=width, seed=seed)
+        with torch.no_grad():
+            out['full' if k is None else 'top1'] = F.mse_loss(inv(truncate(target(x).softmax(1), k)), x).item()
     return out

@@ -33,50 +33,135 @@ def tiny():
     return dict(split=split, T=T, P=P, G=G, D=D)
 
 
+# Each exercise's check is a function of its answer, so the test can also show that a wrong answer fails it.
+
+
+def swap(r: dict, a, b) -> dict:
+    "A wrong answer: `r` with the values of keys `a` and `b` swapped (the two settings mixed up)."
+    return r | {a: r[b], b: r[a]}
+
+
+def check_00_vgg(r):
+    "Most of our VGG-16's parameters sit in its trunk, most of torchvision's in its head."
+    assert r['head'] == 2 * 2048 + 2048 * 1000 + 1000  # BatchNorm1d(2048) + Linear(2048, 1000)
+    assert r['trunk'] == r['torchvision_trunk']
+    assert r['trunk'] > 5 * r['head'] and r['torchvision_head'] > r['torchvision_trunk']
+
+
 def test_00_vgg_parameters_sit_in_the_trunk():
     r = ex00_models.exercise_1()
-    assert r['trunk'] > 5 * r['head'] and r['torchvision_head'] > r['torchvision_trunk']
+    check_00_vgg(r)
+    with pytest.raises(AssertionError):
+        check_00_vgg(swap(r, 'trunk', 'head'))
+
+
+def check_00_norm(r):
+    "One image's score moves with the rest of its batch under batch norm, not under instance norm."
+    assert r['instance'] < 1e-5 < r['batch']
 
 
 def test_00_instance_norm_ignores_the_batch():
     r = ex00_models.exercise_2()
-    assert r['instance'] < 1e-5 < r['batch']
+    check_00_norm(r)
+    with pytest.raises(AssertionError):
+        check_00_norm(swap(r, 'instance', 'batch'))
+
+
+def check_01_even_odd(r):
+    "A target trained on the even digits reads a 1 as a 4 and a 5 and a 9 as an 8: the GAN draws 5s and 9s for an 8."
+    split, read_as = r['split'], r['read_as']
+    assert split.private_names == ['0', '2', '4', '6', '8'] and split.public_names == ['1', '3', '5', '7', '9']
+    assert read_as['1'] == '4' and read_as['5'] == read_as['9'] == '8'
+    assert r['drawn_for_8'] == [d for d in split.public_names if read_as[d] == '8']
 
 
 def test_01_even_digits_private():
-    split = ex01_data.exercise_1()
-    assert split.private_names == ['0', '2', '4', '6', '8'] and split.public_names == ['1', '3', '5', '7', '9']
+    r = ex01_data.exercise_1(epochs=2, width=8)
+    check_01_even_odd(r)
+    with pytest.raises(AssertionError):  # the odd digit that looks least like an 8
+        check_01_even_odd(r | dict(drawn_for_8=['1']))
+
+
+def check_01_counts(counts):
+    "test_fraction=0.3 of 500 images per digit: 150 test images of every digit."
+    assert counts == [150] * 5
 
 
 def test_01_stratified_counts():
-    assert ex01_data.exercise_2(0.3) == [150] * 5
+    check_01_counts(ex01_data.exercise_2(0.3))
+    with pytest.raises(AssertionError):  # the default test fraction, 0.2
+        check_01_counts(ex01_data.exercise_2(0.2))
 
 
-def test_02_augmentation(tiny):
-    r = ex02_train.exercise_1(epochs=1, width=8, n_train=500)
-    assert set(r) == {'augment', 'plain'} and all(0.2 < v <= 1 for v in r.values())
+def check_02_augmentation(r):
+    "Augmentation keeps more accuracy on moved digits, and loses less from clean to moved, than no augmentation."
+    aug, plain = r['augment'], r['plain']
+    assert aug['moved'] > plain['moved']
+    assert aug['clean'] - aug['moved'] < plain['clean'] - plain['moved']
+
+
+def test_02_augmentation():
+    r = ex02_train.exercise_1(epochs=2, width=8)
+    check_02_augmentation(r)
+    with pytest.raises(AssertionError):
+        check_02_augmentation(swap(r, 'augment', 'plain'))
+
+
+def check_02_diff_augment(r):
+    "Without DiffAugment the discriminator wins more easily: the generator's loss -log D(G(z)) ends higher."
+    assert r['g_loss']['diff_augment'] < r['g_loss']['plain']
+    assert all(0 <= v <= 1 for v in r['confident'].values())
 
 
 def test_02_diff_augment(tiny):
-    r = ex02_train.exercise_2(steps=10, width=8, public_classifier=tiny['P'])
-    assert set(r) == {'diff_augment', 'plain'} and all(0 <= v <= 1 for v in r.values())
+    r = ex02_train.exercise_2(steps=50, width=8, public_classifier=tiny['P'])
+    check_02_diff_augment(r)
+    with pytest.raises(AssertionError):
+        check_02_diff_augment(r | dict(g_loss=swap(r['g_loss'], 'diff_augment', 'plain')))
+
+
+def check_03_lam(r):
+    "lam = 0.1: the prior falls more; lam = 1000: the identity loss falls more (and does fall)."
+    low, high = r[0.1], r[1000.0]
+
+    def fall(term):
+        return term[0] - term[1]
+
+    assert fall(high['identity']) > max(0.0, fall(low['identity']))
+    assert fall(low['prior']) > fall(high['prior'])
 
 
 def test_03_lam_decides_which_term_wins(tiny):
     r = ex03_invert.exercise_1(tiny['T'], tiny['G'], tiny['D'], steps=15)
-    low, high = r[0.1], r[1000.0]
-    assert high['identity'][1] < high['identity'][0]  # large lam: the target gets sure
-    assert (high['identity'][0] - high['identity'][1]) > (low['identity'][0] - low['identity'][1])
+    check_03_lam(r)
+    with pytest.raises(AssertionError):
+        check_03_lam(swap(r, 0.1, 1000.0))
+
+
+def check_03_priors(r):
+    "-D(G(z)) keeps pushing the discriminator's score up where -log D(G(z)) lets go: the score ends higher."
+    assert r['wgan']['score'] > r['log']['score']
 
 
 def test_03_priors(tiny):
-    r = ex03_invert.exercise_2(tiny['T'], tiny['G'], tiny['D'], labels=(0, 1), n=4, steps=10)
-    assert set(r) == {'log', 'wgan'} and all(0 <= v <= 1 for v in r.values())
+    r = ex03_invert.exercise_2(tiny['T'], tiny['G'], tiny['D'], labels=(0, 1), n=4, steps=30)
+    check_03_priors(r)
+    with pytest.raises(AssertionError):
+        check_03_priors(swap(r, 'log', 'wgan'))
+
+
+def check_03_alignment(r):
+    "Top-1 reconstructs worse than the full vector, yet better than the mean public image."
+    assert r['full'] < r['top1'] < r['mean_image']
 
 
 def test_03_alignment_top1(tiny):
-    r = ex03_invert.exercise_3(tiny['T'], tiny['split'].public, steps=30)
-    assert set(r) == {'full', 'top1'} and all(v > 0 for v in r.values())
+    r = ex03_invert.exercise_3(tiny['T'], tiny['split'].public, steps=100, width=16)
+    check_03_alignment(r)
+    with pytest.raises(AssertionError):
+        check_03_alignment(swap(r, 'full', 'top1'))
+    with pytest.raises(AssertionError):  # a top-1 network that learned nothing beyond the mean image
+        check_03_alignment(r | dict(top1=r['mean_image']))
 
 
 def test_04_lam_keeps_accuracy(tiny):
