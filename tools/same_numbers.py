@@ -29,7 +29,7 @@ from netguard.invert import (  # noqa: E402
     train_kedmi_gan,
 )
 from netguard.models import build  # noqa: E402
-from netguard.train import epoch_batches, get_preset, pretrained, train_classifier  # noqa: E402
+from netguard.train import epoch_batches, get_preset, pretrained, train_classifier, train_gan  # noqa: E402
 
 
 def outputs() -> dict:
@@ -64,6 +64,15 @@ def outputs() -> dict:
     out['gan_samples'] = gan_samples(G, 8, seed=0)
     dp = dp_sgd(target, small, epochs=1, batch_size=64, seed=0)
     out['dp_sgd'] = torch.cat([p.detach().flatten() for p in dp.model.parameters()])
+    torch.manual_seed(0)
+    spec = get_preset('mnist5k').gan
+    G2, D2 = spec.networks((1, 32, 32))
+    hist = train_gan(
+        G2, D2, pub, loss=spec.loss, steps=2, n_critic=1, batch_size=16, seed=0, device='cpu', sample_every=1,
+        diff_augment=True,
+    )  # fmt: skip
+    out['train_gan'] = torch.cat([p.detach().flatten() for p in G2.parameters()])
+    out['train_gan.samples'] = hist[-1]['samples']  # the fixed latents' grid
     ad = admi(target, pub, steps=2, inv_steps=3, seed=0)
     out['admi'] = torch.cat([v.detach().float().flatten() for v in ad.model.state_dict().values()])
     x_pub = torch.randn(5, 3, 1, 32, 32, generator=torch.Generator().manual_seed(0))  # (classes, images, C, H, W)
