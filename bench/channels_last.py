@@ -18,10 +18,11 @@ from pathlib import Path
 
 import torch
 
+from netguard.core import stream_seed
 from netguard.eval import command_line, write_result
 from netguard.invert import gmi
 from netguard.models import build
-from netguard.train import get_preset, mix_seed, pretrained, role_data, train_classifier
+from netguard.train import get_preset, pretrained, role_data, train_classifier
 
 
 def main(argv=None):
@@ -46,7 +47,7 @@ def main(argv=None):
         return time.perf_counter() - t
 
     def gan(cl):
-        torch.manual_seed(mix_seed(0, 11))
+        torch.manual_seed(stream_seed(0, 'train.gan_init'))
         G, D = p.gan.networks(p.image_shape)
         t = time.perf_counter()
         p.gan.train(G, D, split.public, 0, steps=args.gan_steps, device='cpu', sample_every=0, progress=False,

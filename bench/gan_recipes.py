@@ -18,8 +18,9 @@ from pathlib import Path
 
 import torch
 
+from netguard.core import stream_seed
 from netguard.eval import command_line, write_result
-from netguard.train import confident_fraction, get_preset, mix_seed, pretrained
+from netguard.train import confident_fraction, get_preset, pretrained
 
 RECIPES = {'preset': {}, 'lr2e-4': dict(lr=2e-4), 'lr5e-4': dict(lr=5e-4), 'no-aug': dict(diff_augment=False)}
 
@@ -53,7 +54,7 @@ def main(argv=None):
     ]
     print(lines[0], flush=True)
     for name in args.recipes:
-        torch.manual_seed(mix_seed(args.seed, 11))  # as the preset's own GAN training
+        torch.manual_seed(stream_seed(args.seed, 'train.gan_init'))  # as the preset's own GAN training
         G, D = p.gan.networks(p.image_shape)
         emas = {d: None for d in args.decays}
         t0 = time.perf_counter()

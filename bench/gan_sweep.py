@@ -30,9 +30,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from netguard.core import stream, stream_seed
 from netguard.eval import command_line, run_info
 from netguard.models import build
-from netguard.train import augment, batch_stream, confident_fraction, get_preset, mix_seed, pretrained
+from netguard.train import augment, batch_stream, confident_fraction, get_preset, pretrained
 
 
 def parse(argv=None):
@@ -70,7 +71,7 @@ def parse(argv=None):
 
 def networks(a, p):
     "G and D of the recipe, initialised as it says."
-    torch.manual_seed(mix_seed(a.seed, 11))
+    torch.manual_seed(stream_seed(a.seed, 'train.gan_init'))
     G = build('generator', image_shape=p.image_shape, z_dim=a.zdim or p.gan.z_dim, width=a.width)
     D = build('discriminator', image_shape=p.image_shape, width=a.dwidth or a.width, norm=a.dnorm)
     if a.dcinit:  # the DCGAN paper's initialisation: conv weights N(0, 0.02), norm scales N(1, 0.02), biases 0
@@ -141,7 +142,7 @@ def main(argv=None):
     lines = [f'$ {command_line(__file__, argv)}', f'# {said}']
     reals, t0, t_checks = batch_stream(data, a.bs, a.seed), time.perf_counter(), 0.0
     for step in range(1, a.steps + 1):
-        g = torch.Generator().manual_seed(mix_seed(a.seed, step, 3))
+        g = stream(a.seed, 'train.gan_step', step)
         for opt, lr in ((og, a.lrg), (od, a.lrd)):
             for group in opt.param_groups:
                 group['lr'] = lr * lr_factor(a, step)

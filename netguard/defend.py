@@ -19,9 +19,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .core import check_labels, fetch, model_device, predict, progress_bar, stream, stream_seed
 from .data import labels_of
-from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, _check_labels, gmi
-from .train import fetch, mix_seed, predict, progress_bar
+from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi
 
 # %% auto #0
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
@@ -104,7 +104,7 @@ def choose_decoys(
     out, used = {}, set()
     for lt in protected:
         if rule == 'random':
-            order = torch.randperm(P, generator=torch.Generator().manual_seed(mix_seed(seed, lt, 5)))
+            order = torch.randperm(P, generator=stream(seed, 'netguard.random_decoys', lt))
         else:
             order = cost(lt).argsort()
         free = [int(j) for j in order if int(j) not in used]
@@ -155,7 +155,7 @@ def fisher_diagonal(
         raise ValueError(f"normalize must be None, 'mean' or 'max'; got {normalize!r}")
     if labels not in ('true', 'sampled'):
         raise ValueError(f"labels must be 'true' or 'sampled'; got {labels!r}")
-    device = torch.device(device) if device else next(model.parameters()).device
+    device = model_device(model, device)
     was = model.training
     model.eval()
     params = {k: v.detach() for k, v in model.named_parameters()}
@@ -163,7 +163,7 @@ def fisher_diagonal(
     per_sample = vmap(grad(_loss_fn(model, buffers)), in_dims=(None, 0, 0))
     n = len(data) if max_samples is None else min(max_samples, len(data))
     idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
-    g = torch.Generator().manual_seed(mix_seed(seed, 1))
+    g = stream(seed, 'netguard.fisher')
     fisher = {k: torch.zeros_like(v) for k, v in params.items()}
     for x, y in fetch(data, idx.split(batch_size)):
         x, y = x.to(device), y.to(device)
@@ -186,7 +186,7 @@ def fisher_diagonal_loop(
     device=None,
 ) -> dict:
     "The same empirical Fisher as `fisher_diagonal`, one backward pass per sample (the slow reference)."
-    device = torch.device(device) if device else next(model.parameters()).device
+    device = model_device(model, device)
     was = model.training
     model.eval()
     n = len(data) if max_samples is None else min(max_samples, len(data))
@@ -451,7 +451,7 @@ class NetGuardTrainer:
     ):
         self.cfg = cfg = cfg or NetGuardConfig()
         cfg.validate()
-        self.device = torch.device(device) if device else next(target.parameters()).device
+        self.device = model_device(target, device)
         self.G, self.D, self.public_model, self.private_train, self.seed, self.progress = (
             G,
             D,
@@ -462,7 +462,7 @@ class NetGuardTrainer:
         )
         self.public, self.public_images, self.decoy_classes = public, public_images, decoy_classes
         self.num_classes = predict(target, torch.zeros(1, *G.image_shape)).shape[1]
-        self.protected = _check_labels(protected, self.num_classes)
+        self.protected = check_labels(protected, self.num_classes)
         if cfg.protected_cap is not None and cfg.protected_cap <= 1 / self.num_classes:
             raise ValueError(
                 f"NetGuard setting protected_cap must be above 1/{self.num_classes} (no preference among the "
@@ -519,7 +519,12 @@ class NetGuardTrainer:
             zip(
                 chosen,
                 invert_classes(
-                    self.public_model, self.G, self.D, chosen, per, **self._inv_opts(mix_seed(self.seed, 2))
+                    self.public_model,
+                    self.G,
+                    self.D,
+                    chosen,
+                    per,
+                    **self._inv_opts(stream_seed(self.seed, 'netguard.decoys')),
                 ),
             )
         )
@@ -540,7 +545,12 @@ class NetGuardTrainer:
         self.x_anchor = torch.empty(0, *self.G.image_shape)
         if c.anchor_others and others and c.distill > 0:  # the anchors only serve the distillation term
             self.x_anchor = invert_classes(
-                self.original, self.G, self.D, others, c.anchor_others, **self._inv_opts(mix_seed(self.seed, 4))
+                self.original,
+                self.G,
+                self.D,
+                others,
+                c.anchor_others,
+                **self._inv_opts(stream_seed(self.seed, 'netguard.anchors')),
             ).flatten(0, 1)
         self.ref_anchor = (
             predict(self.original, self.x_anchor).log_softmax(1)
@@ -565,7 +575,7 @@ class NetGuardTrainer:
         (probability >= `threshold`) to the private pool, and return how many it found (at most `max_batches` batches
         are drawn). Where the GAN can draw the protected class, the fine-tuning then pushes the whole region away, not
         only the inversions' end points."""
-        g = torch.Generator().manual_seed(mix_seed(self.seed, 6))
+        g = stream(self.seed, 'netguard.prior_fakes')
         prot, xs, ys = torch.tensor(self.protected), [], []
         for _ in range(max_batches):
             if sum(map(len, xs)) >= n:
@@ -597,7 +607,7 @@ class NetGuardTrainer:
             self.D,
             self.protected,
             self.cfg.n_fake,
-            **self._inv_opts(mix_seed(self.seed, 3, len(self.x_pri))),
+            **self._inv_opts(stream_seed(self.seed, 'netguard.fakes', len(self.x_pri))),
         )
         x, y = _pool(dict(zip(self.protected, imgs)))
         if len(self.x_pri):
@@ -663,7 +673,7 @@ class NetGuardTrainer:
             grp['lr'] = self.cfg.lr
         self.model.eval()  # BatchNorm statistics and dropout stay as trained: only the weights move
         for _ in range(k):
-            g = torch.Generator().manual_seed(mix_seed(self.seed, self.round, self.steps))
+            g = stream(self.seed, 'netguard.step', self.round, self.steps)
             out = self.losses(g)
             self.opt.zero_grad(set_to_none=True)
             out['total'].backward()
@@ -836,8 +846,8 @@ def dp_sgd(
 
     if not (epsilon > 0 and 0 < delta < 1):
         raise ValueError(f"need epsilon > 0 and 0 < delta < 1; got epsilon={epsilon}, delta={delta}")
-    device = torch.device(device) if device else next(target.parameters()).device
-    torch.manual_seed(mix_seed(seed, 21))
+    device = model_device(target, device)
+    torch.manual_seed(stream_seed(seed, 'dp_sgd.init'))
     model = ModuleValidator.fix(_fresh_copy(target)).to(device).train()
     for m in model.modules():  # Opacus's per-sample gradient hooks cannot follow in-place activations
         if hasattr(m, 'inplace'):
@@ -959,7 +969,9 @@ def admi(
     from netguard.invert import train_alignment
 
     t0 = time.perf_counter()
-    inv = train_alignment(target, aux, k=k, steps=inv_steps, seed=mix_seed(seed, 31), device=device, progress=progress)
+    inv = train_alignment(
+        target, aux, k=k, steps=inv_steps, seed=stream_seed(seed, 'admi.alignment'), device=device, progress=progress
+    )
     return DefenseResult(
         'admi',
         AdMI(target, inv, eps, steps).eval(),
@@ -1040,7 +1052,7 @@ def netguard_widget(
     MC(all), MC(l_t) on `test`, and a fresh GMI inversion of the protected classes after every click."""
     import ipywidgets as W
 
-    from netguard.invert import _png
+    from netguard.invert import images_png
 
     c = trainer.cfg
     sliders = dict(
@@ -1060,7 +1072,7 @@ def netguard_widget(
         pr = trainer.probe(test, n=probe_n, steps=probe_steps)
         state.update(pr)
         y = torch.tensor(trainer.protected).repeat_interleave(probe_n)
-        image.value = _png(pr['images'].flatten(0, 1), y, names, probe_n)
+        image.value = images_png(pr['images'].flatten(0, 1), y, names, probe_n)
         keys = _active_terms(trainer.cfg)
         curves.value = _loss_png(trainer.history, keys)
         last = trainer.history[-1] if trainer.history else {}

@@ -22,11 +22,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .core import fetch, model_device, predict, progress_bar, stream, stream_seed
 from .data import labels_of
 from .defend import DEFENSES, DefenseResult, check_options, defend
 from .invert import ATTACKS, AttackResult, prepare_attack, run_attack
 from .models import check_device, check_out_dir, default_device
-from .train import fetch, get_preset, mix_seed, predict, pretrained, progress_bar
+from .train import get_preset, pretrained
 
 # %% auto #0
 __all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'check_images', 'attack_accuracy',
@@ -142,10 +143,10 @@ def random_baseline(
 ) -> dict:
     """The judges on `n` random samples `G(z)`: `{'aa': {class: fraction the evaluator reads as it}, 'all_class':
     {class: fraction the all-class checker reads as it}, 'n': n}`."""
-    device = torch.device(device) if device else next(G.parameters()).device
+    device = model_device(G, device)
     was = G.training
     G.eval()
-    z = G.sample_z(n, torch.Generator().manual_seed(mix_seed(seed, 51))).to(device)
+    z = G.sample_z(n, stream(seed, 'eval.baseline_z')).to(device)
     x = check_images(torch.cat([G.to(device)(c) for c in z.split(500)]).cpu(), 'samples of the generator')
     G.train(was)
     y = torch.zeros(len(x), dtype=torch.long)
@@ -160,7 +161,7 @@ def random_baseline(
 @torch.no_grad()
 def features_of(model: nn.Module, images: torch.Tensor, batch_size: int = 512, device=None) -> torch.Tensor:
     "The features `model.features(x)` of a batch of images, computed in eval mode and returned on the CPU as (N, d)."
-    device = torch.device(device) if device else next(model.parameters()).device
+    device = model_device(model, device)
     was = model.training
     model.eval()
     images = check_images(images)
@@ -360,7 +361,7 @@ class Judge:
     ):
         self.evaluator, self.checker, self.split, self.test = evaluator, checker, split, split.private_test
         self.names, self.all_names = split.private_names, split.all_names
-        self.device = torch.device(device) if device else next(evaluator.parameters()).device
+        self.device = model_device(evaluator, device)
         self.fid_images, self.seed, self.batch_size = fid_images, seed, batch_size
         feats, labels = [], []
         idx = torch.arange(len(split.private_train))
@@ -392,11 +393,7 @@ class Judge:
         key = tuple(sorted(int(c) for c in classes))
         if key not in self._inception_private:
             idx = torch.isin(self.private_labels, torch.as_tensor(key)).nonzero().flatten()
-            idx = idx[
-                torch.randperm(len(idx), generator=torch.Generator().manual_seed(mix_seed(self.seed, 52)))[
-                    : self.fid_images
-                ]
-            ]
+            idx = idx[torch.randperm(len(idx), generator=stream(self.seed, 'eval.fid_private'))[: self.fid_images]]
             ((real, _),) = fetch(self.split.private_train, [idx])
             self._inception_private[key] = inception_activations(self.inception, real, device=self.device)
         return frechet_distance(
@@ -1181,10 +1178,10 @@ def read_result(path) -> dict:
 @torch.no_grad()
 def gan_samples(G: nn.Module, n: int, seed: int = 0, device=None, batch_size: int = 500) -> torch.Tensor:
     "`n` random samples `G(z)` in eval mode, on the CPU, their latents fixed by `seed`."
-    device = torch.device(device) if device else next(G.parameters()).device
+    device = model_device(G, device)
     was = G.training
     G.eval()
-    z = G.sample_z(n, torch.Generator().manual_seed(mix_seed(seed, 53))).to(device)
+    z = G.sample_z(n, stream(seed, 'eval.gan_samples')).to(device)
     x = torch.cat([G.to(device)(c).float().cpu() for c in z.split(batch_size)])
     G.train(was)
     return check_images(x, 'samples of the generator')
@@ -1227,7 +1224,7 @@ def public_real_sets(split, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, 
 
     train, val, _ = role_data(split, 'public', seed)
     frac = min(len(val) / len(train), 0.99)
-    _, pick = stratified_split(labels_of(train), frac, mix_seed(seed, 54))
+    _, pick = stratified_split(labels_of(train), frac, stream_seed(seed, 'eval.held_out'))
     ((held, y),) = fetch(val, [torch.arange(len(val))])
     ((other, _),) = fetch(train, [pick[: len(val)]])
     return held.float(), torch.as_tensor(y), other.float()

@@ -15,15 +15,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .core import check_labels, frozen, model_device, predict, progress_bar, stream, stream_seed, thaw
 from .models import Discriminator, Generator, build
-from .train import augment, batch_stream, mix_seed, predict, progress_bar
+from .train import augment, batch_stream
 
 # %% auto #0
 __all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ATTACKS', 'AttackResult', 'ce_loss', 'logit_loss',
            'max_margin_loss', 'poincare_loss', 'identity_loss', 'prior_loss', 'identity_of', 'latent_losses',
            'search_settings', 'LatentSearch', 'gmi', 'distill', 'KEDDiscriminator', 'train_kedmi_gan', 'kedmi',
            'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'AttackSpec',
-           'prepare_attack', 'run_attack', 'ZStepper', 'z_stepper_widget']
+           'prepare_attack', 'run_attack', 'ZStepper', 'images_png', 'z_stepper_widget']
 
 # %% ../nbs/03_invert.ipynb #b7decf91
 @dataclass
@@ -56,14 +57,6 @@ class AttackResult:
         )
 
 
-def _check_labels(labels, num_classes: int) -> list[int]:
-    labels = [int(lab) for lab in (labels if hasattr(labels, '__len__') else [labels])]
-    bad = [lab for lab in labels if not 0 <= lab < num_classes]
-    if not labels or bad:
-        raise ValueError(f"labels must be class indices in 0..{num_classes - 1} of the attacked model; got {labels}")
-    return labels
-
-
 def _num_classes(model: nn.Module, image_shape) -> int:
     p = next(model.parameters())
     with torch.no_grad():
@@ -80,30 +73,15 @@ def _per_label_z(labels, n, z_dim, seed, device, restart: int = 0, init: str = '
         if init == 'normal'
         else (lambda g: torch.rand(n, z_dim, generator=g) * 2 - 1)
     )
-    return torch.cat([draw(torch.Generator().manual_seed(mix_seed(seed, lab, restart))) for lab in labels]).to(device)
-
-
-def _frozen(*models):
-    for m in models:
-        if m is not None:
-            m.eval()
-            for p in m.parameters():
-                p.requires_grad_(False)
-
-
-def _thaw(*models):
-    for m in models:
-        if m is not None:
-            for p in m.parameters():
-                p.requires_grad_(True)
+    return torch.cat([draw(stream(seed, 'latents.per_label', lab, restart)) for lab in labels]).to(device)
 
 
 def _frozen_target_for(target: nn.Module, data, device):
     """Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape,
     classes)."""
-    device = torch.device(device) if device else next(target.parameters()).device
+    device = model_device(target, device)
     target = target.to(device)
-    _frozen(target)
+    frozen(target)
     image_shape = tuple(data[0][0].shape)
     return target, device, image_shape, _num_classes(target, image_shape)
 
@@ -287,13 +265,13 @@ def gmi(
         s['clip'] = clip
     if restarts < 1:
         raise ValueError(f"restarts must be >= 1; got {restarts}")
-    device = torch.device(device) if device else next(target.parameters()).device
+    device = model_device(target, device)
     target, G = target.to(device), G.to(device)
     if D is not None:
         D = D.to(device)
     surrogates = [m.to(device) for m in surrogates]
-    _frozen(target, G, D, *surrogates)
-    labels = _check_labels(labels, _num_classes(target, G.image_shape))
+    frozen(target, G, D, *surrogates)
+    labels = check_labels(labels, _num_classes(target, G.image_shape))
     L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n).repeat(restarts)
     z = torch.cat([_per_label_z(labels, n, G.z_dim, seed, device, r, init) for r in range(restarts)])
@@ -326,7 +304,7 @@ def gmi(
             images = torch.cat([G(c) for c in zb.split(256)])
     finally:
         bar.close()
-        _thaw(target, G, D, *surrogates)
+        thaw(target, G, D, *surrogates)
     info = dict(s, lam=lam, prior=prior, restarts=restarts, init=init, seed=seed, surrogates=len(surrogates))
     return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(), info)
 
@@ -346,14 +324,14 @@ def distill(
 ) -> nn.Module:
     "A surrogate of `target`: a fresh `arch` trained on `data` to match the target's soft labels."
     target, device, image_shape, K = _frozen_target_for(target, data, device)
-    torch.manual_seed(mix_seed(seed, 29))
+    torch.manual_seed(stream_seed(seed, 'distill.init'))
     student = build(arch, K, image_shape, **arch_kwargs).to(device).train()
     opt = torch.optim.Adam(student.parameters(), lr=lr)
     batches = batch_stream(data, batch_size, seed)
     bar = progress_bar(steps, f'distill {arch}', progress)
     try:
         for step in range(steps):
-            g = torch.Generator().manual_seed(mix_seed(seed, step, 30))
+            g = stream(seed, 'distill.step', step)
             x = augment(next(batches).to(device), g, hflip=False)
             with torch.no_grad():
                 teacher = target(x).log_softmax(1)
@@ -364,7 +342,7 @@ def distill(
             bar.update(1)
     finally:
         bar.close()
-        _thaw(target)
+        thaw(target)
     student.final_kl = kl.item()
     return student.eval()
 
@@ -409,7 +387,7 @@ def train_kedmi_gan(
 ) -> tuple[nn.Module, KEDDiscriminator]:
     "Train KED-MI's inversion-specific GAN on public data with the target's soft labels; returns (G, D)."
     target, device, image_shape, K = _frozen_target_for(target, public, device)
-    torch.manual_seed(mix_seed(seed, 21))
+    torch.manual_seed(stream_seed(seed, 'kedmi.gan_init'))
     G = build('generator', image_shape=image_shape, z_dim=z_dim, width=width).to(device).train()
     D = KEDDiscriminator(K, image_shape, width).to(device).train()
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -419,7 +397,7 @@ def train_kedmi_gan(
     bar = progress_bar(steps, 'train KED-MI GAN', progress)
     try:
         for step in range(steps):
-            g = torch.Generator().manual_seed(mix_seed(seed, step, 22))
+            g = stream(seed, 'kedmi.gan_step', step)
             x_real = next(reals).to(device)
             with torch.no_grad():
                 soft = target(x_real).softmax(1)
@@ -442,7 +420,7 @@ def train_kedmi_gan(
             bar.update(1)
     finally:
         bar.close()
-        _thaw(target)
+        thaw(target)
     return G.eval(), D.eval()
 
 # %% ../nbs/03_invert.ipynb #2c3a0505
@@ -467,11 +445,11 @@ def kedmi(
     "KED-MI (Chen et al. 2021): learn a Gaussian over z per label, then sample `n` reconstructions from it."
     if steps < 1 or lr <= 0:
         raise ValueError(f"need steps >= 1 and lr > 0; got steps={steps}, lr={lr}")
-    device = torch.device(device) if device else next(target.parameters()).device
+    device = model_device(target, device)
     target, G, D = target.to(device), G.to(device), D.to(device)
     surrogates = [m.to(device) for m in surrogates]
-    _frozen(target, G, D, *surrogates)
-    labels = _check_labels(labels, _num_classes(target, G.image_shape))
+    frozen(target, G, D, *surrogates)
+    labels = check_labels(labels, _num_classes(target, G.image_shape))
     L, m = len(labels), batch_per_label
     mu = torch.zeros(L, G.z_dim, device=device, requires_grad=True)
     log_var = torch.zeros(L, G.z_dim, device=device, requires_grad=True)
@@ -480,7 +458,7 @@ def kedmi(
     trace, bar = [], progress_bar(steps, f'KED-MI {L} labels', progress)
     try:
         for step in range(steps):
-            g = torch.Generator().manual_seed(mix_seed(seed, step, 23))
+            g = stream(seed, 'kedmi.step', step)
             eps = torch.randn(L, m, G.z_dim, generator=g).to(device)
             z = (mu[:, None] + eps * (0.5 * log_var[:, None]).exp()).flatten(0, 1)
             if clip:
@@ -496,14 +474,14 @@ def kedmi(
             trace.append(_trace_row(step + 1, labels, m, y, p_y, total=pri + lam * iden, prior=pri, identity=iden))
             bar.update(1)
         with torch.no_grad():
-            eps = torch.randn(L, n, G.z_dim, generator=torch.Generator().manual_seed(mix_seed(seed, 24))).to(device)
+            eps = torch.randn(L, n, G.z_dim, generator=stream(seed, 'kedmi.samples')).to(device)
             z = mu[:, None] + eps * (0.5 * log_var[:, None]).exp()
             if clip:
                 z = z.clamp(-clip, clip)
             images = torch.cat([G(c) for c in z.flatten(0, 1).split(256)])
     finally:
         bar.close()
-        _thaw(target, G, D, *surrogates)
+        thaw(target, G, D, *surrogates)
     return AttackResult(
         'kedmi',
         labels,
@@ -537,20 +515,17 @@ def fredrikson(
     progress: bool | None = None,
 ) -> AttackResult:
     "MI-Face (Fredrikson et al. 2015): gradient descent on pixels to minimise 1 - p_label, keeping the best image."
-    device = torch.device(device) if device else next(target.parameters()).device
+    device = model_device(target, device)
     target = target.to(device)
-    _frozen(target)
+    frozen(target)
     image_shape = tuple(image_shape or getattr(target, 'arch', {}).get('image_shape', (1, 32, 32)))
-    labels = _check_labels(labels, _num_classes(target, image_shape))
+    labels = check_labels(labels, _num_classes(target, image_shape))
     L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n)
     if init == 'zeros':
         x = torch.full((L * n, *image_shape), -1.0, device=device)  # a blank (black) image
     elif init == 'random':
-        x = (
-            torch.rand(L * n, *image_shape, generator=torch.Generator().manual_seed(mix_seed(seed, 25))).to(device) * 2
-            - 1
-        )
+        x = torch.rand(L * n, *image_shape, generator=stream(seed, 'fredrikson.init')).to(device) * 2 - 1
     else:
         raise ValueError(f"init must be 'zeros' (a blank image, the paper's) or 'random'; got {init!r}")
     x.requires_grad_(True)
@@ -570,7 +545,7 @@ def fredrikson(
             bar.update(1)
     finally:
         bar.close()
-        _thaw(target)
+        thaw(target)
     return AttackResult(
         'fredrikson',
         labels,
@@ -605,7 +580,7 @@ def train_alignment(
     """Train Yang et al.'s inversion network on auxiliary data: confidence vector (top-k) -> image. Uses only the
     target's outputs."""
     target, device, image_shape, K = _frozen_target_for(target, aux, device)
-    torch.manual_seed(mix_seed(seed, 26))
+    torch.manual_seed(stream_seed(seed, 'alignment.init'))
     inv = Generator(image_shape, z_dim=K, width=width).to(device).train()
     inv.k = k
     opt = torch.optim.Adam(inv.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -623,7 +598,7 @@ def train_alignment(
             bar.update(1)
     finally:
         bar.close()
-        _thaw(target)
+        thaw(target)
     inv.final_loss = loss.item()
     return inv.eval()
 
@@ -632,11 +607,11 @@ def train_alignment(
 def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: int = 0, device=None) -> AttackResult:
     """Reconstruct each label by inverting 'certainly this label' confidence vectors (one-hot blended with up to `blend`
     noise)."""
-    device = torch.device(device) if device else next(inv.parameters()).device
+    device = model_device(inv, device)
     K = inv.z_dim
-    labels = _check_labels(labels, K)
+    labels = check_labels(labels, K)
     L = len(labels)
-    g = torch.Generator().manual_seed(mix_seed(seed, 27))
+    g = stream(seed, 'alignment.noise')
     onehot = F.one_hot(torch.tensor(labels).repeat_interleave(n), K).float()
     noise = torch.distributions.Dirichlet(torch.ones(K)).sample((L * n,)) if blend else torch.zeros_like(onehot)
     eps = torch.rand(L * n, 1, generator=g) * blend
@@ -665,13 +640,13 @@ def mirror_b(
     progress: bool | None = None,
 ) -> AttackResult:
     "Mirror-B (An et al. 2022): a genetic algorithm over latents of `G`, scored only by the target's confidence."
-    device = torch.device(device) if device else next(target.parameters()).device
+    device = model_device(target, device)
     target, G = target.to(device).eval(), G.to(device).eval()
-    labels = _check_labels(labels, _num_classes(target, G.image_shape))
+    labels = check_labels(labels, _num_classes(target, G.image_shape))
     L, P = len(labels), population
     if not n <= P or not 2 <= elite <= P:
         raise ValueError(f"need n <= population and 2 <= elite <= population; got n={n}, elite={elite}, population={P}")
-    g = torch.Generator().manual_seed(mix_seed(seed, 28))
+    g = stream(seed, 'mirror_b.population')
     z = torch.randn(L, P, G.z_dim, generator=g).clamp(-clip, clip).to(device)
     lab = torch.tensor(labels, device=device)
 
@@ -784,7 +759,10 @@ def _alignment_models(name, target, gan, public, **opts):
 def _lomma_models(name, target, gan, public, surrogates=LOMMA_SURROGATES, seed=0, **opts):
     if public is None:
         raise ValueError("LOMMA distills its surrogates on public data: pass public=")
-    subs = [distill(target, public, seed=mix_seed(seed, i, 31), **(opts | s)) for i, s in enumerate(surrogates)]
+    subs = [
+        distill(target, public, seed=stream_seed(seed, 'lomma.surrogate', i), **(opts | s))
+        for i, s in enumerate(surrogates)
+    ]
     return dict(_gan_models(name, target, gan, public), surrogates=subs)
 
 # %% ../nbs/03_invert.ipynb #fb7d5a41
@@ -875,7 +853,7 @@ class ZStepper:
         device=None,
     ):
         self.target, self.G, self.D = target, G, D
-        self.device = torch.device(device) if device else next(target.parameters()).device
+        self.device = model_device(target, device)
         self.labels, self.n, self.lam, self.lr, self.prior, self.clip, self.seed = (
             list(labels),
             n,
@@ -914,7 +892,7 @@ class ZStepper:
         return self.search.z
 
     def _measure(self):
-        _frozen(self.target, self.G, self.D)
+        frozen(self.target, self.G, self.D)
         with torch.no_grad():
             total, pri, iden, p_y = self.search.losses()
         self.last = dict(
@@ -927,7 +905,7 @@ class ZStepper:
 
     def step(self, k: int = 1):
         "Take `k` GMI steps with the current `lam` and `lr`."
-        _frozen(self.target, self.G, self.D)
+        frozen(self.target, self.G, self.D)
         self.search.lam = self.lam
         self.search.set_lr(self.lr)
         for _ in range(k):
@@ -943,7 +921,8 @@ class ZStepper:
         return self.G(self.z).cpu()
 
 
-def _png(images: torch.Tensor, labels, names, ncols) -> bytes:
+def images_png(images: torch.Tensor, labels, names, ncols) -> bytes:
+    "A grid of `images` titled with their `labels` (`names` when given), `ncols` wide, as PNG bytes for a widget."
     import matplotlib.pyplot as plt
 
     from netguard.data import show_images
@@ -966,7 +945,7 @@ def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
     image, text = W.Image(format='png', width=72 * stepper.n), W.HTML()
 
     def refresh():
-        image.value = _png(stepper.images(), stepper.y.cpu(), names, stepper.n)
+        image.value = images_png(stepper.images(), stepper.y.cpu(), names, stepper.n)
         s = stepper.last
         conf = ', '.join(
             f"{names[lab] if names else lab}: {c:.2f}" for lab, c in zip(stepper.labels, s['confidence_per_label'])

@@ -11,7 +11,6 @@ import hashlib
 import json
 import math
 import os
-import random
 import shutil
 import sys
 import time
@@ -20,12 +19,30 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
+from netguard.core import (
+    fetch,
+    is_distributed,
+    predict,
+    process_rank,
+    progress_bar,
+    stream,
+    stream_seed,
+    world_size,
+)
+from netguard.core import (
+    mix_seed as mix_seed,  # re-exported: `from netguard.train import mix_seed` keeps working
+)
+from netguard.core import (
+    quiet as quiet,
+)
+from netguard.core import (
+    seed_everything as seed_everything,
+)
 from .data import ImageFiles, Split, TensorImages, labels_of, load_split, stratified_split
 from netguard.models import (
     CheckpointError,
@@ -39,61 +56,21 @@ from netguard.models import (
 )
 
 # %% auto #0
-__all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'mix_seed', 'seed_everything', 'quiet', 'progress_bar',
-           'init_distributed', 'epoch_batches', 'fetch', 'augment', 'predict', 'accuracy', 'TrainingDiverged',
-           'save_checkpoint', 'load_checkpoint', 'sync_buffers', 'train_classifier', 'gradient_penalty', 'batch_stream',
-           'train_gan', 'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'relabel',
-           'role_data', 'cache_dir', 'artifact_key', 'artifact_path', 'shipped_dir', 'manifest_path', 'write_manifest',
-           'pretrained', 'pretrained_all', 'ship_weights', 'plot_history']
-
-# %% ../nbs/02_train.ipynb #4d2c46e2
-def mix_seed(*parts: int) -> int:
-    "A 63-bit seed derived from integers (e.g. `(seed, step)`), stable across runs and platforms."
-    h = hashlib.sha256(json.dumps([int(p) for p in parts]).encode()).digest()
-    return int.from_bytes(h[:8], 'little') >> 1
-
-
-def seed_everything(seed: int):
-    "Seed Python, NumPy and torch (CPU and CUDA)."
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def quiet() -> bool:
-    "True under tests (`nbdev-test`, pytest) or when `NETGUARD_QUIET` is set: progress bars stay silent."
-    return any(os.environ.get(k) for k in ('IN_TEST', 'PYTEST_CURRENT_TEST', 'NETGUARD_QUIET'))
-
-
-def progress_bar(total: int, desc: str, enabled: bool | None = None):
-    "A tqdm bar that works in notebooks and terminals, disabled when `quiet()` or not on rank 0."
-    from tqdm.auto import tqdm
-
-    if enabled is None:
-        enabled = not quiet() and _rank() == 0
-    return tqdm(total=total, desc=desc, disable=not enabled, leave=False, dynamic_ncols=True)
+__all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'init_distributed', 'epoch_batches', 'augment', 'accuracy',
+           'TrainingDiverged', 'save_checkpoint', 'load_checkpoint', 'sync_buffers', 'train_classifier',
+           'gradient_penalty', 'batch_stream', 'train_gan', 'confident_fraction', 'Role', 'GANSpec', 'Preset',
+           'get_preset', 'concat', 'relabel', 'role_data', 'cache_dir', 'artifact_key', 'artifact_path', 'shipped_dir',
+           'manifest_path', 'write_manifest', 'pretrained', 'pretrained_all', 'ship_weights', 'plot_history']
 
 # %% ../nbs/02_train.ipynb #c876841b
-def _ddp() -> bool:
-    return torch.distributed.is_available() and torch.distributed.is_initialized()
-
-
-def _rank() -> int:
-    return torch.distributed.get_rank() if _ddp() else 0
-
-
-def _world() -> int:
-    return torch.distributed.get_world_size() if _ddp() else 1
-
-
 def _barrier():
-    if _ddp():
+    if is_distributed():
         torch.distributed.barrier()
 
 
 def init_distributed(device=None) -> torch.device:
     "Join the process group `torchrun` describes (gloo on CPU, nccl on GPU); returns this process's device."
-    if 'WORLD_SIZE' not in os.environ or _ddp():
+    if 'WORLD_SIZE' not in os.environ or is_distributed():
         return torch.device(device) if device else default_device()
     cuda = torch.cuda.is_available() and (device is None or torch.device(device).type == 'cuda')
     torch.distributed.init_process_group('nccl' if cuda else 'gloo')
@@ -106,21 +83,12 @@ def init_distributed(device=None) -> torch.device:
 # %% ../nbs/02_train.ipynb #631c03d8
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.Tensor]:
     "This process's index batches for `epoch`: a seeded permutation, global batches of `batch_size * world`."
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(mix_seed(seed, epoch)))
-    world, rank = _world(), _rank()
+    perm = torch.randperm(n, generator=stream(seed, 'train.epoch_order', epoch))
+    world, rank = world_size(), process_rank()
     gb = batch_size * world
     if n < gb:
         raise ValueError(f"dataset of {n} images is smaller than one global batch ({batch_size} x {world} processes)")
     return [perm[i + rank * batch_size : i + (rank + 1) * batch_size] for i in range(0, n - gb + 1, gb)]
-
-
-def fetch(ds: Dataset, batches, workers: int = 0):
-    "Yield `(images, labels)` for each index batch: direct indexing for `TensorImages`, a DataLoader otherwise."
-    if isinstance(ds, TensorImages):
-        for idx in batches:
-            yield ds[idx]
-    else:
-        yield from DataLoader(ds, batch_sampler=[b.tolist() for b in batches], num_workers=workers)
 
 # %% ../nbs/02_train.ipynb #e088598d
 def augment(
@@ -144,21 +112,6 @@ def augment(
     return F.grid_sample(x + 1, grid, padding_mode='zeros', align_corners=False) - 1
 
 # %% ../nbs/02_train.ipynb #240d324e
-@torch.no_grad()
-def predict(model: nn.Module, ds_or_x, batch_size: int = 512, device=None) -> torch.Tensor:
-    "Logits of `model` on a dataset or a tensor of images, batched, in eval mode (on the CPU)."
-    device = device or next(model.parameters()).device
-    was = model.training
-    model.eval()
-    if isinstance(ds_or_x, torch.Tensor):
-        chunks = ds_or_x.split(batch_size)
-    else:
-        chunks = (x for x, _ in fetch(ds_or_x, torch.arange(len(ds_or_x)).split(batch_size)))
-    out = torch.cat([model(x.to(device)).float().cpu() for x in chunks])
-    model.train(was)
-    return out
-
-
 def accuracy(model: nn.Module, ds: Dataset, device=None, per_class: bool = False):
     "Top-1 accuracy of `model` on `ds` (overall, or a list per class)."
     pred, y = predict(model, ds, device=device).argmax(1), labels_of(ds)
@@ -181,7 +134,7 @@ def _rng_state() -> dict:
 
 def save_checkpoint(path, step: int, modules: dict, optimizers: dict, history: list, settings: dict):
     "Atomically save a training state (rank 0 only under DDP)."
-    if _rank() != 0:
+    if process_rank() != 0:
         return
     atomic_save(
         dict(
@@ -223,16 +176,16 @@ def _unwrap(m):
 
 def sync_buffers(model: nn.Module):
     "Average floating buffers (batch-norm running statistics) across DDP processes, so every process ends identical."
-    if not _ddp():
+    if not is_distributed():
         return
     for b in model.buffers():
         if b.is_floating_point():
             torch.distributed.all_reduce(b, op=torch.distributed.ReduceOp.SUM)
-            b.div_(_world())
+            b.div_(world_size())
 
 
 def _wrap_ddp(model, device):
-    if not _ddp():
+    if not is_distributed():
         return model
     return nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
 
@@ -317,7 +270,7 @@ def train_classifier(
         weight_decay=weight_decay,
         augment=do_augment,
         seed=seed,
-        world=_world(),
+        world=world_size(),
         n=len(train),
     )
     step, history = 0, []
@@ -331,13 +284,13 @@ def train_classifier(
         epoch, first = divmod(step, steps_per_epoch)
         batches = epoch_batches(len(train), batch_size, seed, epoch)[first:]
         for x, y in fetch(train, batches, workers):
-            torch.manual_seed(mix_seed(seed, step, 1))  # dropout masks of this step
+            torch.manual_seed(stream_seed(seed, 'train.dropout', step))  # dropout masks of this step
             if torch.cuda.is_available():
-                torch.cuda.manual_seed_all(mix_seed(seed, step, 1))
+                torch.cuda.manual_seed_all(stream_seed(seed, 'train.dropout', step))
             x, y = x.to(device), y.to(device)
             _check_batch('train_classifier', x, step)
             if do_augment:
-                x = augment(x, torch.Generator().manual_seed(mix_seed(seed, step, 2)))
+                x = augment(x, stream(seed, 'train.augment', step))
             for g in opt.param_groups:
                 g['lr'] = lr * 0.5 * (1 + math.cos(math.pi * step / total))
             logits = net(x)
@@ -372,7 +325,7 @@ def train_classifier(
                     lr=opt.param_groups[0]['lr'],
                     seconds=time.time() - t0,
                 )
-                if val is not None and _rank() == 0:
+                if val is not None and process_rank() == 0:
                     row['val_acc'] = accuracy(model, val, device)
                 history.append(row)
                 run_loss, run_correct, run_n = 0.0, 0, 0
@@ -459,7 +412,7 @@ def train_gan(
         betas=list(betas),
         batch_size=batch_size,
         seed=seed,
-        world=_world(),
+        world=world_size(),
         n=len(data),
         diff_augment=diff_augment,
     )
@@ -470,12 +423,12 @@ def train_gan(
     if checkpoint and resume and Path(checkpoint).exists():
         step, history = load_checkpoint(checkpoint, mods, opts, settings)
     _check_finite_weights('train_gan', step, generator=G, discriminator=D)
-    fixed_z = G.sample_z(64, torch.Generator().manual_seed(mix_seed(seed, 7))).to(device)
+    fixed_z = G.sample_z(64, stream(seed, 'train.gan_fixed_z')).to(device)
     reals = batch_stream(data, batch_size, seed, start=step * d_steps, workers=workers)
     bar = progress_bar(steps, f'train GAN ({loss})', progress)
     bar.update(step)
     while step < steps:
-        g = torch.Generator().manual_seed(mix_seed(seed, step, 3))
+        g = stream(seed, 'train.gan_step', step)
         for _ in range(d_steps):
             real = next(reals).to(device)
             _check_batch('train_gan', real, step + 1)
@@ -516,7 +469,7 @@ def train_gan(
         bar.update(1)
         for cb in callbacks:
             cb(dict(row, total=steps, G=G, D=D))
-        if sample_every and (step % sample_every == 0 or step == steps) and _rank() == 0:
+        if sample_every and (step % sample_every == 0 or step == steps) and process_rank() == 0:
             G.eval()
             with torch.no_grad():
                 grid = G(fixed_z).cpu()
@@ -784,13 +737,13 @@ def artifact_path(preset: Preset, role: str, seed: int = 0, cache=None) -> Path:
 def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt: Path, progress):
     if role == 'gan':
         s = preset.gan
-        torch.manual_seed(mix_seed(seed, 11))
+        torch.manual_seed(stream_seed(seed, 'train.gan_init'))
         G, D = s.networks(preset.image_shape)
         hist = s.train(G, D, split.public, seed, device=device, checkpoint=ckpt, progress=progress)
         return G, D, hist
     r = getattr(preset, role)
     train, val, n = role_data(split, role, seed)
-    torch.manual_seed(mix_seed(seed, 12, len(role)))
+    torch.manual_seed(stream_seed(seed, 'train.role_init', len(role)))
     model = build(r.arch, n, preset.image_shape, **r.kwargs)
     hist = train_classifier(
         model,
