@@ -4,31 +4,58 @@ import copy
 
 import torch
 
-from netguard.defend import NetGuardConfig, NetGuardTrainer, choose_decoys, ewc_penalty, fisher_diagonal
+from netguard.defend import (
+    NetGuardConfig,
+    NetGuardTrainer,
+    choose_decoys,
+    confusion_with,
+    ewc_penalty,
+    fisher_diagonal,
+)
 from netguard.train import accuracy
 
 
 def exercise_1(
-    target, public_model, gan, split, lams=(0.01, 100.0), steps: int = 100, cfg: NetGuardConfig | None = None
+    target,
+    public_model,
+    gan,
+    split,
+    lams=(0.01, 100.0),
+    steps: int = 100,
+    cfg: NetGuardConfig | None = None,
+    seed: int = 0,
 ) -> dict:
-    """The widget with lam = 0.01 and lam = 100, `steps` steps each. With a tiny lam EWC lets the weights go: the
-    fresh inversion of l_t turns into the decoy fastest, and MC(all) falls most. With lam = 100 the weights stay near
-    the trained ones: MC(all) barely moves and the fresh inversion changes slowly. Returns MC(all) after each run."""
-    tr = NetGuardTrainer(target, public_model, *gan, split.private_train, split.public, [0], cfg or NetGuardConfig())
-    out = {}
+    """The widget with lam = 0.01 and lam = 100, `steps` steps each from the trained weights. With a tiny lam EWC lets
+    the weights go: they move further from the trained ones (the EWC penalty at lam = 1, a Fisher-weighted distance, is
+    tens of times larger) and the decoy loss (`public`, CE(decoys -> l_t)) falls further, so the fresh inversion of
+    l_t turns into the decoy sooner. With lam = 100 the weights stay near the trained ones and the decoy is learnt
+    slowly. MC(all) does not fall either way: the replay of private batches, not EWC, is what keeps accuracy. Returns,
+    per lam, MC(all), the weights' move and the decoy loss (mean of the last 5 steps), and the original's MC(all)."""
+    tr = NetGuardTrainer(
+        target, public_model, *gan, split.private_train, split.public, [0], cfg or NetGuardConfig(), seed=seed
+    )
+    out = dict(original=accuracy(tr.original, split.private_test))
     for lam in lams:
         tr.reset()
         tr.cfg.lam = lam
         tr.step(steps)
-        out[lam] = accuracy(tr.model, split.private_test)
+        out[lam] = dict(
+            mc_all=accuracy(tr.model, split.private_test),
+            moved=ewc_penalty(tr.model, tr.fisher, tr.anchor, 1.0).item(),
+            decoy_loss=sum(row['public'] for row in tr.history[-5:]) / len(tr.history[-5:]),
+        )
     return out
 
 
 def exercise_2(target, public_images) -> dict:
-    """Decoys for 0 by 'most_confused' and 'least_confused'. 'most_confused' picks the public digit the target already
-    reads most as 0: an evaluator reads it as 0 too, so the attack still scores. 'least_confused' picks one the target
-    does not read as 0, but it may be read as another private digit (5 as 3), which then loses its attack landscape."""
-    return {rule: choose_decoys(rule, target, public_images, [0])[0] for rule in ('most_confused', 'least_confused')}
+    """Decoys for 0 by 'most_confused' and 'least_confused', with how much the target reads each public digit's images
+    as 0 (`confusion_with`). 'most_confused' picks the public digit the target already reads most as 0: an evaluator
+    reads it as 0 too, so the attack still scores. 'least_confused' picks the one it reads least as 0, but that one may
+    be read as another private digit (9 as 4), which then loses its attack landscape (`read_as`: the private digit the
+    target reads each public digit's images as most)."""
+    q = torch.stack([confusion_with(target, imgs) for imgs in public_images])  # (public digits, private digits)
+    picks = {rule: choose_decoys(rule, target, public_images, [0])[0] for rule in ('most_confused', 'least_confused')}
+    return picks | dict(reads_as_0=q[:, 0].tolist(), read_as=q.argmax(1).tolist())
 
 
 def exercise_3(target, data, max_samples: int = 2000) -> dict:

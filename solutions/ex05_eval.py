@@ -20,7 +20,7 @@ def exercise_1(G, evaluator, checker, classes=range(5), n: int = 5000, latents: 
     b = random_baseline(G, evaluator, checker, list(classes), n=n, seed=seed)
     favoured = max(b['aa'], key=b['aa'].get)
     need = {c: p + 2 * math.sqrt(max(p * (1 - p), 1e-12) / latents) for c, p in b['aa'].items()}
-    return dict(aa=b['aa'], all_class=b['all_class'], favoured=favoured, threshold=need)
+    return dict(aa=b['aa'], all_class=b['all_class'], favoured=favoured, threshold=need, latents=latents)
 
 
 def exercise_2(seeds=(0, 1, 2), n: int = 64, protected: int = 0, **bench) -> dict:

@@ -1,6 +1,8 @@
 """Run every exercise solution in solutions/ with small budgets and check its answer, so the solutions stay correct."""
 
+import math
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -164,30 +166,67 @@ def test_03_alignment_top1(tiny):
         check_03_alignment(r | dict(top1=r['mean_image']))
 
 
-def test_04_lam_keeps_accuracy(tiny):
+def check_04_lam(r):
+    """lam = 100 holds the weights near the trained ones (a Fisher-weighted move many times smaller) and the decoy is
+    learnt more slowly (its loss ends higher) than with lam = 0.01; MC(all) does not fall either way (replay, not EWC,
+    keeps accuracy: on the under-trained test target it even rises)."""
+    low, high = r[0.01], r[100.0]
+    assert 0 < 5 * high['moved'] < low['moved']
+    assert high['decoy_loss'] > low['decoy_loss']
+    assert min(low['mc_all'], high['mc_all']) > r['original'] - 0.02
+
+
+def test_04_lam_holds_the_weights(tiny):
     from netguard.defend import NetGuardConfig
 
     cfg = NetGuardConfig(n_fake=8, batch_size=16, replay_batch=16, fisher_samples=64, invert_steps=10)
-    r = ex04_defend.exercise_1(tiny['T'], tiny['P'], (tiny['G'], tiny['D']), tiny['split'], steps=10, cfg=cfg)
-    assert set(r) == {0.01, 100.0} and all(0 <= v <= 1 for v in r.values())
+    r = ex04_defend.exercise_1(tiny['T'], tiny['P'], (tiny['G'], tiny['D']), tiny['split'], steps=20, cfg=cfg)
+    check_04_lam(r)
+    with pytest.raises(AssertionError):
+        check_04_lam(swap(r, 0.01, 100.0))
+
+
+def check_04_decoys(r):
+    """'most_confused' picks the public digit the target reads most as 0, 'least_confused' the one it reads least as 0
+    (and reads as another private digit)."""
+    q = r['reads_as_0']
+    assert r['most_confused'] == [q.index(max(q))] and r['least_confused'] == [q.index(min(q))]
+    assert max(q) > min(q) and r['read_as'][r['least_confused'][0]] != 0
 
 
 def test_04_decoy_rules(tiny):
-    from netguard.defend import invert_classes
+    from netguard.data import per_class
 
-    imgs = invert_classes(tiny['P'], tiny['G'], tiny['D'], list(range(5)), n=4, steps=5)
-    r = ex04_defend.exercise_2(tiny['T'], imgs)
-    assert len(r['most_confused']) == 1 and r['most_confused'] != r['least_confused']
+    xs, ys = per_class(tiny['split'].public, 64, seed=0)  # real public images, 64 per digit, as NetGuard chooses
+    r = ex04_defend.exercise_2(tiny['T'], torch.stack([xs[ys == j] for j in ys.unique()]))
+    check_04_decoys(r)
+    with pytest.raises(AssertionError):
+        check_04_decoys(swap(r, 'most_confused', 'least_confused'))
+
+
+def check_04_raw_fisher(r):
+    "The raw Fisher is tiny per weight, so lam must be about 1 / mean(F) (well above 10) for EWC to matter."
+    assert 0 < r['mean'] < 0.1 and abs(r['lam_equivalent'] * r['mean'] - 1) < 1e-6
+    assert r['lam_equivalent'] > 10
 
 
 def test_04_raw_fisher_is_small(tiny):
     r = ex04_defend.exercise_3(tiny['T'], tiny['split'].private_train, max_samples=64)
-    assert 0 < r['mean'] < 1 and r['lam_equivalent'] > 1
+    check_04_raw_fisher(r)
+    with pytest.raises(AssertionError):  # the normalised Fisher (mean 1), where lam = 1 already weighs
+        check_04_raw_fisher(r | dict(mean=1.0, lam_equivalent=1.0))
+
+
+def check_04_ewc(mine, lib):
+    "Our EWC penalty equals the library's on a perturbed copy of the target."
+    assert lib > 0 and abs(mine - lib) <= 1e-5 * lib
 
 
 def test_04_own_ewc_matches_library(tiny):
     mine, lib = ex04_defend.exercise_4(tiny['T'], tiny['split'].private_train)
-    assert lib > 0 and abs(mine - lib) <= 1e-5 * lib
+    check_04_ewc(mine, lib)
+    with pytest.raises(AssertionError):  # the formula without its 1/2
+        check_04_ewc(2 * mine, lib)
 
 
 @pytest.fixture(scope='module')
@@ -203,29 +242,59 @@ def checker(tiny):
     return C
 
 
+def check_05_baseline(r):
+    """The evaluator does not spread random G(z) evenly: the favoured digit's chance level is above 1/5, and an attack
+    must beat each digit's chance level by two binomial standard errors over its latents."""
+    aa = r['aa']
+    assert abs(sum(aa.values()) - 1) < 1e-6  # the 5-class evaluator reads every sample as one
+    assert r['favoured'] == max(aa, key=aa.get) and aa[r['favoured']] > 1 / len(aa)
+    for c, p in aa.items():
+        assert abs(r['threshold'][c] - (p + 2 * math.sqrt(max(p * (1 - p), 1e-12) / r['latents']))) < 1e-9
+
+
 def test_05_random_baseline(tiny, checker):
     r = ex05_eval.exercise_1(tiny['G'], tiny['T'], checker, n=500)
-    assert abs(sum(r['aa'].values()) - 1) < 1e-6  # the 5-class evaluator reads every sample as one
-    assert r['favoured'] == max(r['aa'], key=r['aa'].get)
-    assert all(r['threshold'][c] > r['aa'][c] for c in r['aa'])
+    check_05_baseline(r)
+    with pytest.raises(AssertionError):  # the least favoured digit
+        check_05_baseline(r | dict(favoured=min(r['aa'], key=r['aa'].get)))
+    with pytest.raises(AssertionError):  # uniform chance, 1/5 for every digit
+        check_05_baseline(r | dict(threshold=dict.fromkeys(r['aa'], 1 / len(r['aa']))))
+
+
+def check_05_spread(r, n):
+    """NetGuard lowers AA(l_t) by far more than the spread over seeds (so the conclusion does not depend on the seed),
+    and halving the spread takes 4x the latents."""
+    orig, ng = r['aa']['original'], r['aa']['netguard']
+    assert abs(r['gap'] - (statistics.mean(orig) - statistics.mean(ng))) < 1e-9
+    assert all(abs(r['spread'][d] - statistics.stdev(v)) < 1e-9 for d, v in r['aa'].items())
+    assert r['gap'] > 2 * max(r['spread'].values())
+    assert r['latents_to_halve'] == 4 * n
 
 
 def test_05_spread_and_gap(tiny, checker):
     models = dict(target=tiny['T'], public=tiny['P'], evaluator=tiny['T'], checker=checker, gan=(tiny['G'], tiny['D']))
-    fast = dict(steps=2, n_fake=4, fisher_samples=32, invert_steps=2, batch_size=8, replay_batch=8)
+    fast = dict(steps=100, n_fake=8, fisher_samples=32, invert_steps=5, batch_size=16, replay_batch=16, anchor_others=0)
     r = ex05_eval.exercise_2(
-        seeds=(0, 1),
-        n=4,
+        seeds=(0, 1, 2),
+        n=16,
         models=models,
         split=tiny['split'],
-        attack_options={'gmi': dict(steps=3)},
+        attack_options={'gmi': dict(steps=30)},
         defense_options={'netguard': fast},
         fid=False,
         baseline_n=20,
         device='cpu',
     )
-    assert set(r['spread']) == {'original', 'netguard'} and all(len(v) == 2 for v in r['aa'].values())
-    assert r['latents_to_halve'] == 16 and -1 <= r['gap'] <= 1
+    check_05_spread(r, 16)
+    with pytest.raises(AssertionError):  # the two defenses mixed up
+        check_05_spread(r | dict(aa=swap(r['aa'], 'original', 'netguard'), gap=-r['gap']), 16)
+    with pytest.raises(AssertionError):  # a spread that falls like 1/n
+        check_05_spread(r | dict(latents_to_halve=2 * 16), 16)
+
+
+def check_05_fid(r):
+    "The Fréchet distance from 50 samples is biased upward: larger than from 800."
+    assert r[50] > r[800] > 0
 
 
 def test_05_fid_shrinks_with_samples(tiny):
@@ -233,7 +302,17 @@ def test_05_fid_shrinks_with_samples(tiny):
 
     ((x, _),) = fetch(tiny['split'].private_test, [torch.arange(len(tiny['split'].private_test))])
     r = ex05_eval.exercise_3(tiny['G'], tiny['T'], x[:1000], sizes=(50, 800))
-    assert r[50] > r[800] > 0
+    check_05_fid(r)
+    with pytest.raises(AssertionError):
+        check_05_fid(swap(r, 50, 800))
+
+
+def check_05_admi(r):
+    """Ad-mi moves the confidences it returns but not the input gradient of the label's score, and the identity loss's
+    gradient still points the same way."""
+    assert r['grad_scale'] > 0 and r['grad_diff'] <= 1e-6 * max(1.0, r['grad_scale'])
+    assert r['confidence_moved'] > 1e-3  # what it returns did change
+    assert r['ce_cosine'] > 0.5  # the identity loss still points the same way
 
 
 def test_05_admi_leaves_gradients(tiny):
@@ -241,6 +320,6 @@ def test_05_admi_leaves_gradients(tiny):
 
     ((x, _),) = fetch(tiny['split'].private_test, [torch.arange(8)])
     r = ex05_eval.exercise_4(tiny['T'], tiny['split'].public, x, inv_steps=20)
-    assert r['grad_scale'] > 0 and r['grad_diff'] <= 1e-6 * max(1.0, r['grad_scale'])
-    assert r['confidence_moved'] > 1e-3  # what it returns did change
-    assert r['ce_cosine'] > 0.5  # the identity loss still points the same way
+    check_05_admi(r)
+    with pytest.raises(AssertionError):  # a defense that changes the white-box gradient
+        check_05_admi(r | dict(grad_diff=r['grad_scale']))
