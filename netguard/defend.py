@@ -26,9 +26,9 @@ from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi
 # %% auto #0
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
            'invert_classes', 'confusion_with', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop',
-           'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting', 'NetGuardConfig', 'DefenseSpec',
-           'register_defense', 'original', 'check_options', 'replay_loss', 'NetGuardTrainer', 'DefenseResult',
-           'netguard', 'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget']
+           'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting', 'NetGuardConfig', 'DefenseResult',
+           'DefenseSpec', 'register_defense', 'original', 'check_options', 'replay_loss', 'NetGuardTrainer', 'netguard',
+           'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget']
 
 # %% ../nbs/04_defend.ipynb #616f5828
 def invert_classes(
@@ -337,6 +337,15 @@ class NetGuardConfig:
         return self
 
 # %% ../nbs/04_defend.ipynb #b34f6f75
+@dataclass
+class DefenseResult:
+    "A defended model (to attack like any target) and the defense's own report (settings, timings, history)."
+
+    defense: str
+    model: nn.Module
+    report: dict = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class DefenseSpec:
     """One defense of the registry `DEFENSES`: `run(target, models, split, protected, *, seed, device, progress,
@@ -741,15 +750,6 @@ class NetGuardTrainer:
         )
 
 # %% ../nbs/04_defend.ipynb #9824a995
-@dataclass
-class DefenseResult:
-    "A defended model (to attack like any target) and the defense's own report (settings, timings, history)."
-
-    defense: str
-    model: nn.Module
-    report: dict = field(default_factory=dict)
-
-
 def netguard(
     target: nn.Module,
     public_model: nn.Module,
