@@ -48,9 +48,12 @@ G = build('generator', image_shape=(1, 32, 32), width=8); D = build('discriminat
 train_gan(G, D, split.public, steps=20, loss='dcgan', device='cpu', sample_every=0);"""
 
 # `probe` shows the library object's value of a slider's setting: proof that a browser-side move reached the kernel.
+# Each notebook is one code cell, the setup and the widget together: under load, JupyterLab can run only the selected
+# (last) cell of a Run All, and a widget cell without its setup then fails with a NameError that tests nothing.
 ZSTEPPER = [
-    SETUP,
-    """\
+    SETUP
+    + '\n'
+    + """\
 from netguard.invert import ZStepper, z_stepper_widget
 stepper = ZStepper(T, G, D, labels=[0, 1], n=3, device='cpu')
 w = z_stepper_widget(stepper, names=split.private_names, steps_per_click=3)
@@ -61,8 +64,9 @@ display(w, probe)""",
 ]
 
 NETGUARD = [
-    SETUP,
-    """\
+    SETUP
+    + '\n'
+    + """\
 from netguard.defend import NetGuardConfig, NetGuardTrainer, netguard_widget
 PUB = build('cnn', 5, (1, 32, 32), width=8); train_classifier(PUB, split.public, epochs=1, device='cpu')
 cfg = NetGuardConfig(steps=15, n_fake=8, batch_size=16, replay_batch=16, fisher_samples=64, invert_steps=10,
