@@ -606,20 +606,6 @@ PRESETS = {
             loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch', diff_augment=True
         ),
     ),
-    # mnist5k's models on public data that also holds printed 0-9: a prior that can draw the private digits
-    'mnist5k-shift': Preset(
-        'mnist5k-shift',
-        'mnist5k-shift',
-        {},
-        (1, 32, 32),
-        target=Role('cnn', epochs=6, kwargs=dict(width=16)),
-        public=Role('cnn', epochs=6, kwargs=dict(width=16)),
-        evaluator=Role('evalnet', epochs=6, kwargs=dict(width=16)),
-        checker=Role('cnn', epochs=6, kwargs=dict(width=16)),
-        gan=GANSpec(
-            loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch', diff_augment=True
-        ),
-    ),
     'mnist': Preset(
         'mnist',
         'mnist',
@@ -643,6 +629,8 @@ PRESETS = {
         gan=GANSpec(steps=30000, width=64),
     ),
 }
+# mnist5k's models on public data that also holds printed 0-9: a prior that can draw the private digits
+PRESETS['mnist5k-shift'] = replace(PRESETS['mnist5k'], name='mnist5k-shift', dataset='mnist5k-shift')
 
 
 def get_preset(name: str, **overrides) -> Preset:
