@@ -7,21 +7,23 @@ Docs: https://netguard-mia.github.io/netguard/core.html.md"""
 # %% ../nbs/core.ipynb #89d06be4
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
 import random
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset
 
-from .data import TensorImages
-
 # %% auto #0
-__all__ = ['STREAMS', 'STEP_STREAMS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream', 'is_distributed', 'process_rank',
-           'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict', 'frozen', 'thaw', 'check_labels']
+__all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
+           'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
+           'frozen', 'thaw', 'check_labels', 'Command', 'command', 'in_range', 'distinct', 'names', 'add_option']
 
 # %% ../nbs/core.ipynb #96ab9333
 def mix_seed(*parts: int) -> int:
@@ -127,6 +129,8 @@ def model_device(model: nn.Module, device=None) -> torch.device:
 
 def fetch(ds: Dataset, batches, workers: int = 0):
     "Yield `(images, labels)` for each index batch: direct indexing for `TensorImages`, a DataLoader otherwise."
+    from netguard.data import TensorImages  # here, not at the top: netguard.data imports this module
+
     if isinstance(ds, TensorImages):
         for idx in batches:
             yield ds[idx]
@@ -173,3 +177,64 @@ def check_labels(labels, num_classes: int) -> list[int]:
     if not labels or bad:
         raise ValueError(f"labels must be class indices in 0..{num_classes - 1} of the attacked model; got {labels}")
     return labels
+
+# %% ../nbs/core.ipynb #d42ff4ae
+@dataclass
+class Command:
+    "A `netguard` subcommand: `arguments(parser)` adds its options, `run(args)` does the job, returns the exit status."
+
+    name: str
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str, description: str, arguments: Callable[[argparse.ArgumentParser], None]):
+    "Register the decorated `run(args) -> int` as the subcommand `netguard NAME`."
+
+    def register(run):
+        COMMANDS[name] = Command(name, help, description, arguments, run)
+        return run
+
+    return register
+
+# %% ../nbs/core.ipynb #ade77762
+def in_range(flag: str, value: int, lo: int, hi: int, what: str) -> int:
+    "`value` of `flag` checked to lie in `lo..hi`; a one-line ValueError that says what the number counts."
+    if not lo <= value <= hi:
+        raise ValueError(f"{flag} must be in {lo:,}..{hi:,} ({what}); got {value:,}")
+    return value
+
+
+def distinct(flag: str, values: list[int], lo: int = 0) -> list[int]:
+    "`values` of `flag`, each at least `lo` and each given once."
+    low = [v for v in values if v < lo]
+    if low:
+        raise ValueError(f"{flag} takes integers >= {lo}; got {low[0]}")
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise ValueError(
+            f"{flag} {' '.join(map(str, values))} names {', '.join(map(str, twice))} twice; give each once"
+        )
+    return values
+
+
+def names(values) -> list[str]:
+    "Names given as `a b`, `a,b` or both."
+    return [v for value in values for v in value.split(',') if v]
+
+# %% ../nbs/core.ipynb #a29f87ef
+OPTIONS = {
+    'seed': dict(type=int, default=0, help='seed (default: %(default)s)'),
+    'device': dict(help='cpu, cuda, cuda:1 ... (default: CUDA when available)'),
+    'cache': dict(metavar='DIR', help='model cache folder (default: $NETGUARD_CACHE or the user cache dir)'),
+}
+
+
+def add_option(p: argparse.ArgumentParser, name: str, help: str | None = None, **kw):
+    "Add `--NAME` as every command spells it (`OPTIONS[name]`), with `help` and `kw` in place of the shared ones."
+    return p.add_argument(f'--{name}', **{**OPTIONS[name], **({'help': help} if help else {}), **kw})
