@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from netguard.cli import parse_settings
+from netguard.defend import parse_settings
 from netguard.data import HELD_OUT_FONTS
 from netguard.defend import defend
 from netguard.eval import all_class_check, attack_accuracy, model_accuracy, random_baseline

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from netguard.cli import parse_settings
+from netguard.defend import parse_settings
 from netguard.eval import (
     command_line,
     markdown_table,

@@ -13,40 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-
-def _in_range(flag: str, value: int, lo: int, hi: int, what: str) -> int:
-    "`value` of `flag` checked to lie in `lo..hi`; a one-line ValueError that says what the number counts."
-    if not lo <= value <= hi:
-        raise ValueError(f"{flag} must be in {lo:,}..{hi:,} ({what}); got {value:,}")
-    return value
-
-
-def _distinct(flag: str, values: list[int], lo: int = 0) -> list[int]:
-    "`values` of `flag`, each at least `lo` and each given once."
-    low = [v for v in values if v < lo]
-    if low:
-        raise ValueError(f"{flag} takes integers >= {lo}; got {low[0]}")
-    twice = sorted({v for v in values if values.count(v) > 1})
-    if twice:
-        raise ValueError(
-            f"{flag} {' '.join(map(str, values))} names {', '.join(map(str, twice))} twice; give each once"
-        )
-    return values
-
-
-def _check_places(args):
-    "A command's device and folders, checked before any work: the device exists here, the folders can be written."
-    from netguard.models import check_device, check_out_dir
-
-    if getattr(args, 'device', None):
-        check_device(args.device)
-    for flag in ('out', 'cache'):
-        if getattr(args, flag, None):
-            check_out_dir(getattr(args, flag), f'--{flag}')
+from .core import distinct, in_range, names
+from .defend import parse_settings
+from .models import check_places
 
 # %% auto #0
-__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'error_line', 'defense_settings', 'parse_settings', 'make_parser',
-           'main']
+__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'error_line', 'make_parser', 'main']
 
 # %% ../nbs/06_cli.ipynb #6c46e9b8
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -81,60 +53,6 @@ def error_line(e: BaseException) -> str:
         )
     return f"netguard: error: {msg or type(e).__name__}"
 
-# %% ../nbs/06_cli.ipynb #6274a7cc
-def _names(values) -> list[str]:
-    "Names given as `a b`, `a,b` or both."
-    return [v for value in values for v in value.split(',') if v]
-
-
-def defense_settings() -> dict:
-    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
-    import inspect
-
-    from netguard.defend import NetGuardConfig, admi, dp_sgd
-
-    def own(f):
-        return [
-            k
-            for k, v in inspect.signature(f).parameters.items()
-            if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')
-        ]
-
-    return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
-
-
-def parse_settings(items, defenses) -> dict:
-    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
-    null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
-    import json
-
-    from netguard.defend import check_options
-
-    valid, out = defense_settings(), {}
-    for item in items:
-        name, _, kv = item.partition('.')
-        key, eq, raw = kv.partition('=')
-        if not (name and key and eq):
-            raise ValueError(f"--set wants DEFENSE.KEY=VALUE, e.g. netguard.protected_cap=None; got {item!r}")
-        if name not in valid:
-            raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
-        if name not in defenses:
-            raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
-        if key not in valid[name]:
-            raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
-        try:
-            check_options(name, {key: value})
-        except (ValueError, TypeError) as e:
-            raise ValueError(f"--set {item}: {e}") from None
-        out.setdefault(name, {})[key] = value
-    for name, opts in out.items():
-        check_options(name, opts)  # and together
-    return out
-
 # %% ../nbs/06_cli.ipynb #1eafcb2f
 def _data_options(args) -> dict:
     "`netguard data`'s loader options (--root, --n-private, --image-size), checked against what --dataset takes."
@@ -168,7 +86,7 @@ def _data_options(args) -> dict:
             "(the rest are public)"
         )
     if args.n_private is not None:
-        _in_range('--n-private', args.n_private, 1, 100_000, 'private identities')
+        in_range('--n-private', args.n_private, 1, 100_000, 'private identities')
     return given
 
 
@@ -177,9 +95,9 @@ def _cmd_data(args) -> int:
 
     from netguard.data import load_split, per_class, show_images
 
-    _in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid')
+    in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid')
     options = _data_options(args)
-    _check_places(args)
+    check_places(args)
     with warnings.catch_warnings(record=True) as said:  # what a loader skipped: one line each, not a warning's two
         warnings.simplefilter('always')
         split = load_split(args.dataset, seed=args.seed, **options)
@@ -206,7 +124,7 @@ def _cmd_models(args) -> int:
     from netguard.models import CLASSIFIERS, MAX_CLASSES, REGISTRY, build, check_image_shape, num_params
 
     shape = check_image_shape(args.image_shape)
-    _in_range('--num-classes', args.num_classes, 2, MAX_CLASSES, 'classes of the classifiers')
+    in_range('--num-classes', args.num_classes, 2, MAX_CLASSES, 'classes of the classifiers')
     for name in REGISTRY:
         m = build(name, args.num_classes if name in CLASSIFIERS else None, shape).eval()
         inp = torch.randn(2, m.z_dim) if name == 'generator' else torch.randn(2, *shape)
@@ -225,7 +143,7 @@ def _cmd_train(args) -> int:
     bad = [r for r in roles if r not in ROLES]
     if bad:
         raise ValueError(f"unknown role(s) {', '.join(bad)}; choose from {', '.join(ROLES)}")
-    _check_places(args)
+    check_places(args)
     split, models = None, {}
     for role in roles:
         t = time.time()
@@ -251,8 +169,8 @@ def _cmd_demo(args) -> int:
     from netguard.eval import MAX_N, markdown_table, run_benchmark
 
     out, options = Path(args.out), parse_settings(args.set, ['netguard'])
-    _in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
-    _check_places(args)
+    in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
+    check_places(args)
     print(
         f"netguard demo: the strongest attack (GMI with PLG-MI's max-margin loss) against the mnist5k target, "
         f"then NetGuard protecting digit 0, then the attack again (seed {args.seed}); "
@@ -288,13 +206,13 @@ def _cmd_bench(args) -> int:
     from netguard.eval import MAX_N, check_names, markdown_table, run_benchmark
     from netguard.train import get_preset
 
-    attacks, defenses = check_names(_names(args.attacks), _names(args.defenses))
+    attacks, defenses = check_names(names(args.attacks), names(args.defenses))
     options = parse_settings(args.set, defenses)
-    _in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
-    _distinct('--seeds', args.seeds)
-    _distinct('--protect', args.protect)
+    in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
+    distinct('--seeds', args.seeds)
+    distinct('--protect', args.protect)
     get_preset(args.preset)
-    _check_places(args)
+    check_places(args)
     import matplotlib
 
     matplotlib.use('Agg')

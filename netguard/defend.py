@@ -28,7 +28,7 @@ __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_N
            'invert_classes', 'confusion_with', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop',
            'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting', 'NetGuardConfig', 'DefenseResult',
            'DefenseSpec', 'register_defense', 'original', 'check_options', 'replay_loss', 'NetGuardTrainer', 'netguard',
-           'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget']
+           'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings', 'parse_settings', 'netguard_widget']
 
 # %% ../nbs/04_defend.ipynb #616f5828
 def invert_classes(
@@ -1009,6 +1009,51 @@ def defend(
             f"(keys {', '.join(map(repr, spec.needs))})"
         )
     return spec.run(target, models, split, protected, seed=seed, device=device, progress=progress, **options)
+
+# %% ../nbs/04_defend.ipynb #94695fe2
+def defense_settings() -> dict:
+    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
+    import inspect
+
+    def own(f):
+        return [
+            k
+            for k, v in inspect.signature(f).parameters.items()
+            if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')
+        ]
+
+    return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
+
+
+def parse_settings(items, defenses) -> dict:
+    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
+    null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
+    import json
+
+    valid, out = defense_settings(), {}
+    for item in items:
+        name, _, kv = item.partition('.')
+        key, eq, raw = kv.partition('=')
+        if not (name and key and eq):
+            raise ValueError(f"--set wants DEFENSE.KEY=VALUE, e.g. netguard.protected_cap=None; got {item!r}")
+        if name not in valid:
+            raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
+        if name not in defenses:
+            raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
+        if key not in valid[name]:
+            raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
+        try:
+            check_options(name, {key: value})
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"--set {item}: {e}") from None
+        out.setdefault(name, {})[key] = value
+    for name, opts in out.items():
+        check_options(name, opts)  # and together
+    return out
 
 # %% ../nbs/04_defend.ipynb #43f94b21
 _TERMS = (

@@ -27,7 +27,7 @@ import torchvision
 __all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'STALE_TEMP_SECONDS', 'CHECKPOINT_FORMAT', 'default_device',
            'check_device', 'check_image_shape', 'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator',
            'Discriminator', 'build', 'num_params', 'CheckpointError', 'remove_stale_temps', 'atomic_write',
-           'atomic_save', 'safe_load', 'check_out_dir', 'save_model', 'load_model']
+           'atomic_save', 'safe_load', 'check_out_dir', 'check_places', 'save_model', 'load_model']
 
 # %% ../nbs/00_models.ipynb #91594527
 def default_device() -> torch.device:
@@ -403,6 +403,15 @@ def check_out_dir(path, what: str = 'out') -> Path:
     if not os.access(q, os.W_OK | os.X_OK):
         raise PermissionError(f"{what} {p}: {q} is not writable (permission denied); give a folder you can write to")
     return p
+
+# %% ../nbs/00_models.ipynb #6a7f71d4
+def check_places(args):
+    "A command's device and folders, checked before any work: the device exists here, the folders can be written."
+    if getattr(args, 'device', None):
+        check_device(args.device)
+    for flag in ('out', 'cache'):
+        if getattr(args, flag, None):
+            check_out_dir(getattr(args, flag), f'--{flag}')
 
 # %% ../nbs/00_models.ipynb #93b228d8
 CHECKPOINT_FORMAT = 'netguard-model-v1'
