@@ -13,6 +13,7 @@ import json
 import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -23,7 +24,8 @@ from torch.utils.data import DataLoader, Dataset
 # %% auto #0
 __all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
            'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
-           'frozen', 'thaw', 'check_labels', 'Command', 'command', 'in_range', 'distinct', 'names', 'add_option']
+           'frozen', 'thaw', 'check_labels', 'Command', 'command', 'in_range', 'distinct', 'names', 'add_option',
+           'chapter_times', 'chapter_card']
 
 # %% ../nbs/core.ipynb #96ab9333
 def mix_seed(*parts: int) -> int:
@@ -238,3 +240,28 @@ OPTIONS = {
 def add_option(p: argparse.ArgumentParser, name: str, help: str | None = None, **kw):
     "Add `--NAME` as every command spells it (`OPTIONS[name]`), with `help` and `kw` in place of the shared ones."
     return p.add_argument(f'--{name}', **{**OPTIONS[name], **({'help': help} if help else {}), **kw})
+
+# %% ../nbs/core.ipynb #a9ddadba
+def chapter_times(notebook: str, results='../bench/results/chapter_times.json') -> dict:
+    "`{mode: seconds}` of `notebook` in `results` (modes `tested` and `all`), plus `machine`; `{}` when not measured."
+    path = Path(results)
+    if not path.exists():
+        return {}
+    res = json.loads(path.read_text())
+    out = {m: r['chapters'][notebook]['seconds'] for m, r in res['modes'].items() if notebook in r['chapters']}
+    return {**out, 'machine': res.get('machine', '')} if out else {}
+
+
+def _duration(s: float) -> str:
+    return f'{s:.0f} s' if s < 90 else f'{s / 60:.0f} min'
+
+
+def chapter_card(notebook: str, results='../bench/results/chapter_times.json'):
+    "The compute time of `notebook` as a line of Markdown, read from `tools/run_notebooks.py`'s result file."
+    from IPython.display import Markdown
+
+    t = chapter_times(notebook, results)
+    parts = [f'{_duration(t[m])} {what}' for m, what in [('tested', 'for the cells the tests run'),
+             ('all', 'for every cell, the slow ones included')] if m in t]  # fmt: skip
+    text = f"**Compute time:** {', '.join(parts)} ({t['machine']})." if parts else '**Compute time:** not measured.'
+    return Markdown(text)

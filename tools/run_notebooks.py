@@ -1,17 +1,23 @@
-"""Run the course notebooks top to bottom as a student would, and time them.
+"""Run the course notebooks top to bottom as a student would, time them, and keep their outputs.
 
     python tools/run_notebooks.py [NOTEBOOK ...] [--out DIR] [--in-place] [--skip net gpu] [--timeout 1800]
+    python tools/run_notebooks.py --skip slow net gpu --in-place    # the outputs committed with the notebooks
 
 Every code cell runs, the `slow` ones included (a student runs them too); cells flagged with one of `--skip` (by
 default `net`, which needs the internet, and `gpu`) are left unrun. Widget state is stored in each executed notebook
-(`metadata.widgets`), so the docs site built from it shows the widgets. Prints, and writes to `DIR/timings.json`, the
+(`metadata.widgets`), so the pages built from it show the widgets. Prints, and writes to `DIR/timings.json`, the
 wall time of each notebook, of its slowest cells, and its number of exercises; the executed notebooks go to `DIR`
-(or back in place with `--in-place`, which the docs workflow uses before `nbdev-docs`).
+(or back in place with `--in-place`, then cleaned with `nbdev-clean`).
+
+The chapters' compute times go to `bench/results/chapter_times.json` (`--results`), which the chapters' opening
+cells read (`netguard.core.chapter_card`): a run that skips `slow` cells records the `tested` time of each chapter,
+one that runs them the `all` time; each run replaces only its own mode.
 """
 
 import argparse
 import datetime
 import json
+import os
 import re
 import sys
 import time
@@ -21,6 +27,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = [*sorted((ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb')), ROOT / 'nbs' / 'core.ipynb']
 
 
 def flags(source: str) -> set:
@@ -63,6 +70,32 @@ def seconds(cell) -> float:
     return (iso(b) - iso(a)).total_seconds()
 
 
+def write_times(results: Path, rows: list, mode: str, argv=None):
+    "Record each chapter's seconds under `mode` in `results`.json/.txt, keeping the other mode's and chapters' times."
+    from netguard.eval import write_result
+
+    js = results.with_name(results.name + '.json')
+    old = json.loads(js.read_text()) if js.exists() else {}
+    modes = old.get('modes', {})
+    chapters = {**modes.get(mode, {}).get('chapters', {})}
+    chapters.update({r['notebook']: dict(seconds=r['seconds'], slow_cells=r['slow_cells']) for r in rows})
+    command = 'python tools/run_notebooks.py ' + ' '.join(sys.argv[1:] if argv is None else argv)
+    modes[mode] = dict(command=command.strip(), chapters=chapters)
+    machine = f'{os.cpu_count()} CPU cores' + (f', {gpu}' if (gpu := _gpu()) else '')
+    text = '\n'.join(
+        f"{m:6s} {name:20s} {c['seconds']:8.1f} s"
+        for m, r in sorted(modes.items())
+        for name, c in r['chapters'].items()
+    )
+    write_result(results, f'machine: {machine}\n\n{text}', dict(machine=machine, modes=modes), command=command.strip())
+
+
+def _gpu() -> str:
+    import torch
+
+    return torch.cuda.get_device_name() if torch.cuda.is_available() else ''
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('notebooks', nargs='*', help='default: nbs/00_*.ipynb ... nbs/05_*.ipynb')
@@ -70,8 +103,14 @@ def main(argv=None):
     ap.add_argument('--in-place', action='store_true', help='write the executed notebooks over the sources')
     ap.add_argument('--skip', nargs='*', default=['net', 'gpu'], help='flags of cells to leave unrun')
     ap.add_argument('--timeout', type=int, default=1800, help='seconds one cell may take')
+    ap.add_argument(
+        '--results',
+        default=str(ROOT / 'bench' / 'results' / 'chapter_times'),
+        help="where the chapters' times go (.json and .txt); '' for nowhere (default: bench/results/chapter_times)",
+    )
     args = ap.parse_args(argv)
-    paths = [Path(p) for p in args.notebooks] or sorted((ROOT / 'nbs').glob('0[0-5]_*.ipynb'))
+    paths = [Path(p) for p in args.notebooks] or CHAPTERS
+    os.environ.setdefault('NETGUARD_QUIET', '1')  # no progress bars in the kept outputs
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -108,6 +147,10 @@ def main(argv=None):
         )
         rows.append(row)
         nbformat.write(nb, p if args.in_place else out / p.name)
+        if args.in_place:
+            from nbdev.clean import nbdev_clean
+
+            nbdev_clean(fname=str(p))
         print(
             f"{p.name:20s} {wall:7.1f} s  (slow cells {row['slow_seconds']:.0f} s)  exercises {row['exercises']}"
             + (f'  FAILED: {error}' if error else ''),
@@ -116,6 +159,8 @@ def main(argv=None):
     total = sum(r['seconds'] for r in rows)
     print(f"{'all':20s} {total:7.1f} s = {total / 60:.1f} min")
     (out / 'timings.json').write_text(json.dumps(dict(rows=rows, total_seconds=round(total, 1)), indent=1))
+    if args.results and not any(r['error'] for r in rows):
+        write_times(Path(args.results), rows, mode='tested' if 'slow' in args.skip else 'all', argv=argv)
     return 1 if any(r['error'] for r in rows) else 0
 
 
