@@ -305,8 +305,7 @@ def test_docs_page_renders(nb, processed, driver, docs_tab, artifacts):
     assert not driver.find_elements(By.CSS_SELECTOR, '[data-mime-type="application/vnd.jupyter.error"]')
     errors, blocked = severe_console(driver)
     assert not errors, f'JavaScript errors on {page.name}:\n' + '\n'.join(errors)
-    if nb in ('03_invert.ipynb', '04_defend.ipynb'):
-        driver.save_screenshot(str(artifacts / f'docs_{nb.replace(".ipynb", "")}.png'))
+    driver.save_screenshot(str(artifacts / f'docs_{nb.replace(".ipynb", "")}.png'))  # the page's first screen
     print(
         f'\n{nb}: {rec["title"]!r}, {len(body)} chars of text; CDN resources not loaded (offline by design): '
         f'{len(blocked)}'
