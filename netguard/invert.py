@@ -8,12 +8,15 @@ Docs: https://netguard-mia.github.io/netguard/invert.html.md"""
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .core import check_labels, frozen, model_device, predict, progress_bar, stream, stream_seed, thaw
 from .models import Discriminator, Generator, build
@@ -48,15 +51,11 @@ class AttackResult:
         from netguard.data import show_images
 
         imgs = self.images[:, :per_label]
-        return show_images(
-            imgs.flatten(0, 1),
-            torch.tensor(self.labels).repeat_interleave(imgs.shape[1]),
-            names,
-            ncols=imgs.shape[1],
-            title=title or f'{self.attack} reconstructions',
-        )
+        labels = torch.tensor(self.labels).repeat_interleave(imgs.shape[1])
+        title = title or f'{self.attack} reconstructions'
+        return show_images(imgs.flatten(0, 1), labels, names, ncols=imgs.shape[1], title=title)
 
-
+# %% ../nbs/03_invert.ipynb #805471ee
 def _num_classes(model: nn.Module, image_shape) -> int:
     p = next(model.parameters())
     with torch.no_grad():
@@ -75,7 +74,32 @@ def _per_label_z(labels, n, z_dim, seed, device, restart: int = 0, init: str = '
     )
     return torch.cat([draw(stream(seed, 'latents.per_label', lab, restart)) for lab in labels]).to(device)
 
+# %% ../nbs/03_invert.ipynb #98bb3f3e
+def _attacked(device, *models) -> list:
+    "`models` (None kept) on `device`, frozen."
+    models = [m if m is None else m.to(device) for m in models]
+    frozen(*models)
+    return models
 
+
+@contextmanager
+def _running(total: int, desc: str, progress, *models):
+    "A progress bar for a search over `models`; closes it and thaws them afterwards, also on errors."
+    bar = progress_bar(total, desc, progress)
+    try:
+        yield bar
+    finally:
+        bar.close()
+        thaw(*models)
+
+
+def _opt_step(opt, loss):
+    "One optimiser step on `loss`."
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+# %% ../nbs/03_invert.ipynb #6eed4d09
 def _frozen_target_for(target: nn.Module, data, device):
     """Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape,
     classes)."""
@@ -91,6 +115,13 @@ def _trace_row(step, labels, n, y, p_y, **terms) -> dict:
     row['confidence'] = p_y.mean().item()
     row['confidence_per_label'] = p_y.detach().view(len(labels), n).mean(1).tolist()
     return row
+
+
+@torch.no_grad()
+def _generate(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    "`G(z)` for latents `z` of shape (..., z_dim) in chunks of 256, shaped (..., C, H, W), on the CPU."
+    x = torch.cat([G(c) for c in z.flatten(0, -2).split(256)])
+    return x.view(*z.shape[:-1], *x.shape[1:]).cpu()
 
 # %% ../nbs/03_invert.ipynb #8084f95e
 def ce_loss(logits, y):
@@ -177,7 +208,7 @@ def search_settings(name: str | None, **overrides) -> dict:
         raise ValueError(f"need steps >= 1 and lr > 0; got steps={base['steps']}, lr={base['lr']}")
     return base
 
-# %% ../nbs/03_invert.ipynb #bf94e44a
+# %% ../nbs/03_invert.ipynb #c5648b40
 def _make_opt(params, optimizer, lr, momentum):
     if optimizer == 'adam':
         return torch.optim.Adam(params, lr=lr)
@@ -185,7 +216,7 @@ def _make_opt(params, optimizer, lr, momentum):
         return torch.optim.SGD(params, lr=lr, momentum=momentum)
     raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}")
 
-
+# %% ../nbs/03_invert.ipynb #bc9ec56e
 class LatentSearch:
     "Latents `z` for labels `y` (n per label), searched one optimiser step at a time."
 
@@ -213,29 +244,61 @@ class LatentSearch:
         self.z = (z.clamp(-clip, clip) if clip else z).detach().requires_grad_(True)
         self.opt = _make_opt([self.z], optimizer, lr, momentum)
 
-    def losses(self):
-        "(total, prior, identity, p_y) per sample at the current latents."
-        return latent_losses(
-            self.target, self.G, self.D, self.z, self.y, self.lam, self.prior, self.loss, self.surrogates
-        )
-
     def step(self):
         "One optimiser step; returns the losses measured before it."
         total, pri, iden, p_y = self.losses()
-        self.opt.zero_grad()
-        (total.sum() / self.n).backward()
-        self.opt.step()
+        _opt_step(self.opt, total.sum() / self.n)
         if self.clip:
             with torch.no_grad():
                 self.z.clamp_(-self.clip, self.clip)
         return total, pri, iden, p_y
 
-    def set_lr(self, lr: float):
-        "Change the learning rate between steps."
-        for g in self.opt.param_groups:
-            g['lr'] = lr
+# %% ../nbs/03_invert.ipynb #eb6ed6f2
+@patch
+def losses(self: LatentSearch):
+    "(total, prior, identity, p_y) per sample at the current latents."
+    return latent_losses(self.target, self.G, self.D, self.z, self.y, self.lam, self.prior, self.loss, self.surrogates)
 
-# %% ../nbs/03_invert.ipynb #f8b048a0
+
+@patch
+def set_lr(self: LatentSearch, lr: float):
+    "Change the learning rate between steps."
+    for g in self.opt.param_groups:
+        g['lr'] = lr
+
+# %% ../nbs/03_invert.ipynb #e9f485c8
+@patch
+def run(self: LatentSearch, steps: int, labels, bar=None) -> list[dict]:
+    "Take `steps` steps; the trace, one row per step (`labels`: the label of each block of `n` latents)."
+    trace = []
+    for step in range(steps):
+        total, pri, iden, p_y = self.step()
+        trace.append(_trace_row(step + 1, labels, self.n, self.y, p_y, total=total, prior=pri, identity=iden))
+        if bar is not None:
+            bar.update(1)
+    return trace
+
+
+@patch
+def best(self: LatentSearch, restarts: int) -> torch.Tensor:
+    "Per reconstruction, the latents of the restart with the lowest identity loss: (len(z) / restarts, z_dim)."
+    with torch.no_grad():
+        iden = self.losses()[2]
+        k = len(iden) // restarts
+        pick = iden.view(restarts, k).argmin(0)
+        return self.z.detach().view(restarts, k, -1)[pick, torch.arange(k)]
+
+# %% ../nbs/03_invert.ipynb #53f54fc2
+def _gmi_settings(settings, clip, restarts: int, **overrides) -> dict:
+    "The search settings `settings` with `overrides`, and `clip` unless it is 'settings'."
+    s = search_settings(settings, **overrides)
+    if clip != 'settings':
+        s['clip'] = clip
+    if restarts < 1:
+        raise ValueError(f"restarts must be >= 1; got {restarts}")
+    return s
+
+# %% ../nbs/03_invert.ipynb #3adab306
 def gmi(
     target: nn.Module,
     G: nn.Module,
@@ -260,53 +323,20 @@ def gmi(
     progress: bool | None = None,
 ) -> AttackResult:
     "GMI (Zhang et al. 2020): search latents of `G` that `target` labels as each label, `D` as the prior."
-    s = search_settings(settings, steps=steps, lr=lr, optimizer=optimizer, momentum=momentum, loss=loss)
-    if clip != 'settings':
-        s['clip'] = clip
-    if restarts < 1:
-        raise ValueError(f"restarts must be >= 1; got {restarts}")
+    s = _gmi_settings(settings, clip, restarts, steps=steps, lr=lr, optimizer=optimizer, momentum=momentum, loss=loss)
     device = model_device(target, device)
-    target, G = target.to(device), G.to(device)
-    if D is not None:
-        D = D.to(device)
-    surrogates = [m.to(device) for m in surrogates]
-    frozen(target, G, D, *surrogates)
+    target, G, D, *surrogates = _attacked(device, target, G, D, *surrogates)
     labels = check_labels(labels, _num_classes(target, G.image_shape))
-    L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n).repeat(restarts)
     z = torch.cat([_per_label_z(labels, n, G.z_dim, seed, device, r, init) for r in range(restarts)])
-    search = LatentSearch(
-        target,
-        G,
-        D,
-        z,
-        y,
-        n,
-        lam=lam,
-        prior=prior,
-        loss=s['loss'],
-        clip=s['clip'],
-        optimizer=s['optimizer'],
-        lr=s['lr'],
-        momentum=s['momentum'],
-        surrogates=surrogates,
-    )
-    trace, bar = [], progress_bar(s['steps'], f'GMI {L} labels x {n}', progress)
-    try:
-        for step in range(s['steps']):
-            total, pri, iden, p_y = search.step()
-            trace.append(_trace_row(step + 1, labels * restarts, n, y, p_y, total=total, prior=pri, identity=iden))
-            bar.update(1)
-        with torch.no_grad():
-            iden = search.losses()[2]
-            best = iden.view(restarts, L * n).argmin(0)  # per reconstruction: the best restart
-            zb = search.z.detach().view(restarts, L * n, -1)[best, torch.arange(L * n)]
-            images = torch.cat([G(c) for c in zb.split(256)])
-    finally:
-        bar.close()
-        thaw(target, G, D, *surrogates)
+    opts = {k: s[k] for k in ('loss', 'clip', 'optimizer', 'lr', 'momentum')}
+    search = LatentSearch(target, G, D, z, y, n, lam=lam, prior=prior, surrogates=surrogates, **opts)
+    with _running(s['steps'], f'GMI {len(labels)} labels x {n}', progress, target, G, D, *surrogates) as bar:
+        trace = search.run(s['steps'], labels * restarts, bar)
+        zb = search.best(restarts).view(len(labels), n, -1)
+        images = _generate(G, zb)
     info = dict(s, lam=lam, prior=prior, restarts=restarts, init=init, seed=seed, surrogates=len(surrogates))
-    return AttackResult('gmi', labels, images.view(L, n, *images.shape[1:]).cpu(), trace, zb.view(L, n, -1).cpu(), info)
+    return AttackResult('gmi', labels, images, trace, zb.cpu(), info)
 
 # %% ../nbs/03_invert.ipynb #671a8d8b
 def distill(
@@ -328,28 +358,22 @@ def distill(
     student = build(arch, K, image_shape, **arch_kwargs).to(device).train()
     opt = torch.optim.Adam(student.parameters(), lr=lr)
     batches = batch_stream(data, batch_size, seed)
-    bar = progress_bar(steps, f'distill {arch}', progress)
-    try:
+    with _running(steps, f'distill {arch}', progress, target) as bar:
         for step in range(steps):
             g = stream(seed, 'distill.step', step)
             x = augment(next(batches).to(device), g, hflip=False)
             with torch.no_grad():
                 teacher = target(x).log_softmax(1)
             kl = F.kl_div(student(x).log_softmax(1), teacher, log_target=True, reduction='batchmean')
-            opt.zero_grad()
-            kl.backward()
-            opt.step()
+            _opt_step(opt, kl)
             bar.update(1)
-    finally:
-        bar.close()
-        thaw(target)
     student.final_kl = kl.item()
     return student.eval()
 
 
 LOMMA_SURROGATES = (dict(arch='cnn', width=24), dict(arch='cnn', width=12, dropout=0.0))
 
-# %% ../nbs/03_invert.ipynb #3ad3faaa
+# %% ../nbs/03_invert.ipynb #fa2736a5
 class KEDDiscriminator(nn.Module):
     "KED-MI's discriminator: a DCGAN trunk with `num_classes` logits; real/fake score = logsumexp(logits)."
 
@@ -370,7 +394,22 @@ class KEDDiscriminator(nn.Module):
     def score(self, x):
         return torch.logsumexp(self(x), 1)
 
+# %% ../nbs/03_invert.ipynb #1b96bfff
+def _kedmi_d_loss(D: KEDDiscriminator, x_real, x_fake, soft) -> torch.Tensor:
+    "The discriminator's loss: cross-entropy with the target's soft labels `soft`, plus real vs fake by the score."
+    out_real, out_fake = D(x_real), D(x_fake)
+    lse_r, lse_f = torch.logsumexp(out_real, 1), torch.logsumexp(out_fake, 1)
+    loss_lab = -(soft * out_real.log_softmax(1)).sum(1).mean()  # the target's soft labels
+    loss_unlab = 0.5 * (F.softplus(lse_r).mean() - lse_r.mean() + F.softplus(lse_f).mean())
+    return loss_lab + loss_unlab
 
+
+def _kedmi_g_loss(D: KEDDiscriminator, x_fake, x_real) -> torch.Tensor:
+    "Feature matching: the distance between the mean discriminator features of fake and real images."
+    f_fake, f_real = D.features(x_fake).mean(0), D.features(x_real).detach().mean(0)
+    return (f_fake - f_real).abs().mean()
+
+# %% ../nbs/03_invert.ipynb #8af30c28
 def train_kedmi_gan(
     target: nn.Module,
     public,
@@ -390,40 +429,50 @@ def train_kedmi_gan(
     torch.manual_seed(stream_seed(seed, 'kedmi.gan_init'))
     G = build('generator', image_shape=image_shape, z_dim=z_dim, width=width).to(device).train()
     D = KEDDiscriminator(K, image_shape, width).to(device).train()
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_g, opt_d = (torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999)) for m in (G, D))
     aug = (lambda x, g: augment(x, g, max_rotate=0, max_shift=1 / 8, hflip=False)) if diff_augment else (lambda x, g: x)
     reals = batch_stream(public, batch_size, seed)
-    bar = progress_bar(steps, 'train KED-MI GAN', progress)
-    try:
+    with _running(steps, 'train KED-MI GAN', progress, target) as bar:
         for step in range(steps):
             g = stream(seed, 'kedmi.gan_step', step)
             x_real = next(reals).to(device)
             with torch.no_grad():
                 soft = target(x_real).softmax(1)
-            z = torch.randn(batch_size, z_dim, generator=g).to(device)
-            fake = G(z).detach()
+            fake = G(torch.randn(batch_size, z_dim, generator=g).to(device)).detach()
             xr, xf = aug(x_real, g), aug(fake, g)
-            out_real, out_fake = D(xr), D(xf)
-            lse_r, lse_f = torch.logsumexp(out_real, 1), torch.logsumexp(out_fake, 1)
-            loss_lab = -(soft * out_real.log_softmax(1)).sum(1).mean()  # the target's soft labels
-            loss_unlab = 0.5 * (F.softplus(lse_r).mean() - lse_r.mean() + F.softplus(lse_f).mean())
-            opt_d.zero_grad()
-            (loss_lab + loss_unlab).backward()
-            opt_d.step()
+            _opt_step(opt_d, _kedmi_d_loss(D, xr, xf, soft))
             fake = G(torch.randn(batch_size, z_dim, generator=g).to(device))
-            f_fake, f_real = D.features(aug(fake, g)).mean(0), D.features(xr).detach().mean(0)
-            loss_g = (f_fake - f_real).abs().mean()  # feature matching
-            opt_g.zero_grad()
-            loss_g.backward()
-            opt_g.step()
+            _opt_step(opt_g, _kedmi_g_loss(D, aug(fake, g), xr))
             bar.update(1)
-    finally:
-        bar.close()
-        thaw(target)
     return G.eval(), D.eval()
 
-# %% ../nbs/03_invert.ipynb #2c3a0505
+# %% ../nbs/03_invert.ipynb #8bd75c2d
+def _reparam(mu, log_var, eps, clip) -> torch.Tensor:
+    "Latents `mu + eps * std` of shape (L, m, z_dim), clipped to [-clip, clip] when `clip` is set."
+    z = mu[:, None] + eps * (0.5 * log_var[:, None]).exp()
+    return z.clamp(-clip, clip) if clip else z
+
+
+def _fit_gaussians(target, G, D, labels, m, *, steps, lr, lam, loss, clip, surrogates, seed, bar):
+    "KED-MI's search: (mu, log_var) per label, and the trace."
+    L, device = len(labels), model_device(target)
+    mu = torch.zeros(L, G.z_dim, device=device, requires_grad=True)
+    log_var = torch.zeros(L, G.z_dim, device=device, requires_grad=True)
+    opt = torch.optim.Adam([mu, log_var], lr=lr)
+    y, trace = torch.tensor(labels, device=device).repeat_interleave(m), []
+    for step in range(steps):
+        eps = torch.randn(L, m, G.z_dim, generator=stream(seed, 'kedmi.step', step)).to(device)
+        x = G(_reparam(mu, log_var, eps, clip).flatten(0, 1))
+        iden, logits = identity_of(target, x, y, loss, surrogates)
+        lse = D.score(x)
+        pri = F.softplus(lse) - lse  # -log D(x) of the semi-supervised GAN
+        _opt_step(opt, (pri + lam * iden).sum() / m)
+        p_y = logits.softmax(1).gather(1, y[:, None]).squeeze(1)
+        trace.append(_trace_row(step + 1, labels, m, y, p_y, total=pri + lam * iden, prior=pri, identity=iden))
+        bar.update(1)
+    return mu, log_var, trace
+
+# %% ../nbs/03_invert.ipynb #ef24f765
 def kedmi(
     target: nn.Module,
     G: nn.Module,
@@ -446,61 +495,29 @@ def kedmi(
     if steps < 1 or lr <= 0:
         raise ValueError(f"need steps >= 1 and lr > 0; got steps={steps}, lr={lr}")
     device = model_device(target, device)
-    target, G, D = target.to(device), G.to(device), D.to(device)
-    surrogates = [m.to(device) for m in surrogates]
-    frozen(target, G, D, *surrogates)
+    target, G, D, *surrogates = _attacked(device, target, G, D, *surrogates)
     labels = check_labels(labels, _num_classes(target, G.image_shape))
-    L, m = len(labels), batch_per_label
-    mu = torch.zeros(L, G.z_dim, device=device, requires_grad=True)
-    log_var = torch.zeros(L, G.z_dim, device=device, requires_grad=True)
-    opt = torch.optim.Adam([mu, log_var], lr=lr)
-    y = torch.tensor(labels, device=device).repeat_interleave(m)
-    trace, bar = [], progress_bar(steps, f'KED-MI {L} labels', progress)
-    try:
-        for step in range(steps):
-            g = stream(seed, 'kedmi.step', step)
-            eps = torch.randn(L, m, G.z_dim, generator=g).to(device)
-            z = (mu[:, None] + eps * (0.5 * log_var[:, None]).exp()).flatten(0, 1)
-            if clip:
-                z = z.clamp(-clip, clip)
-            x = G(z)
-            iden, logits = identity_of(target, x, y, loss, surrogates)
-            lse = D.score(x)
-            pri = F.softplus(lse) - lse  # -log D(x) of the semi-supervised GAN
-            opt.zero_grad()
-            ((pri + lam * iden).sum() / m).backward()
-            opt.step()
-            p_y = logits.softmax(1).gather(1, y[:, None]).squeeze(1)
-            trace.append(_trace_row(step + 1, labels, m, y, p_y, total=pri + lam * iden, prior=pri, identity=iden))
-            bar.update(1)
+    opts = dict(steps=steps, lr=lr, lam=lam, loss=loss, clip=clip, surrogates=surrogates, seed=seed)
+    with _running(steps, f'KED-MI {len(labels)} labels', progress, target, G, D, *surrogates) as bar:
+        mu, log_var, trace = _fit_gaussians(target, G, D, labels, batch_per_label, bar=bar, **opts)
+        eps = torch.randn(len(labels), n, G.z_dim, generator=stream(seed, 'kedmi.samples')).to(device)
         with torch.no_grad():
-            eps = torch.randn(L, n, G.z_dim, generator=stream(seed, 'kedmi.samples')).to(device)
-            z = mu[:, None] + eps * (0.5 * log_var[:, None]).exp()
-            if clip:
-                z = z.clamp(-clip, clip)
-            images = torch.cat([G(c) for c in z.flatten(0, 1).split(256)])
-    finally:
-        bar.close()
-        thaw(target, G, D, *surrogates)
-    return AttackResult(
-        'kedmi',
-        labels,
-        images.view(L, n, *images.shape[1:]).cpu(),
-        trace,
-        z.cpu(),
-        dict(
-            steps=steps,
-            lr=lr,
-            lam=lam,
-            loss=loss,
-            clip=clip,
-            surrogates=len(surrogates),
-            mu=mu.detach().cpu(),
-            std=(0.5 * log_var).exp().detach().cpu(),
-        ),
-    )
+            z = _reparam(mu, log_var, eps, clip)
+        images = _generate(G, z)
+    std = (0.5 * log_var).exp().detach().cpu()
+    info = dict(opts, surrogates=len(surrogates), mu=mu.detach().cpu(), std=std)
+    return AttackResult('kedmi', labels, images, trace, z.cpu(), info)
 
-# %% ../nbs/03_invert.ipynb #5cf9b806
+# %% ../nbs/03_invert.ipynb #67b00d7a
+def _pixel_start(init: str, count: int, image_shape, seed: int, device) -> torch.Tensor:
+    "MI-Face's starting images: blank (black, the paper's) or uniform noise."
+    if init == 'zeros':
+        return torch.full((count, *image_shape), -1.0, device=device)  # a blank (black) image
+    if init == 'random':
+        return torch.rand(count, *image_shape, generator=stream(seed, 'fredrikson.init')).to(device) * 2 - 1
+    raise ValueError(f"init must be 'zeros' (a blank image, the paper's) or 'random'; got {init!r}")
+
+# %% ../nbs/03_invert.ipynb #e4581930
 def fredrikson(
     target: nn.Module,
     labels,
@@ -516,22 +533,15 @@ def fredrikson(
 ) -> AttackResult:
     "MI-Face (Fredrikson et al. 2015): gradient descent on pixels to minimise 1 - p_label, keeping the best image."
     device = model_device(target, device)
-    target = target.to(device)
-    frozen(target)
+    (target,) = _attacked(device, target)
     image_shape = tuple(image_shape or getattr(target, 'arch', {}).get('image_shape', (1, 32, 32)))
     labels = check_labels(labels, _num_classes(target, image_shape))
     L = len(labels)
     y = torch.tensor(labels, device=device).repeat_interleave(n)
-    if init == 'zeros':
-        x = torch.full((L * n, *image_shape), -1.0, device=device)  # a blank (black) image
-    elif init == 'random':
-        x = torch.rand(L * n, *image_shape, generator=stream(seed, 'fredrikson.init')).to(device) * 2 - 1
-    else:
-        raise ValueError(f"init must be 'zeros' (a blank image, the paper's) or 'random'; got {init!r}")
-    x.requires_grad_(True)
+    x = _pixel_start(init, L * n, image_shape, seed, device).requires_grad_(True)
     best, best_cost = x.detach().clone(), torch.full((L * n,), float('inf'), device=device)
-    trace, bar = [], progress_bar(steps, f'Fredrikson {L} labels', progress)
-    try:
+    trace = []
+    with _running(steps, f'Fredrikson {L} labels', progress, target) as bar:
         for step in range(steps):
             p_y = target(x).softmax(1).gather(1, y[:, None]).squeeze(1)
             cost = 1 - p_y
@@ -543,19 +553,10 @@ def fredrikson(
                 x.sub_(lr * grad).clamp_(-1, 1)
             trace.append(_trace_row(step + 1, labels, n, y, p_y, cost=cost))
             bar.update(1)
-    finally:
-        bar.close()
-        thaw(target)
-    return AttackResult(
-        'fredrikson',
-        labels,
-        best.view(L, n, *image_shape).cpu(),
-        trace,
-        None,
-        dict(steps=steps, lr=lr, init=init, final_cost=best_cost.cpu()),
-    )
+    info = dict(steps=steps, lr=lr, init=init, final_cost=best_cost.cpu())
+    return AttackResult('fredrikson', labels, best.view(L, n, *image_shape).cpu(), trace, None, info)
 
-# %% ../nbs/03_invert.ipynb #38774ab5
+# %% ../nbs/03_invert.ipynb #39bc7b06
 def truncate(p: torch.Tensor, k: int | None) -> torch.Tensor:
     "Keep the `k` largest entries of each confidence vector, zero the rest (no truncation when k is None)."
     if k is None or k >= p.shape[1]:
@@ -563,7 +564,7 @@ def truncate(p: torch.Tensor, k: int | None) -> torch.Tensor:
     top = p.topk(k, dim=1)
     return torch.zeros_like(p).scatter_(1, top.indices, top.values)
 
-
+# %% ../nbs/03_invert.ipynb #7b61c7fb
 def train_alignment(
     target: nn.Module,
     aux,
@@ -585,24 +586,18 @@ def train_alignment(
     inv.k = k
     opt = torch.optim.Adam(inv.parameters(), lr=lr, betas=(0.5, 0.999))
     batches = batch_stream(aux, batch_size, seed)
-    bar = progress_bar(steps, 'train inversion network', progress)
-    try:
+    with _running(steps, 'train inversion network', progress, target) as bar:
         for step in range(steps):
             x = next(batches).to(device)
             with torch.no_grad():
                 v = truncate(target(x).softmax(1), k)  # black-box: confidences only
             loss = F.mse_loss(inv(v), x)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            _opt_step(opt, loss)
             bar.update(1)
-    finally:
-        bar.close()
-        thaw(target)
     inv.final_loss = loss.item()
     return inv.eval()
 
-
+# %% ../nbs/03_invert.ipynb #be5b3061
 @torch.no_grad()
 def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: int = 0, device=None) -> AttackResult:
     """Reconstruct each label by inverting 'certainly this label' confidence vectors (one-hot blended with up to `blend`
@@ -621,7 +616,33 @@ def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: i
     images = inv(v)
     return AttackResult('alignment', labels, images.view(L, n, *images.shape[1:]).cpu(), [], v.cpu(), dict(blend=blend))
 
-# %% ../nbs/03_invert.ipynb #c16ca7d1
+# %% ../nbs/03_invert.ipynb #4723d20e
+def _label_log_p(target, G, lab, z) -> torch.Tensor:
+    "Mirror-B's fitness: log p_label of every latent, (L, Q, z_dim) -> (L, Q); confidences only."
+    L, Q = z.shape[:2]
+    logp = torch.cat([target(G(c)).log_softmax(1) for c in z.flatten(0, 1).split(512)])
+    return logp.view(L, Q, -1).gather(2, lab[:, None, None].expand(L, Q, 1)).squeeze(2)
+
+
+def _by_fitness(z, fit):
+    "Latents and fitness of each label, fittest first."
+    order = fit.argsort(1, descending=True)
+    return z.gather(1, order[..., None].expand_as(z)), fit.gather(1, order)
+
+
+def _evolve(z, fit, fitness, g, elite: int, mutation: float, mutation_prob: float, clip: float):
+    "One generation: keep the `elite` fittest, breed the rest from the fitter half by crossover and mutation."
+    (L, P, zd), device = z.shape, z.device
+    z, fit = _by_fitness(z, fit)
+    parents = torch.randint(0, max(P // 2, 2), (2, L, P - elite), generator=g).to(device)
+    pa, pb = (z.gather(1, p[..., None].expand(L, P - elite, zd)) for p in parents)
+    mask = (torch.rand(L, P - elite, zd, generator=g) < 0.5).to(device)
+    child = torch.where(mask, pa, pb)
+    mutate = (torch.rand(L, P - elite, 1, generator=g) < mutation_prob).to(device)
+    child = (child + mutate * mutation * torch.randn(child.shape, generator=g).to(device)).clamp(-clip, clip)
+    return torch.cat([z[:, :elite], child], 1), torch.cat([fit[:, :elite], fitness(child)], 1)
+
+# %% ../nbs/03_invert.ipynb #2c18ff40
 @torch.no_grad()
 def mirror_b(
     target: nn.Module,
@@ -648,49 +669,20 @@ def mirror_b(
         raise ValueError(f"need n <= population and 2 <= elite <= population; got n={n}, elite={elite}, population={P}")
     g = stream(seed, 'mirror_b.population')
     z = torch.randn(L, P, G.z_dim, generator=g).clamp(-clip, clip).to(device)
-    lab = torch.tensor(labels, device=device)
-
-    def fitness(z):  # log p_label of every latent: (L, Q, z_dim) -> (L, Q); confidences only
-        logp = torch.cat([target(G(c)).log_softmax(1) for c in z.flatten(0, 1).split(512)])
-        return logp.view(L, z.shape[1], -1).gather(2, lab[:, None, None].expand(L, z.shape[1], 1)).squeeze(2)
-
+    fitness = partial(_label_log_p, target, G, torch.tensor(labels, device=device))
     fit, trace = fitness(z), []
-    bar = progress_bar(generations, f'Mirror-B {L} labels', progress)
-    for gen in range(generations):
-        order = fit.argsort(1, descending=True)
-        z, fit = z.gather(1, order[..., None].expand_as(z)), fit.gather(1, order)
-        parents = torch.randint(0, max(P // 2, 2), (2, L, P - elite), generator=g).to(device)
-        pa, pb = (z.gather(1, p[..., None].expand(L, P - elite, G.z_dim)) for p in parents)
-        mask = (torch.rand(L, P - elite, G.z_dim, generator=g) < 0.5).to(device)
-        child = torch.where(mask, pa, pb)
-        mutate = (torch.rand(L, P - elite, 1, generator=g) < mutation_prob).to(device)
-        child = (child + mutate * mutation * torch.randn(child.shape, generator=g).to(device)).clamp(-clip, clip)
-        z = torch.cat([z[:, :elite], child], 1)
-        fit = torch.cat([fit[:, :elite], fitness(child)], 1)
-        best = fit.max(1).values.exp()
-        trace.append(
-            dict(
-                step=gen + 1,
-                confidence=fit.exp().mean().item(),
-                best_confidence=best.mean().item(),
-                confidence_per_label=best.tolist(),
-            )
-        )
-        bar.update(1)
-    bar.close()
-    order = fit.argsort(1, descending=True)[:, :n]
-    zb = z.gather(1, order[..., None].expand(L, n, G.z_dim))
-    images = torch.cat([G(c) for c in zb.flatten(0, 1).split(256)])
-    return AttackResult(
-        'mirror_b',
-        labels,
-        images.view(L, n, *images.shape[1:]).cpu(),
-        trace,
-        zb.cpu(),
-        dict(population=P, generations=generations, elite=elite, mutation=mutation, clip=clip),
-    )
+    with _running(generations, f'Mirror-B {L} labels', progress) as bar:
+        for gen in range(generations):
+            z, fit = _evolve(z, fit, fitness, g, elite, mutation, mutation_prob, clip)
+            best = fit.max(1).values.exp()
+            row = dict(step=gen + 1, confidence=fit.exp().mean().item(), best_confidence=best.mean().item())
+            trace.append(row | dict(confidence_per_label=best.tolist()))
+            bar.update(1)
+    zb = _by_fitness(z, fit)[0][:, :n]
+    info = dict(population=P, generations=generations, elite=elite, mutation=mutation, clip=clip)
+    return AttackResult('mirror_b', labels, _generate(G, zb), trace, zb.cpu(), info)
 
-
+# %% ../nbs/03_invert.ipynb #4f03c59d
 def mirror_w(
     target: nn.Module,
     G: nn.Module,
@@ -706,24 +698,8 @@ def mirror_w(
     progress: bool | None = None,
 ) -> AttackResult:
     "Mirror-W (An et al. 2022): gradient search of the identity loss over latents of `G`, no discriminator."
-    res = gmi(
-        target,
-        G,
-        None,
-        labels,
-        n,
-        settings=None,
-        steps=steps,
-        lr=lr,
-        optimizer='adam',
-        lam=1.0,
-        prior='none',
-        loss=loss,
-        clip=clip,
-        seed=seed,
-        device=device,
-        progress=progress,
-    )
+    opts = dict(settings=None, steps=steps, lr=lr, optimizer='adam', lam=1.0, prior='none', loss=loss, clip=clip)
+    res = gmi(target, G, None, labels, n, **opts, seed=seed, device=device, progress=progress)
     res.attack = 'mirror_w'
     return res
 
@@ -765,7 +741,7 @@ def _lomma_models(name, target, gan, public, surrogates=LOMMA_SURROGATES, seed=0
     ]
     return dict(_gan_models(name, target, gan, public), surrogates=subs)
 
-# %% ../nbs/03_invert.ipynb #fb7d5a41
+# %% ../nbs/03_invert.ipynb #1bb5c657
 def _named(name, res):
     res.attack = name
     return res
@@ -796,7 +772,7 @@ def _spec(name: str) -> AttackSpec:
         raise KeyError(f"unknown attack {name!r}; choose one of: {', '.join(ATTACKS)}")
     return ATTACKS[name]
 
-
+# %% ../nbs/03_invert.ipynb #743f9307
 def prepare_attack(
     name: str,
     target: nn.Module,
@@ -833,7 +809,17 @@ def run_attack(
         opts['progress'] = progress
     return _spec(name).run(target, models, labels, n, **opts)
 
-# %% ../nbs/03_invert.ipynb #44d62ad6
+# %% ../nbs/03_invert.ipynb #26e71ea0
+def _measured(search: LatentSearch, step: int) -> dict:
+    "What the z-stepper shows at `step`: the mean loss terms and the target's mean confidence per label."
+    frozen(search.target, search.G, search.D)
+    with torch.no_grad():
+        total, pri, iden, p_y = search.losses()
+    last = dict(step=step, prior=pri.mean().item(), identity=iden.mean().item(), total=total.mean().item())
+    last['confidence_per_label'] = p_y.view(-1, search.n).mean(1).tolist()
+    return last
+
+# %% ../nbs/03_invert.ipynb #adfbc64d
 class ZStepper:
     "GMI one step at a time on a batch of latents, with `lam` and `lr` changeable between steps."
 
@@ -854,73 +840,45 @@ class ZStepper:
     ):
         self.target, self.G, self.D = target, G, D
         self.device = model_device(target, device)
-        self.labels, self.n, self.lam, self.lr, self.prior, self.clip, self.seed = (
-            list(labels),
-            n,
-            lam,
-            lr,
-            prior,
-            clip,
-            seed,
-        )
-        self.loss = loss
+        self.labels, self.n, self.lam, self.lr = list(labels), n, lam, lr
+        self.prior, self.clip, self.loss, self.seed = prior, clip, loss, seed
         self.y = torch.tensor(self.labels, device=self.device).repeat_interleave(n)
         self.reset()
 
     def reset(self):
         "Back to the initial latents."
         z = _per_label_z(self.labels, self.n, self.G.z_dim, self.seed, self.device)
-        self.search = LatentSearch(
-            self.target,
-            self.G,
-            self.D,
-            z,
-            self.y,
-            self.n,
-            lam=self.lam,
-            prior=self.prior,
-            loss=self.loss,
-            clip=self.clip,
-            optimizer='adam',
-            lr=self.lr,
-        )
+        opts = dict(lam=self.lam, prior=self.prior, loss=self.loss, clip=self.clip, optimizer='adam', lr=self.lr)
+        self.search = LatentSearch(self.target, self.G, self.D, z, self.y, self.n, **opts)
         self.steps, self.trace = 0, []
-        self._measure()
+        self.last = _measured(self.search, self.steps)
 
     @property
     def z(self):
         return self.search.z
 
-    def _measure(self):
-        frozen(self.target, self.G, self.D)
-        with torch.no_grad():
-            total, pri, iden, p_y = self.search.losses()
-        self.last = dict(
-            step=self.steps,
-            prior=pri.mean().item(),
-            identity=iden.mean().item(),
-            total=total.mean().item(),
-            confidence_per_label=p_y.view(len(self.labels), self.n).mean(1).tolist(),
-        )
+# %% ../nbs/03_invert.ipynb #2be2758b
+@patch
+def step(self: ZStepper, k: int = 1):
+    "Take `k` GMI steps with the current `lam` and `lr`."
+    frozen(self.target, self.G, self.D)
+    self.search.lam = self.lam
+    self.search.set_lr(self.lr)
+    for _ in range(k):
+        self.search.step()
+        self.steps += 1
+    self.last = _measured(self.search, self.steps)
+    self.trace.append(self.last)
+    return self.last
 
-    def step(self, k: int = 1):
-        "Take `k` GMI steps with the current `lam` and `lr`."
-        frozen(self.target, self.G, self.D)
-        self.search.lam = self.lam
-        self.search.set_lr(self.lr)
-        for _ in range(k):
-            self.search.step()
-            self.steps += 1
-        self._measure()
-        self.trace.append(self.last)
-        return self.last
 
-    @torch.no_grad()
-    def images(self) -> torch.Tensor:
-        "The current images `G(z)`, (L*n, C, H, W)."
+@patch
+def images(self: ZStepper) -> torch.Tensor:
+    "The current images `G(z)`, (L*n, C, H, W)."
+    with torch.no_grad():
         return self.G(self.z).cpu()
 
-
+# %% ../nbs/03_invert.ipynb #80d45d84
 def images_png(images: torch.Tensor, labels, names, ncols) -> bytes:
     "A grid of `images` titled with their `labels` (`names` when given), `ncols` wide, as PNG bytes for a widget."
     import matplotlib.pyplot as plt
@@ -933,7 +891,19 @@ def images_png(images: torch.Tensor, labels, names, ncols) -> bytes:
     plt.close(fig)
     return buf.getvalue()
 
+# %% ../nbs/03_invert.ipynb #4ff1ce65
+def _stepper_status(stepper: ZStepper, names=None) -> str:
+    "The widget's status line: the step, the loss terms and the target's confidence per label."
+    s = stepper.last
+    conf = ', '.join(
+        f"{names[lab] if names else lab}: {c:.2f}" for lab, c in zip(stepper.labels, s['confidence_per_label'])
+    )
+    return (
+        f"<b>step {s['step']}</b> &nbsp; prior {s['prior']:.3f} &nbsp; identity {s['identity']:.3f} "
+        f"&nbsp; total {s['total']:.2f}<br>target confidence per label: {conf}"
+    )
 
+# %% ../nbs/03_invert.ipynb #f333ee5f
 def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
     "An ipywidgets panel around `stepper`: step/play/reset buttons, lam and lr sliders, the image grid and the losses."
     import ipywidgets as W
@@ -946,14 +916,7 @@ def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
 
     def refresh():
         image.value = images_png(stepper.images(), stepper.y.cpu(), names, stepper.n)
-        s = stepper.last
-        conf = ', '.join(
-            f"{names[lab] if names else lab}: {c:.2f}" for lab, c in zip(stepper.labels, s['confidence_per_label'])
-        )
-        text.value = (
-            f"<b>step {s['step']}</b> &nbsp; prior {s['prior']:.3f} &nbsp; identity {s['identity']:.3f} "
-            f"&nbsp; total {s['total']:.2f}<br>target confidence per label: {conf}"
-        )
+        text.value = _stepper_status(stepper, names)
 
     def on_step(_=None):
         stepper.step(steps_per_click)
@@ -964,21 +927,11 @@ def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
         play.value = 0
         refresh()
 
-    def on_lam(change):
-        stepper.lam = change['new']
-
-    def on_lr(change):
-        stepper.lr = change['new']
-
-    def on_play(change):
-        if change['new'] > change['old']:
-            on_step()
-
     step_btn.on_click(on_step)
     reset_btn.on_click(on_reset)
-    lam.observe(on_lam, 'value')
-    lr.observe(on_lr, 'value')
-    play.observe(on_play, 'value')
+    lam.observe(lambda change: setattr(stepper, 'lam', change['new']), 'value')
+    lr.observe(lambda change: setattr(stepper, 'lr', change['new']), 'value')
+    play.observe(lambda change: on_step() if change['new'] > change['old'] else None, 'value')
     refresh()
     box = W.VBox([W.HBox([play, step_btn, reset_btn]), W.HBox([lam, lr]), image, text])
     box.controls = dict(lam=lam, lr=lr, step=step_btn, reset=reset_btn, play=play, image=image, text=text)

@@ -23,11 +23,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
+from .core import command, in_range
+
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'STALE_TEMP_SECONDS', 'CHECKPOINT_FORMAT', 'default_device',
            'check_device', 'check_image_shape', 'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator',
            'Discriminator', 'build', 'num_params', 'CheckpointError', 'remove_stale_temps', 'atomic_write',
-           'atomic_save', 'safe_load', 'check_out_dir', 'check_places', 'save_model', 'load_model']
+           'atomic_save', 'safe_load', 'check_out_dir', 'check_places', 'save_model', 'load_model', 'models_command']
 
 # %% ../nbs/00_models.ipynb #91594527
 def default_device() -> torch.device:
@@ -142,8 +144,10 @@ class ResNet18(nn.Module):
     def forward(self, x):
         return self.fc(self.features(x))
 
-# %% ../nbs/00_models.ipynb #ced27274
+# %% ../nbs/00_models.ipynb #c3438c51
 class _ResBlock(nn.Module):
+    "Two 5x5 convolutions with batch norm and a skip connection (a 1x1 convolution where the shape changes)."
+
     def __init__(self, cin, cout, stride):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 5, stride, 2, bias=False)
@@ -160,7 +164,7 @@ class _ResBlock(nn.Module):
         y = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(y)) + self.skip(x))
 
-
+# %% ../nbs/00_models.ipynb #0628b781
 class EvalNet(nn.Module):
     "A small residual 5x5 network with global average pooling: the independent judge of attacks."
 
@@ -251,14 +255,14 @@ class Discriminator(nn.Module):
     def forward(self, x):
         return self.net(x).flatten()
 
-# %% ../nbs/00_models.ipynb #f313b65a
+# %% ../nbs/00_models.ipynb #57699c4a
 CLASSIFIERS = {'cnn': SmallCNN, 'vgg16': VGG16, 'resnet18': ResNet18, 'evalnet': EvalNet}
 GANS = {'generator': Generator, 'discriminator': Discriminator}
 REGISTRY: dict[str, Callable[..., nn.Module]] = {**CLASSIFIERS, **GANS}
 MAX_CLASSES = 100_000  # CelebA has 10,177 identities, VGG-Face2 9,131: room to spare, and a head that fits in memory
 _MAX_SIZE = {'width': 1024, 'z_dim': 4096}  # the largest width / latent size accepted
 
-
+# %% ../nbs/00_models.ipynb #dcb32b14
 def _check_options(name: str, kwargs: dict) -> dict:
     "The constructor options of network `name`, checked (known names, sizes in range) before anything is allocated."
     valid = [k for k in inspect.signature(REGISTRY[name]).parameters if k not in ('num_classes', 'image_shape')]
@@ -272,7 +276,7 @@ def _check_options(name: str, kwargs: dict) -> dict:
             raise ValueError(f"{name!r} option dropout must be a number in [0, 1); got {v!r}")
     return kwargs
 
-
+# %% ../nbs/00_models.ipynb #7e5f76fc
 def build(name: str, num_classes: int | None = None, image_shape=(1, 32, 32), **kwargs) -> nn.Module:
     "Build the network registered as `name` for `image_shape` (and `num_classes` for classifiers)."
     if name not in REGISTRY:
@@ -290,16 +294,16 @@ def build(name: str, num_classes: int | None = None, image_shape=(1, 32, 32), **
     model.arch = dict(name=name, num_classes=num_classes, image_shape=list(image_shape), kwargs=dict(kwargs))
     return model
 
-
+# %% ../nbs/00_models.ipynb #2f82e712
 def num_params(model: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-# %% ../nbs/00_models.ipynb #5d2a4b65
+# %% ../nbs/00_models.ipynb #f4223c59
 class CheckpointError(RuntimeError):
     "A checkpoint file that cannot be used: unsafe, corrupt or not a netguard file."
 
-
+# %% ../nbs/00_models.ipynb #36e86ea1
 STALE_TEMP_SECONDS = 3600  # a temporary file this old is a leftover whoever wrote it (no write takes an hour)
 
 
@@ -317,7 +321,7 @@ def _running(pid: int) -> bool:
         return True
     return True
 
-
+# %% ../nbs/00_models.ipynb #401432d6
 def remove_stale_temps(path) -> list[Path]:
     """Remove the temporary files that writes of `path` left behind when they were killed: those of a process on this
     machine that no longer runs, and any older than `STALE_TEMP_SECONDS` (from an older netguard or another machine).
@@ -347,7 +351,7 @@ def remove_stale_temps(path) -> list[Path]:
                 pass  # another process cleaned it first
     return removed
 
-
+# %% ../nbs/00_models.ipynb #d4cd0487
 def atomic_write(path, write: Callable) -> Path:
     """Write `path` atomically: `write(f)` fills a temporary file in the same folder (named after `path`, this machine
     and this process), which then replaces `path`. Stale temporary files of `path` are removed first."""
@@ -371,7 +375,7 @@ def atomic_save(obj, path) -> Path:
     "`torch.save` `obj` to `path` atomically (`atomic_write`): a crash mid-write leaves the old file whole."
     return atomic_write(path, lambda f: torch.save(obj, f))
 
-
+# %% ../nbs/00_models.ipynb #516613c1
 def safe_load(path, map_location='cpu'):
     "Load a file written by `atomic_save`, refusing anything but tensors and plain containers."
     path = Path(path)
@@ -441,7 +445,7 @@ def save_model(model: nn.Module, path, class_names: list[str] | None = None, ext
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     return atomic_save(dict(meta=meta, state_dict=state), path)
 
-# %% ../nbs/00_models.ipynb #45db6a57
+# %% ../nbs/00_models.ipynb #45fc9551
 def _checked_meta(ckpt, path) -> dict:
     "The metadata of a loaded checkpoint, checked (format, an `arch` entry, class names) before any model is built."
     meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
@@ -473,7 +477,7 @@ def _checked_meta(ckpt, path) -> dict:
         raise CheckpointError(f"{path} holds no state_dict; the file is damaged")
     return meta
 
-
+# %% ../nbs/00_models.ipynb #24598a79
 def _check_weights(model: nn.Module, state: dict, path):
     "The tensors of `state` fit `model` (names and shapes) and are finite; a CheckpointError naming `path` if not."
     want = model.state_dict()
@@ -497,7 +501,7 @@ def _check_weights(model: nn.Module, state: dict, path):
             "training that wrote it diverged or the file is damaged; delete it or retrain the model"
         )
 
-
+# %% ../nbs/00_models.ipynb #ccbb7643
 def load_model(path, device=None) -> nn.Module:
     "Rebuild and load a model saved by `save_model`; its metadata is in `model.meta`. Refuses damaged or unsafe files."
     ckpt = safe_load(path)
@@ -514,3 +518,33 @@ def load_model(path, device=None) -> nn.Module:
     model.load_state_dict(ckpt['state_dict'])
     model.meta = meta
     return model.to(check_device(device)).eval()
+
+# %% ../nbs/00_models.ipynb #4ec0554f
+def _models_arguments(p):
+    "`netguard models`'s options: the image shape and the number of classes."
+    p.add_argument(
+        '--image-shape',
+        type=int,
+        nargs=3,
+        default=[1, 32, 32],
+        metavar=('C', 'H', 'W'),
+        help='input shape (default: 1 32 32)',
+    )
+    p.add_argument('--num-classes', type=int, default=5, help='classes for the classifiers (default: %(default)s)')
+
+
+@command(
+    'models',
+    help='list the model registry with parameter counts',
+    description='Build every registered network for an image shape and print its size.',
+    arguments=_models_arguments,
+)
+def models_command(args) -> int:
+    "`netguard models`: every registered network built for `--image-shape`, with its parameters and output shape."
+    shape = check_image_shape(args.image_shape)
+    in_range('--num-classes', args.num_classes, 2, MAX_CLASSES, 'classes of the classifiers')
+    for name in REGISTRY:
+        m = build(name, args.num_classes if name in CLASSIFIERS else None, shape).eval()
+        inp = torch.randn(2, m.z_dim) if name == 'generator' else torch.randn(2, *shape)
+        print(f"{name:13s} {num_params(m):>11,d} parameters  output {tuple(m(inp).shape)}")
+    return 0

@@ -7,6 +7,7 @@ Docs: https://netguard-mia.github.io/netguard/train.html.md"""
 # %% ../nbs/02_train.ipynb #da924834
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import math
@@ -24,61 +25,43 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+# %% auto #0
+__all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'epoch_batches', 'augment', 'accuracy', 'sync_buffers',
+           'TrainingDiverged', 'train_classifier', 'plot_history', 'gradient_penalty', 'batch_stream', 'train_gan',
+           'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'relabel', 'role_data',
+           'init_distributed', 'save_checkpoint', 'load_checkpoint', 'cache_dir', 'artifact_key', 'artifact_path',
+           'shipped_dir', 'manifest_path', 'write_manifest', 'pretrained', 'pretrained_all', 'ship_weights',
+           'train_command']
+
+# %% ../nbs/02_train.ipynb #51e91100
 from netguard.core import (
+    add_option,
+    command,
     fetch,
     is_distributed,
     predict,
     process_rank,
     progress_bar,
+    quiet,
     stream,
     stream_seed,
     world_size,
 )
-from netguard.core import (
-    mix_seed as mix_seed,  # re-exported: `from netguard.train import mix_seed` keeps working
-)
-from netguard.core import (
-    quiet as quiet,
-)
-from netguard.core import (
-    seed_everything as seed_everything,
-)
+from .core import mix_seed as mix_seed  # re-exported: `from netguard.train import mix_seed` keeps working
+from .core import seed_everything as seed_everything
 from .data import ImageFiles, Split, TensorImages, labels_of, load_split, stratified_split
 from netguard.models import (
     CheckpointError,
     atomic_save,
     atomic_write,
     build,
+    check_places,
     default_device,
     load_model,
+    num_params,
     safe_load,
     save_model,
 )
-
-# %% auto #0
-__all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'init_distributed', 'epoch_batches', 'augment', 'accuracy',
-           'TrainingDiverged', 'save_checkpoint', 'load_checkpoint', 'sync_buffers', 'train_classifier',
-           'gradient_penalty', 'batch_stream', 'train_gan', 'confident_fraction', 'Role', 'GANSpec', 'Preset',
-           'get_preset', 'concat', 'relabel', 'role_data', 'cache_dir', 'artifact_key', 'artifact_path', 'shipped_dir',
-           'manifest_path', 'write_manifest', 'pretrained', 'pretrained_all', 'ship_weights', 'plot_history']
-
-# %% ../nbs/02_train.ipynb #c876841b
-def _barrier():
-    if is_distributed():
-        torch.distributed.barrier()
-
-
-def init_distributed(device=None) -> torch.device:
-    "Join the process group `torchrun` describes (gloo on CPU, nccl on GPU); returns this process's device."
-    if 'WORLD_SIZE' not in os.environ or is_distributed():
-        return torch.device(device) if device else default_device()
-    cuda = torch.cuda.is_available() and (device is None or torch.device(device).type == 'cuda')
-    torch.distributed.init_process_group('nccl' if cuda else 'gloo')
-    if cuda:
-        local = int(os.environ.get('LOCAL_RANK', 0))
-        torch.cuda.set_device(local)
-        return torch.device('cuda', local)
-    return torch.device('cpu')
 
 # %% ../nbs/02_train.ipynb #631c03d8
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.Tensor]:
@@ -119,83 +102,7 @@ def accuracy(model: nn.Module, ds: Dataset, device=None, per_class: bool = False
         return (pred == y).float().mean().item()
     return [(pred[y == c] == c).float().mean().item() for c in range(int(y.max()) + 1)]
 
-# %% ../nbs/02_train.ipynb #0a463ab1
-class TrainingDiverged(RuntimeError):
-    "Training produced NaN/inf or exploding losses; the last good checkpoint is kept."
-
-
-def _rng_state() -> dict:
-    "torch's CPU and CUDA generator states (the loops draw all their randomness from torch)."
-    s = dict(torch=torch.get_rng_state())
-    if torch.cuda.is_available():
-        s['cuda'] = torch.cuda.get_rng_state_all()
-    return s
-
-
-def save_checkpoint(path, step: int, modules: dict, optimizers: dict, history: list, settings: dict):
-    "Atomically save a training state (rank 0 only under DDP)."
-    if process_rank() != 0:
-        return
-    atomic_save(
-        dict(
-            step=step,
-            history=history,
-            settings=settings,
-            rng=_rng_state(),
-            modules={k: _unwrap(m).state_dict() for k, m in modules.items()},
-            optimizers={k: o.state_dict() for k, o in optimizers.items()},
-        ),
-        path,
-    )
-
-
-def load_checkpoint(path, modules: dict, optimizers: dict, settings: dict) -> tuple[int, list]:
-    "Restore a training state saved by `save_checkpoint`; returns `(step, history)`."
-    ck = safe_load(path)
-    if ck.get('settings') != settings:
-        diff = {
-            k: (ck.get('settings', {}).get(k), v) for k, v in settings.items() if ck.get('settings', {}).get(k) != v
-        }
-        raise CheckpointError(
-            f"{path} was written by a run with other settings {diff} (checkpoint, now): "
-            "delete it to start over, or pass resume=False"
-        )
-    for k, m in modules.items():
-        _unwrap(m).load_state_dict(ck['modules'][k])
-    for k, o in optimizers.items():
-        o.load_state_dict(ck['optimizers'][k])
-    torch.set_rng_state(ck['rng']['torch'])
-    if 'cuda' in ck['rng'] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(ck['rng']['cuda'])
-    return ck['step'], ck['history']
-
-
-def _unwrap(m):
-    return m.module if isinstance(m, nn.parallel.DistributedDataParallel) else m
-
-
-def sync_buffers(model: nn.Module):
-    "Average floating buffers (batch-norm running statistics) across DDP processes, so every process ends identical."
-    if not is_distributed():
-        return
-    for b in model.buffers():
-        if b.is_floating_point():
-            torch.distributed.all_reduce(b, op=torch.distributed.ReduceOp.SUM)
-            b.div_(world_size())
-
-
-def _wrap_ddp(model, device):
-    if not is_distributed():
-        return model
-    return nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
-
-# %% ../nbs/02_train.ipynb #7687cf20
-def _layout(channels_last: bool):
-    """Channels-last keeps a conv net's activations as (N, H, W, C) in memory: on a CPU the classifiers train 1.4-1.7x
-    faster, the GAN about 1.1x (bench/channels_last.py)."""
-    return torch.channels_last if channels_last else torch.contiguous_format
-
-
+# %% ../nbs/02_train.ipynb #cb6934d4
 def _check_loop(fn: str, counts: dict, rates: dict, others: dict | None = None):
     "A training loop's settings, checked before any work: `counts` ints >= 1, `rates` finite > 0, `others` finite >= 0."
     for k, v in counts.items():
@@ -226,42 +133,146 @@ def _check_batch(fn: str, x: torch.Tensor, step: int):
             "inf; the dataset is damaged: find and remove those images"
         )
 
+# %% ../nbs/02_train.ipynb #fa388cac
+def _layout(channels_last: bool):
+    "The memory layout a loop trains in: channels-last (N, H, W, C) or the usual contiguous (N, C, H, W)."
+    return torch.channels_last if channels_last else torch.contiguous_format
 
-def train_classifier(
-    model: nn.Module,
-    train: Dataset,
-    val: Dataset | None = None,
-    *,
-    epochs: int = 10,
-    batch_size: int = 64,
-    lr: float = 0.05,
-    momentum: float = 0.9,
-    weight_decay: float = 5e-4,
-    do_augment: bool = True,
-    seed: int = 0,
-    device=None,
-    checkpoint=None,
-    checkpoint_every: int = 100,
-    resume: bool = True,
-    progress: bool | None = None,
-    workers: int = 0,
-    channels_last: bool = True,
-    callbacks: tuple[Callable, ...] = (),
-) -> list[dict]:
-    "Train `model` with cross-entropy and SGD; returns the history (one dict per epoch)."
-    _check_loop(
-        'train_classifier',
-        dict(epochs=epochs, batch_size=batch_size),
-        dict(lr=lr),
-        dict(momentum=momentum, weight_decay=weight_decay),
-    )
-    device = torch.device(device) if device else default_device()
-    model.to(device, memory_format=_layout(channels_last)).train()
-    net = _wrap_ddp(model, device)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
-    steps_per_epoch = len(epoch_batches(len(train), batch_size, seed, 0))
-    total = epochs * steps_per_epoch
-    settings = dict(
+
+def _unwrap(m):
+    "The model inside a DDP wrapper (or `m` itself)."
+    return m.module if isinstance(m, nn.parallel.DistributedDataParallel) else m
+
+
+def _wrap_ddp(model, device):
+    "`model` wrapped for DDP inside a process group (its gradients then average across processes); else itself."
+    if not is_distributed():
+        return model
+    return nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
+
+
+def sync_buffers(model: nn.Module):
+    "Average floating buffers (batch-norm running statistics) across DDP processes, so every process ends identical."
+    if not is_distributed():
+        return
+    for b in model.buffers():
+        if b.is_floating_point():
+            torch.distributed.all_reduce(b, op=torch.distributed.ReduceOp.SUM)
+            b.div_(world_size())
+
+# %% ../nbs/02_train.ipynb #4a49db4a
+class TrainingDiverged(RuntimeError):
+    "Training produced NaN/inf or exploding losses; the last good checkpoint is kept."
+
+
+def _diverged(checkpoint, what: str, advice: str) -> TrainingDiverged:
+    "The error for a loss gone non-finite: `what` happened, whether a checkpoint is kept, and `advice`."
+    kept = checkpoint and Path(checkpoint).exists()
+    last = f"the last good checkpoint {checkpoint} is kept" if kept else "no checkpoint was written"
+    return TrainingDiverged(f"{what}; {last}. {advice}")
+
+# %% ../nbs/02_train.ipynb #62c1898b
+@dataclass
+class _Loop:
+    "A training loop's bookkeeping: the step, the history, the progress bar, a checkpoint every `every` steps."
+
+    fn: str  # the loop's name, for messages
+    total: int  # its number of steps
+    modules: dict
+    optimizers: dict
+    settings: dict  # what a checkpoint must match to be resumed
+    checkpoint: str | Path | None = None
+    every: int = 100
+    step: int = 0
+    history: list = field(default_factory=list)
+
+    def start(self, resume: bool, progress: bool | None, desc: str, **named) -> _Loop:
+        "Resume from the checkpoint if there is one, check the `named` models' weights, open the progress bar."
+        if self.checkpoint and resume and Path(self.checkpoint).exists():
+            self.step, self.history = load_checkpoint(self.checkpoint, self.modules, self.optimizers, self.settings)
+        _check_finite_weights(self.fn, self.step, **named)
+        self.bar = progress_bar(self.total, desc, progress)
+        self.bar.update(self.step)
+        return self
+
+    def advance(self, row: dict | None = None):
+        "Count a finished step, keeping its history `row`."
+        self.step += 1
+        self.bar.update(1)
+        if row is not None:
+            self.history.append(row)
+
+    def save_due(self):
+        "Save the checkpoint every `every` steps and after the last one (the history without sample grids)."
+        if self.checkpoint and (self.step % self.every == 0 or self.step == self.total):
+            history = [{k: v for k, v in r.items() if k != 'samples'} for r in self.history]
+            save_checkpoint(self.checkpoint, self.step, self.modules, self.optimizers, history, self.settings)
+            _barrier()
+
+# %% ../nbs/02_train.ipynb #d3ccac99
+def _cosine_lr(lr: float, step: int, total: int) -> float:
+    "The learning rate of `step` of `total`: `lr` decayed to 0 along half a cosine."
+    return lr * 0.5 * (1 + math.cos(math.pi * step / total))
+
+# %% ../nbs/02_train.ipynb #dd5c2e7f
+def _classifier_batch(x, y, seed: int, step: int, device, do_augment: bool):
+    "The batch of `step` on `device`, checked and augmented; the step's dropout masks seeded."
+    torch.manual_seed(stream_seed(seed, 'train.dropout', step))  # dropout masks of this step
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(stream_seed(seed, 'train.dropout', step))
+    x, y = x.to(device), y.to(device)
+    _check_batch('train_classifier', x, step)
+    if do_augment:
+        x = augment(x, stream(seed, 'train.augment', step))
+    return x, y
+
+
+def _sgd_step(net, opt, x, y, lr: float, run: _Loop):
+    "One SGD step on the cross-entropy at the cosine learning rate of the run's step; returns (loss, logits)."
+    for g in opt.param_groups:
+        g['lr'] = _cosine_lr(lr, run.step, run.total)
+    logits = net(x)
+    loss = F.cross_entropy(logits, y)
+    if not torch.isfinite(loss):
+        what = f"classifier training diverged at step {run.step}: the loss is {loss.item()} on finite images"
+        raise _diverged(run.checkpoint, what, f"Lower the learning rate (now {lr}).")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss, logits
+
+# %% ../nbs/02_train.ipynb #43bb382e
+def _tally(t: list, loss, logits, y) -> list:
+    "The epoch's running (loss sum, correct answers, images) with one more batch."
+    return [t[0] + loss.item() * len(y), t[1] + (logits.argmax(1) == y).sum().item(), t[2] + len(y)]
+
+
+def _end_epoch(run: _Loop, model, val, device, per_epoch: int, tally: list, opt, t0: float) -> list:
+    "Add the epoch's row to the history (and to the progress bar); returns a fresh tally."
+    sync_buffers(model)
+    loss, correct, n = tally
+    row = dict(epoch=run.step // per_epoch, step=run.step, train_loss=loss / n, train_acc=correct / n)
+    row.update(lr=opt.param_groups[0]['lr'], seconds=time.time() - t0)
+    if val is not None and process_rank() == 0:
+        row['val_acc'] = accuracy(model, val, device)
+    run.history.append(row)
+    run.bar.set_postfix(loss=f"{row['train_loss']:.3f}", val=f"{row.get('val_acc', float('nan')):.3f}")
+    return [0.0, 0, 0]
+
+
+def _finish(run: _Loop, *models) -> list[dict]:
+    "Close the bar, average batch-norm statistics across processes, models back in the usual layout in eval mode."
+    run.bar.close()
+    for m in models:
+        sync_buffers(m)
+    for m in models:
+        m.to(memory_format=torch.contiguous_format).eval()
+    return run.history
+
+# %% ../nbs/02_train.ipynb #e906da12
+def _classifier_settings(n: int, epochs, batch_size, lr, momentum, weight_decay, do_augment, seed) -> dict:
+    "What a classifier checkpoint records of its run: another run resumes it only with the same."
+    return dict(
         kind='classifier',
         epochs=epochs,
         batch_size=batch_size,
@@ -271,72 +282,70 @@ def train_classifier(
         augment=do_augment,
         seed=seed,
         world=world_size(),
-        n=len(train),
+        n=n,
     )
-    step, history = 0, []
-    if checkpoint and resume and Path(checkpoint).exists():
-        step, history = load_checkpoint(checkpoint, {'model': model}, {'opt': opt}, settings)
-    _check_finite_weights('train_classifier', step, model=model)
-    bar = progress_bar(total, 'train classifier', progress)
-    bar.update(step)
-    t0, run_loss, run_correct, run_n = time.time(), 0.0, 0, 0
-    while step < total:
-        epoch, first = divmod(step, steps_per_epoch)
-        batches = epoch_batches(len(train), batch_size, seed, epoch)[first:]
-        for x, y in fetch(train, batches, workers):
-            torch.manual_seed(stream_seed(seed, 'train.dropout', step))  # dropout masks of this step
-            if torch.cuda.is_available():
-                torch.cuda.manual_seed_all(stream_seed(seed, 'train.dropout', step))
-            x, y = x.to(device), y.to(device)
-            _check_batch('train_classifier', x, step)
-            if do_augment:
-                x = augment(x, stream(seed, 'train.augment', step))
-            for g in opt.param_groups:
-                g['lr'] = lr * 0.5 * (1 + math.cos(math.pi * step / total))
-            logits = net(x)
-            loss = F.cross_entropy(logits, y)
-            if not torch.isfinite(loss):
-                last = (
-                    f"the last good checkpoint {checkpoint} is kept"
-                    if checkpoint and Path(checkpoint).exists()
-                    else "no checkpoint was written"
-                )
-                raise TrainingDiverged(
-                    f"classifier training diverged at step {step}: the loss is {loss.item()} on finite "
-                    f"images; {last}. Lower the learning rate (now {lr})."
-                )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            bar.update(1)
-            run_loss += loss.item() * len(y)
-            run_correct += (logits.argmax(1) == y).sum().item()
-            run_n += len(y)
+
+# %% ../nbs/02_train.ipynb #f70d855d
+def train_classifier(model: nn.Module, train: Dataset, val: Dataset | None = None, *, epochs: int = 10,
+                     batch_size: int = 64, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 5e-4,
+                     do_augment: bool = True, seed: int = 0, device=None, checkpoint=None, checkpoint_every: int = 100,
+                     resume: bool = True, progress: bool | None = None, workers: int = 0, channels_last: bool = True,
+                     callbacks: tuple[Callable, ...] = ()) -> list[dict]:  # fmt: skip
+    "Train `model` with cross-entropy and SGD; returns the history (one dict per epoch)."
+    counts, others = dict(epochs=epochs, batch_size=batch_size), dict(momentum=momentum, weight_decay=weight_decay)
+    _check_loop('train_classifier', counts, dict(lr=lr), others)
+    device = torch.device(device) if device else default_device()
+    model.to(device, memory_format=_layout(channels_last)).train()
+    net = _wrap_ddp(model, device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
+    per_epoch = len(epoch_batches(len(train), batch_size, seed, 0))
+    settings = _classifier_settings(len(train), epochs, batch_size, lr, momentum, weight_decay, do_augment, seed)
+    run = _Loop('train_classifier', epochs * per_epoch, {'model': model}, {'opt': opt}, settings, checkpoint)
+    run.every = checkpoint_every
+    run.start(resume, progress, 'train classifier', model=model)
+    t0, tally = time.time(), [0.0, 0, 0]
+    while run.step < run.total:
+        epoch, first = divmod(run.step, per_epoch)
+        for x, y in fetch(train, epoch_batches(len(train), batch_size, seed, epoch)[first:], workers):
+            x, y = _classifier_batch(x, y, seed, run.step, device, do_augment)
+            loss, logits = _sgd_step(net, opt, x, y, lr, run)
+            run.advance()
+            tally = _tally(tally, loss, logits, y)
             for cb in callbacks:
-                cb(dict(step=step, total=total, loss=loss.item(), model=model))
-            if step % steps_per_epoch == 0:
-                sync_buffers(model)
-                row = dict(
-                    epoch=step // steps_per_epoch,
-                    step=step,
-                    train_loss=run_loss / run_n,
-                    train_acc=run_correct / run_n,
-                    lr=opt.param_groups[0]['lr'],
-                    seconds=time.time() - t0,
-                )
-                if val is not None and process_rank() == 0:
-                    row['val_acc'] = accuracy(model, val, device)
-                history.append(row)
-                run_loss, run_correct, run_n = 0.0, 0, 0
-                bar.set_postfix(loss=f"{row['train_loss']:.3f}", val=f"{row.get('val_acc', float('nan')):.3f}")
-            if checkpoint and (step % checkpoint_every == 0 or step == total):
-                save_checkpoint(checkpoint, step, {'model': model}, {'opt': opt}, history, settings)
-                _barrier()
-    bar.close()
-    sync_buffers(model)
-    model.to(memory_format=torch.contiguous_format).eval()
-    return history
+                cb(dict(step=run.step, total=run.total, loss=loss.item(), model=model))
+            if run.step % per_epoch == 0:
+                tally = _end_epoch(run, model, val, device, per_epoch, tally, opt, t0)
+            run.save_due()
+    return _finish(run, model)
+
+# %% ../nbs/02_train.ipynb #4e029634
+def plot_history(history: list[dict], title: str = ''):
+    "Plot a classifier history (loss and accuracy per epoch) or a GAN history (losses per step); returns the figure."
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    if history and 'epoch' in history[0]:
+        x = [r['epoch'] for r in history]
+        ax.plot(x, [r['train_loss'] for r in history], label='train loss')
+        ax.set_xlabel('epoch')
+        ax.set_ylabel('cross-entropy')
+        if 'val_acc' in history[0]:
+            ax2 = ax.twinx()
+            ax2.plot(x, [r['val_acc'] for r in history], 'g-o', ms=3, label='val accuracy')
+            ax2.set_ylabel('validation accuracy')
+            ax2.legend(loc='center right')
+    else:
+        x = [r['step'] for r in history]
+        k = max(1, len(history) // 100)  # smooth over ~1% of the run
+        for key in ('d_loss', 'g_loss'):
+            v = torch.tensor([r[key] for r in history])
+            ax.plot(x[k - 1 :], v.unfold(0, k, 1).mean(1) if len(v) >= k else v, label=key)
+        ax.set_xlabel('generator step')
+        ax.set_ylabel('loss')
+    ax.legend(loc='upper right')
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/02_train.ipynb #9a12e45c
 def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -346,7 +355,7 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, g: to
     (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
 
-
+# %% ../nbs/02_train.ipynb #ef4fed7b
 def batch_stream(ds, batch_size: int, seed: int, start: int = 0, workers: int = 0):
     "Endless image batches from `ds`, the k-th batch fixed by (seed, k), starting at batch `start`."
     per_epoch = len(epoch_batches(len(ds), batch_size, seed, 0))
@@ -357,34 +366,90 @@ def batch_stream(ds, batch_size: int, seed: int, start: int = 0, workers: int = 
             k += 1
             yield x
 
-# %% ../nbs/02_train.ipynb #3b689e11
-def train_gan(
-    G: nn.Module,
-    D: nn.Module,
-    data: Dataset,
-    *,
-    steps: int = 2000,
-    loss: str = 'wgan-gp',
-    n_critic: int = 5,
-    gp_weight: float = 10.0,
-    lr: float = 2e-4,
-    betas=(0.5, 0.999),
-    batch_size: int = 64,
-    seed: int = 0,
-    device=None,
-    sample_every: int = 500,
-    sample_dir=None,
-    checkpoint=None,
-    checkpoint_every: int = 200,
-    resume: bool = True,
-    progress: bool | None = None,
-    explode: float = 1e4,
-    workers: int = 0,
-    diff_augment: bool = False,
-    channels_last: bool = True,
-    callbacks: tuple[Callable, ...] = (),
-) -> list[dict]:
-    "Train `G` and discriminator/critic `D` on `data`; returns per-step losses (and sample grids every `sample_every`)."
+# %% ../nbs/02_train.ipynb #df89fc57
+def _diff_augment(x, g):
+    "DiffAugment's random shifts (up to 1/8 of the size), the same for real and fake batches."
+    return augment(x, g, max_rotate=0, max_shift=1 / 8, hflip=False)
+
+
+def _same(x, g):
+    "No augmentation."
+    return x
+
+
+@dataclass
+class _Game:
+    "A GAN's players (and their DDP wrappers `Gn`, `Dn`), their optimisers and the rules of the game."
+
+    G: nn.Module
+    D: nn.Module
+    Gn: nn.Module
+    Dn: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    loss: str  # 'wgan-gp' or 'dcgan'
+    d_steps: int  # discriminator steps per generator step
+    gp_weight: float
+    aug: Callable  # applied to real and fake images before D
+
+
+def _game(G, D, device, loss: str, n_critic: int, gp_weight: float, lr, betas, diff_augment, channels_last) -> _Game:
+    "Both players on `device` in training mode, wrapped for DDP, each with its own Adam."
+    for m in (G, D):
+        m.to(device, memory_format=_layout(channels_last)).train()
+    Gn, Dn = _wrap_ddp(G, device), _wrap_ddp(D, device)
+    opt_g, opt_d = (torch.optim.Adam(m.parameters(), lr=lr, betas=tuple(betas)) for m in (G, D))
+    d_steps = n_critic if loss == 'wgan-gp' else 1
+    return _Game(G, D, Gn, Dn, opt_g, opt_d, loss, d_steps, gp_weight, _diff_augment if diff_augment else _same)
+
+# %% ../nbs/02_train.ipynb #96e359c1
+def _critic_loss(game: _Game, real, fake, g):
+    "The discriminator's loss on (augmented) real and fake batches: (loss, gradient penalty, loss + weighted penalty)."
+    Dn = game.Dn
+    if game.loss == 'wgan-gp':
+        d_loss = Dn(fake).mean() - Dn(real).mean()
+        gp = gradient_penalty(Dn, real, fake, g)
+        return d_loss, gp, d_loss + game.gp_weight * gp
+    d_loss = F.softplus(-Dn(real)).mean() + F.softplus(Dn(fake)).mean()
+    return d_loss, d_loss.new_zeros(()), d_loss
+
+# %% ../nbs/02_train.ipynb #ea7fe389
+def _d_step(game: _Game, real, g, step: int, device):
+    "One discriminator step on a real batch and as many fakes; returns (loss, gradient penalty)."
+    real = real.to(device)
+    _check_batch('train_gan', real, step + 1)
+    z = game.G.sample_z(len(real), g).to(device)
+    with torch.no_grad():
+        fake = game.Gn(z)
+    d_loss, gp, d_total = _critic_loss(game, game.aug(real, g), game.aug(fake, g), g)
+    game.opt_d.zero_grad(set_to_none=True)
+    d_total.backward()
+    game.opt_d.step()
+    return d_loss, gp
+
+
+def _g_step(game: _Game, batch_size: int, g, device):
+    "One generator step: make the discriminator score a fresh batch of fakes as real; returns the loss."
+    z = game.G.sample_z(batch_size, g).to(device)
+    score = game.Dn(game.aug(game.Gn(z), g))
+    g_loss = -score.mean() if game.loss == 'wgan-gp' else F.softplus(-score).mean()
+    game.opt_g.zero_grad(set_to_none=True)
+    g_loss.backward()
+    game.opt_g.step()
+    return g_loss
+
+
+def _gan_round(game: _Game, reals, batch_size: int, step: int, seed: int, device) -> dict:
+    "Round `step` of the game: `d_steps` discriminator steps, then one generator step; returns its history row."
+    g = stream(seed, 'train.gan_step', step)
+    for _ in range(game.d_steps):
+        d_loss, gp = _d_step(game, next(reals), g, step, device)
+    g_loss = _g_step(game, batch_size, g, device)
+    return dict(step=step + 1, d_loss=d_loss.item(), g_loss=g_loss.item(), gp=gp.detach().item())
+
+# %% ../nbs/02_train.ipynb #40cb8e52
+def _check_gan(D, loss: str, counts: dict, lr, gp_weight):
+    "`train_gan`'s settings, checked before any work."
     if loss not in ('wgan-gp', 'dcgan'):
         raise ValueError(f"loss must be 'wgan-gp' or 'dcgan'; got {loss!r}")
     if loss == 'wgan-gp' and getattr(D, 'norm', None) == 'batch':
@@ -392,110 +457,63 @@ def train_gan(
             "a WGAN-GP critic must not use batch norm (the penalty is per sample): build the "
             "discriminator with norm='instance', 'layer' or 'none'"
         )
-    _check_loop(
-        'train_gan', dict(steps=steps, n_critic=n_critic, batch_size=batch_size), dict(lr=lr), dict(gp_weight=gp_weight)
-    )
+    _check_loop('train_gan', counts, dict(lr=lr), dict(gp_weight=gp_weight))
+
+
+def _gan_settings(n: int, steps, loss, d_steps, gp_weight, lr, betas, batch_size, seed, diff_augment) -> dict:
+    "What a GAN checkpoint records of its run: another run resumes it only with the same."
+    s = dict(kind='gan', steps=steps, loss=loss, n_critic=d_steps, gp_weight=gp_weight, lr=lr, betas=list(betas))
+    return s | dict(batch_size=batch_size, seed=seed, world=world_size(), n=n, diff_augment=diff_augment)
+
+
+def _check_losses(row: dict, explode: float, lr, run: _Loop):
+    "Both losses of a round are finite and below `explode`; else the run has diverged."
+    if not all(math.isfinite(v) and abs(v) < explode for v in (row['d_loss'], row['g_loss'])):
+        what = f"GAN training diverged at step {row['step']}: d_loss={row['d_loss']:.3g}, g_loss={row['g_loss']:.3g}"
+        advice = f"Lower the learning rate (now {lr}), or use loss='wgan-gp' with a larger gp_weight."
+        raise _diverged(run.checkpoint, what, advice)
+
+# %% ../nbs/02_train.ipynb #7391de9f
+def _sample_grid(G: nn.Module, fixed_z, step: int, sample_dir) -> torch.Tensor:
+    "`G`'s images of the fixed latents `fixed_z` (saved as `sample_dir/stepNNNNNN.png` when given); the first 16."
+    G.eval()
+    with torch.no_grad():
+        grid = G(fixed_z).cpu()
+    G.train()
+    if sample_dir is not None:
+        import torchvision.utils as vutils
+
+        Path(sample_dir).mkdir(parents=True, exist_ok=True)
+        vutils.save_image(grid.add(1).div(2), Path(sample_dir) / f'step{step:06d}.png', nrow=8)
+    return grid[:16]
+
+# %% ../nbs/02_train.ipynb #3b689e11
+def train_gan(G: nn.Module, D: nn.Module, data: Dataset, *, steps: int = 2000, loss: str = 'wgan-gp',
+              n_critic: int = 5, gp_weight: float = 10.0, lr: float = 2e-4, betas=(0.5, 0.999), batch_size: int = 64,
+              seed: int = 0, device=None, sample_every: int = 500, sample_dir=None, checkpoint=None,
+              checkpoint_every: int = 200, resume: bool = True, progress: bool | None = None, explode: float = 1e4,
+              workers: int = 0, diff_augment: bool = False, channels_last: bool = True,
+              callbacks: tuple[Callable, ...] = ()) -> list[dict]:  # fmt: skip
+    "Train `G` and discriminator/critic `D` on `data`; returns per-step losses (and sample grids every `sample_every`)."
+    _check_gan(D, loss, dict(steps=steps, n_critic=n_critic, batch_size=batch_size), lr, gp_weight)
     device = torch.device(device) if device else default_device()
-    G.to(device, memory_format=_layout(channels_last)).train()
-    D.to(device, memory_format=_layout(channels_last)).train()
-    Gn, Dn = _wrap_ddp(G, device), _wrap_ddp(D, device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=tuple(betas))
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=tuple(betas))
-    d_steps = n_critic if loss == 'wgan-gp' else 1
-    settings = dict(
-        kind='gan',
-        steps=steps,
-        loss=loss,
-        n_critic=d_steps,
-        gp_weight=gp_weight,
-        lr=lr,
-        betas=list(betas),
-        batch_size=batch_size,
-        seed=seed,
-        world=world_size(),
-        n=len(data),
-        diff_augment=diff_augment,
-    )
-    # DiffAugment: the same random shifts on real and fake images before D keep D from memorising a small dataset
-    aug = (lambda x, g: augment(x, g, max_rotate=0, max_shift=1 / 8, hflip=False)) if diff_augment else (lambda x, g: x)
-    step, history = 0, []
-    mods, opts = {'G': G, 'D': D}, {'G': opt_g, 'D': opt_d}
-    if checkpoint and resume and Path(checkpoint).exists():
-        step, history = load_checkpoint(checkpoint, mods, opts, settings)
-    _check_finite_weights('train_gan', step, generator=G, discriminator=D)
+    game = _game(G, D, device, loss, n_critic, gp_weight, lr, betas, diff_augment, channels_last)
+    settings = _gan_settings(len(data), steps, loss, game.d_steps, gp_weight, lr, betas, batch_size, seed, diff_augment)
+    run = _Loop('train_gan', steps, {'G': G, 'D': D}, {'G': game.opt_g, 'D': game.opt_d}, settings, checkpoint)
+    run.every = checkpoint_every
+    run.start(resume, progress, f'train GAN ({loss})', generator=G, discriminator=D)
     fixed_z = G.sample_z(64, stream(seed, 'train.gan_fixed_z')).to(device)
-    reals = batch_stream(data, batch_size, seed, start=step * d_steps, workers=workers)
-    bar = progress_bar(steps, f'train GAN ({loss})', progress)
-    bar.update(step)
-    while step < steps:
-        g = stream(seed, 'train.gan_step', step)
-        for _ in range(d_steps):
-            real = next(reals).to(device)
-            _check_batch('train_gan', real, step + 1)
-            z = G.sample_z(len(real), g).to(device)
-            with torch.no_grad():
-                fake = Gn(z)
-            real, fake = aug(real, g), aug(fake, g)
-            if loss == 'wgan-gp':
-                d_loss = Dn(fake).mean() - Dn(real).mean()
-                gp = gradient_penalty(Dn, real, fake, g)
-                d_total = d_loss + gp_weight * gp
-            else:
-                d_loss = F.softplus(-Dn(real)).mean() + F.softplus(Dn(fake)).mean()
-                gp, d_total = d_loss.new_zeros(()), d_loss
-            opt_d.zero_grad(set_to_none=True)
-            d_total.backward()
-            opt_d.step()
-        z = G.sample_z(batch_size, g).to(device)
-        score = Dn(aug(Gn(z), g))
-        g_loss = -score.mean() if loss == 'wgan-gp' else F.softplus(-score).mean()
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        row = dict(step=step + 1, d_loss=d_loss.item(), g_loss=g_loss.item(), gp=gp.detach().item())
-        if not all(math.isfinite(v) and abs(v) < explode for v in (row['d_loss'], row['g_loss'])):
-            last = (
-                f"the last good checkpoint {checkpoint} is kept"
-                if checkpoint and Path(checkpoint).exists()
-                else "no checkpoint was written"
-            )
-            raise TrainingDiverged(
-                f"GAN training diverged at step {step + 1}: d_loss={row['d_loss']:.3g}, "
-                f"g_loss={row['g_loss']:.3g}; {last}. Lower the learning rate (now {lr}), "
-                "or use loss='wgan-gp' with a larger gp_weight."
-            )
-        step += 1
-        history.append(row)
-        bar.update(1)
+    reals = batch_stream(data, batch_size, seed, start=run.step * game.d_steps, workers=workers)
+    while run.step < steps:
+        row = _gan_round(game, reals, batch_size, run.step, seed, device)
+        _check_losses(row, explode, lr, run)
+        run.advance(row)
         for cb in callbacks:
             cb(dict(row, total=steps, G=G, D=D))
-        if sample_every and (step % sample_every == 0 or step == steps) and process_rank() == 0:
-            G.eval()
-            with torch.no_grad():
-                grid = G(fixed_z).cpu()
-            G.train()
-            row['samples'] = grid[:16]
-            if sample_dir is not None:
-                import torchvision.utils as vutils
-
-                Path(sample_dir).mkdir(parents=True, exist_ok=True)
-                vutils.save_image(grid.add(1).div(2), Path(sample_dir) / f'step{step:06d}.png', nrow=8)
-        if checkpoint and (step % checkpoint_every == 0 or step == steps):
-            save_checkpoint(
-                checkpoint,
-                step,
-                mods,
-                opts,
-                [{k: v for k, v in r.items() if k != 'samples'} for r in history],
-                settings,
-            )
-            _barrier()
-    bar.close()
-    sync_buffers(G)
-    sync_buffers(D)
-    for m in (G, D):
-        m.to(memory_format=torch.contiguous_format).eval()
-    return history
+        if sample_every and (run.step % sample_every == 0 or run.step == steps) and process_rank() == 0:
+            row['samples'] = _sample_grid(G, fixed_z, run.step, sample_dir)
+        run.save_due()
+    return _finish(run, G, D)
 
 # %% ../nbs/02_train.ipynb #10f590f5
 @torch.no_grad()
@@ -534,7 +552,7 @@ class Role:
     lr: float = 0.05
     kwargs: dict = field(default_factory=dict)
 
-
+# %% ../nbs/02_train.ipynb #5e6779e6
 @dataclass
 class GANSpec:
     "How the GAN prior of a preset is built and trained."
@@ -560,18 +578,11 @@ class GANSpec:
 
     def train(self, G: nn.Module, D: nn.Module, data: Dataset, seed: int = 0, **kwargs) -> list[dict]:
         "`train_gan` with this spec's loss, steps and optimiser settings; `kwargs` (device, checkpoint...) pass on."
-        opts = dict(
-            steps=self.steps,
-            loss=self.loss,
-            n_critic=self.n_critic,
-            gp_weight=self.gp_weight,
-            lr=self.lr,
-            batch_size=self.batch_size,
-            diff_augment=self.diff_augment,
-        )
+        opts = dict(steps=self.steps, loss=self.loss, n_critic=self.n_critic, gp_weight=self.gp_weight, lr=self.lr)
+        opts |= dict(batch_size=self.batch_size, diff_augment=self.diff_augment)
         return train_gan(G, D, data, seed=seed, **(opts | kwargs))
 
-
+# %% ../nbs/02_train.ipynb #bbcbc527
 @dataclass
 class Preset:
     "One named experiment setup: data, image shape, the four classifiers and the GAN."
@@ -590,9 +601,8 @@ class Preset:
         "The data split of this preset (private train/test split fixed by `seed`)."
         return load_split(self.dataset, seed=seed, **self.data_kwargs)
 
-
+# %% ../nbs/02_train.ipynb #b1b75d70
 PRESETS = {
-    # calibrated on 2 CPU cores: each classifier 5-14 s, the GAN 2 minutes (bench/train_cache.py)
     'mnist5k': Preset(
         'mnist5k',
         'mnist5k',
@@ -606,33 +616,35 @@ PRESETS = {
             loss='dcgan', steps=2000, lr=1e-3, batch_size=32, width=32, d_width=16, d_norm='batch', diff_augment=True
         ),
     ),
-    'mnist': Preset(
-        'mnist',
-        'mnist',
-        {},
-        (1, 32, 32),
-        target=Role('cnn', epochs=10),
-        public=Role('cnn', epochs=10),
-        evaluator=Role('evalnet', epochs=10),
-        checker=Role('cnn', epochs=10),
-        gan=GANSpec(steps=20000, width=64),
-    ),
-    'celeba64': Preset(
-        'celeba64',
-        'celeba',
-        dict(n_private=1000, image_size=64),
-        (3, 64, 64),
-        target=Role('vgg16', epochs=30, lr=0.01),
-        public=Role('vgg16', epochs=30, lr=0.01),
-        evaluator=Role('resnet18', epochs=30, lr=0.01),
-        checker=Role('vgg16', epochs=30, lr=0.01),
-        gan=GANSpec(steps=30000, width=64),
-    ),
 }
+
+# %% ../nbs/02_train.ipynb #7cfdd2bc
+PRESETS['mnist'] = Preset(
+    'mnist',
+    'mnist',
+    {},
+    (1, 32, 32),
+    target=Role('cnn', epochs=10),
+    public=Role('cnn', epochs=10),
+    evaluator=Role('evalnet', epochs=10),
+    checker=Role('cnn', epochs=10),
+    gan=GANSpec(steps=20000, width=64),
+)
+PRESETS['celeba64'] = Preset(
+    'celeba64',
+    'celeba',
+    dict(n_private=1000, image_size=64),
+    (3, 64, 64),
+    target=Role('vgg16', epochs=30, lr=0.01),
+    public=Role('vgg16', epochs=30, lr=0.01),
+    evaluator=Role('resnet18', epochs=30, lr=0.01),
+    checker=Role('vgg16', epochs=30, lr=0.01),
+    gan=GANSpec(steps=30000, width=64),
+)
 # mnist5k's models on public data that also holds printed 0-9: a prior that can draw the private digits
 PRESETS['mnist5k-shift'] = replace(PRESETS['mnist5k'], name='mnist5k-shift', dataset='mnist5k-shift')
 
-
+# %% ../nbs/02_train.ipynb #a564e810
 def get_preset(name: str, **overrides) -> Preset:
     "The preset `name`, with fields replaced by `overrides` (dicts update a role or the GAN spec)."
     if name not in PRESETS:
@@ -646,7 +658,7 @@ def get_preset(name: str, **overrides) -> Preset:
         changes[k] = replace(cur, **v) if isinstance(v, dict) and not isinstance(cur, dict) else v
     return replace(p, **changes)
 
-# %% ../nbs/02_train.ipynb #5964810b
+# %% ../nbs/02_train.ipynb #879d19ae
 def concat(a: Dataset, b: Dataset, offset_b: int = 0) -> Dataset:
     "`a` followed by `b` with `offset_b` added to `b`'s labels (same dataset kind)."
     if isinstance(a, TensorImages) and isinstance(b, TensorImages):
@@ -665,7 +677,7 @@ def relabel(ds: Dataset, mapping) -> Dataset:
         return ImageFiles(ds.paths, m[ds.labels], ds.image_size, ds.channels)
     raise TypeError(f"cannot relabel a {type(ds).__name__}")
 
-
+# %% ../nbs/02_train.ipynb #65c3fd68
 def role_data(split: Split, role: str, seed: int = 0) -> tuple[Dataset, Dataset, int]:
     "(train, val, num_classes) for a role: 'target', 'evaluator', 'public' or 'checker'."
     tr, va = stratified_split(labels_of(split.public), 0.1, seed)
@@ -682,6 +694,71 @@ def role_data(split: Split, role: str, seed: int = 0) -> tuple[Dataset, Dataset,
             len(split.all_names),
         )
     raise KeyError(f"unknown role {role!r}; choose one of: target, evaluator, public, checker, gan")
+
+# %% ../nbs/02_train.ipynb #0239b61d
+def _barrier():
+    "Wait for every process (under DDP; else nothing to wait for)."
+    if is_distributed():
+        torch.distributed.barrier()
+
+
+def init_distributed(device=None) -> torch.device:
+    "Join the process group `torchrun` describes (gloo on CPU, nccl on GPU); returns this process's device."
+    if 'WORLD_SIZE' not in os.environ or is_distributed():
+        return torch.device(device) if device else default_device()
+    cuda = torch.cuda.is_available() and (device is None or torch.device(device).type == 'cuda')
+    torch.distributed.init_process_group('nccl' if cuda else 'gloo')
+    if cuda:
+        local = int(os.environ.get('LOCAL_RANK', 0))
+        torch.cuda.set_device(local)
+        return torch.device('cuda', local)
+    return torch.device('cpu')
+
+# %% ../nbs/02_train.ipynb #ec2a13e0
+def _rng_state() -> dict:
+    "torch's CPU and CUDA generator states (the loops draw all their randomness from torch)."
+    s = dict(torch=torch.get_rng_state())
+    if torch.cuda.is_available():
+        s['cuda'] = torch.cuda.get_rng_state_all()
+    return s
+
+
+def save_checkpoint(path, step: int, modules: dict, optimizers: dict, history: list, settings: dict):
+    "Atomically save a training state (rank 0 only under DDP)."
+    if process_rank() != 0:
+        return
+    atomic_save(
+        dict(
+            step=step,
+            history=history,
+            settings=settings,
+            rng=_rng_state(),
+            modules={k: _unwrap(m).state_dict() for k, m in modules.items()},
+            optimizers={k: o.state_dict() for k, o in optimizers.items()},
+        ),
+        path,
+    )
+
+# %% ../nbs/02_train.ipynb #c5442f6d
+def load_checkpoint(path, modules: dict, optimizers: dict, settings: dict) -> tuple[int, list]:
+    "Restore a training state saved by `save_checkpoint`; returns `(step, history)`."
+    ck = safe_load(path)
+    if ck.get('settings') != settings:
+        diff = {
+            k: (ck.get('settings', {}).get(k), v) for k, v in settings.items() if ck.get('settings', {}).get(k) != v
+        }
+        raise CheckpointError(
+            f"{path} was written by a run with other settings {diff} (checkpoint, now): "
+            "delete it to start over, or pass resume=False"
+        )
+    for k, m in modules.items():
+        _unwrap(m).load_state_dict(ck['modules'][k])
+    for k, o in optimizers.items():
+        o.load_state_dict(ck['optimizers'][k])
+    torch.set_rng_state(ck['rng']['torch'])
+    if 'cuda' in ck['rng'] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(ck['rng']['cuda'])
+    return ck['step'], ck['history']
 
 # %% ../nbs/02_train.ipynb #ac1178e4
 CACHE_FORMAT = 2  # bump when training code changes what a setting produces (2: channels-last training)
@@ -721,8 +798,9 @@ def artifact_path(preset: Preset, role: str, seed: int = 0, cache=None) -> Path:
     "Where the cache keeps `role` of `preset` for `seed`."
     return cache_dir(cache) / preset.name / f'{role}-seed{seed}-{artifact_key(preset, role, seed)}.pt'
 
-# %% ../nbs/02_train.ipynb #d07d6b02
+# %% ../nbs/02_train.ipynb #9761a5bf
 def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt: Path, progress):
+    "Train `role` of `preset` for `seed`: (model, discriminator or None, history)."
     if role == 'gan':
         s = preset.gan
         torch.manual_seed(stream_seed(seed, 'train.gan_init'))
@@ -747,7 +825,7 @@ def _train_role(preset: Preset, role: str, seed: int, device, split: Split, ckpt
     )
     return model, None, hist
 
-
+# %% ../nbs/02_train.ipynb #b2c4468f
 ROLES = ('target', 'public', 'evaluator', 'checker', 'gan')
 
 
@@ -786,7 +864,7 @@ def _copy_shipped(files: list[Path], preset: Preset, shipped) -> bool:
             atomic_write(f, lambda out: shutil.copyfileobj(g, out))
     return True
 
-
+# %% ../nbs/02_train.ipynb #e689d364
 MANIFEST_FORMAT = 'netguard-cache-v1'
 
 
@@ -815,8 +893,9 @@ def write_manifest(path, preset: Preset, role: str, seed: int, part: str = 'mode
         manifest_path(path), lambda f: f.write((json.dumps(m, indent=1, sort_keys=True) + '\n').encode())
     )
 
-
+# %% ../nbs/02_train.ipynb #b34bb1d8
 def _retrain_hint(preset: Preset, role: str, seed: int, cache) -> str:
+    "How to replace a refused cache file: the command line for a registered preset, Python for one with overrides."
     py = f"pretrained({preset.name!r}, {role!r}, seed={seed}, retrain=True)"
     if PRESETS.get(preset.name) != preset:  # a preset with overrides: the command line cannot name it
         return f"delete it, or train it again with {py.replace(repr(preset.name), 'preset', 1)} (your preset)"
@@ -841,36 +920,43 @@ def _describe(path) -> str:
     except Exception:
         return "it is not a readable netguard checkpoint (truncated or damaged)"
 
+# %% ../nbs/02_train.ipynb #08111c97
+def _read_record(path: Path, want: dict, fail: Callable) -> dict | None:
+    "The record beside the cached `path`, checked to describe `want` and to match the file's SHA-256; None if none."
+    mpath = manifest_path(path)
+    if not mpath.exists():
+        return None
+    try:
+        m = json.loads(mpath.read_text())
+        if not (isinstance(m, dict) and m.get('format') == MANIFEST_FORMAT):
+            raise ValueError
+    except (ValueError, OSError, UnicodeDecodeError):
+        raise fail(f"has a damaged record {mpath.name}") from None
+    got = {k: m.get(k) for k in want}
+    if got != want or m.get('file') != path.name:
+        raise fail(
+            f"is recorded in {mpath.name} as the {got['role']} ({got['arch']}) of preset {got['preset']!r}, seed "
+            f"{got['seed']}, settings key {got['key']} (another model's file and record were put here)"
+        )
+    if path.stat().st_size != m.get('size') or _sha256(path) != m.get('sha256'):
+        raise fail(
+            f"does not match the SHA-256 recorded in {mpath.name} when it was cached: it was changed, truncated "
+            f"or replaced since ({_describe(path)})"
+        )
+    return m
 
+# %% ../nbs/02_train.ipynb #0cf1d1c0
 def _load_cached(path: Path, preset: Preset, role: str, seed: int, cache, device, part: str = 'model'):
     """Load the cached `path` after checking it is the model asked for: its SHA-256 and size against the manifest
     written when it was cached, and the manifest's and the file's own record of preset, role, seed, settings key and
     arch. A file cached before manifests existed is checked by its own record, then gets one."""
-    want, mpath = _identity(preset, role, seed, part), manifest_path(path)
+    want = _identity(preset, role, seed, part)
     what = f"the cached {role}{' discriminator' if part == 'D' else ''} of preset {preset.name!r} (seed {seed})"
 
     def fail(problem):
         return CheckpointError(f"{path}: {what} {problem}; {_retrain_hint(preset, role, seed, cache)}")
 
-    m = None
-    if mpath.exists():
-        try:
-            m = json.loads(mpath.read_text())
-            if not (isinstance(m, dict) and m.get('format') == MANIFEST_FORMAT):
-                raise ValueError
-        except (ValueError, OSError, UnicodeDecodeError):
-            raise fail(f"has a damaged record {mpath.name}") from None
-        got = {k: m.get(k) for k in want}
-        if got != want or m.get('file') != path.name:
-            raise fail(
-                f"is recorded in {mpath.name} as the {got['role']} ({got['arch']}) of preset {got['preset']!r}, seed "
-                f"{got['seed']}, settings key {got['key']} (another model's file and record were put here)"
-            )
-        if path.stat().st_size != m.get('size') or _sha256(path) != m.get('sha256'):
-            raise fail(
-                f"does not match the SHA-256 recorded in {mpath.name} when it was cached: it was changed, truncated "
-                f"or replaced since ({_describe(path)})"
-            )
+    m = _read_record(path, want, fail)
     try:
         model = load_model(path, device)
     except CheckpointError as e:
@@ -886,7 +972,46 @@ def _load_cached(path: Path, preset: Preset, role: str, seed: int, cache, device
         write_manifest(path, preset, role, seed, part)
     return model
 
+# %% ../nbs/02_train.ipynb #863c82ab
+def _class_names(split: Split, role: str) -> list[str] | None:
+    "The class names a role's classifier answers with (None for the GAN)."
+    if role == 'gan':
+        return None
+    return split.all_names if role == 'checker' else split.public_names if role == 'public' else split.private_names
 
+
+def _train_into_cache(files: list[Path], preset: Preset, role: str, seed: int, device, progress):
+    "Train `role` and save it (and the GAN's discriminator) as `files`, each with its record."
+    path = files[0]
+    if progress if progress is not None else not quiet():
+        msg = f"netguard: training the {role} of preset {preset.name!r} (seed {seed}) into {path}"
+        print(msg, file=sys.stderr, flush=True)
+    split, ckpt = preset.split(seed), path.with_suffix('.ckpt')
+    model, D, hist = _train_role(preset, role, seed, device, split, ckpt, progress)
+    history = [{k: v for k, v in r.items() if k != 'samples'} for r in hist[-200:]]
+    extra = dict(preset=preset.name, role=role, seed=seed, key=artifact_key(preset, role, seed), history=history)
+    if D is not None:
+        save_model(D, files[1], extra=extra)
+    save_model(model, path, class_names=_class_names(split, role), extra=extra)
+    for f, part in zip(files, ('model', 'D')):
+        write_manifest(f, preset, role, seed, part)
+    ckpt.unlink(missing_ok=True)
+
+
+def _fill_cache(files: list[Path], preset: Preset, role: str, seed: int, device, progress, retrain, shipped):
+    "Make `files` exist in the cache: from scratch with `retrain`, else copied from the shipped weights, else trained."
+    if retrain:
+        for f in files:
+            f.unlink(missing_ok=True)
+            manifest_path(f).unlink(missing_ok=True)
+    if not all(f.exists() for f in files) and not retrain and shipped is not False:
+        if _copy_shipped(files, preset, shipped_dir() if shipped is True else shipped):
+            for f, part in zip(files, ('model', 'D')):
+                write_manifest(f, preset, role, seed, part)
+    if not all(f.exists() for f in files):
+        _train_into_cache(files, preset, role, seed, device, progress)
+
+# %% ../nbs/02_train.ipynb #c04cdba1
 def pretrained(
     preset: str | Preset,
     role: str,
@@ -912,56 +1037,11 @@ def pretrained(
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + '.lock'):
         files = [path, d_path] if role == 'gan' else [path]
-        if retrain:
-            for f in files:
-                f.unlink(missing_ok=True)
-                manifest_path(f).unlink(missing_ok=True)
-
-        def missing():
-            return not all(f.exists() for f in files)
-
-        if missing() and not retrain and shipped is not False:
-            if _copy_shipped(files, preset, shipped_dir() if shipped is True else shipped):
-                for f, part in zip(files, ('model', 'D')):
-                    write_manifest(f, preset, role, seed, part)
-        if missing():
-            if progress if progress is not None else not quiet():
-                print(
-                    f"netguard: training the {role} of preset {preset.name!r} (seed {seed}) into {path}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            split = preset.split(seed)
-            ckpt = path.with_suffix('.ckpt')
-            model, D, hist = _train_role(preset, role, seed, device, split, ckpt, progress)
-            names = (
-                None
-                if role == 'gan'
-                else (
-                    split.all_names
-                    if role == 'checker'
-                    else split.public_names
-                    if role == 'public'
-                    else split.private_names
-                )
-            )
-            extra = dict(
-                preset=preset.name,
-                role=role,
-                seed=seed,
-                key=artifact_key(preset, role, seed),
-                history=[{k: v for k, v in r.items() if k != 'samples'} for r in hist[-200:]],
-            )
-            if D is not None:
-                save_model(D, d_path, extra=extra)
-            save_model(model, path, class_names=names, extra=extra)
-            for f, part in zip(files, ('model', 'D')):
-                write_manifest(f, preset, role, seed, part)
-            ckpt.unlink(missing_ok=True)
+        _fill_cache(files, preset, role, seed, device, progress, retrain, shipped)
         model = _load_cached(path, preset, role, seed, cache, device)
         return (model, _load_cached(d_path, preset, role, seed, cache, device, 'D')) if role == 'gan' else model
 
-
+# %% ../nbs/02_train.ipynb #c6987ddb
 def pretrained_all(
     preset: str | Preset,
     seed: int = 0,
@@ -992,31 +1072,51 @@ def ship_weights(preset: str | Preset, seed: int = 0, dest=None, cache=None) -> 
     (out / 'SHA256SUMS').write_text(''.join(f'{_sha256(out / n)}  {n}\n' for n in sorted(names)))
     return out
 
-# %% ../nbs/02_train.ipynb #4e029634
-def plot_history(history: list[dict], title: str = ''):
-    "Plot a classifier history (loss and accuracy per epoch) or a GAN history (losses per step); returns the figure."
-    import matplotlib.pyplot as plt
+# %% ../nbs/02_train.ipynb #814c814d
+def _train_arguments(p: argparse.ArgumentParser):
+    "`netguard train`'s options."
+    p.add_argument('--preset', default='mnist5k', help='preset name (default: %(default)s)')
+    p.add_argument('--roles', help='comma-separated subset of target,public,evaluator,checker,gan (default: all)')
+    add_option(p, 'seed')
+    add_option(p, 'device')
+    add_option(p, 'cache', help='cache folder (default: $NETGUARD_CACHE or the user cache dir)')
+    p.add_argument(
+        '--from-scratch',
+        '--retrain',
+        dest='retrain',
+        action='store_true',
+        help='train again, ignoring the cache and the weights the package ships',
+    )
 
-    fig, ax = plt.subplots(figsize=(6, 3))
-    if history and 'epoch' in history[0]:
-        x = [r['epoch'] for r in history]
-        ax.plot(x, [r['train_loss'] for r in history], label='train loss')
-        ax.set_xlabel('epoch')
-        ax.set_ylabel('cross-entropy')
-        if 'val_acc' in history[0]:
-            ax2 = ax.twinx()
-            ax2.plot(x, [r['val_acc'] for r in history], 'g-o', ms=3, label='val accuracy')
-            ax2.set_ylabel('validation accuracy')
-            ax2.legend(loc='center right')
-    else:
-        x = [r['step'] for r in history]
-        k = max(1, len(history) // 100)  # smooth over ~1% of the run
-        for key in ('d_loss', 'g_loss'):
-            v = torch.tensor([r[key] for r in history])
-            ax.plot(x[k - 1 :], v.unfold(0, k, 1).mean(1) if len(v) >= k else v, label=key)
-        ax.set_xlabel('generator step')
-        ax.set_ylabel('loss')
-    ax.legend(loc='upper right')
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+# %% ../nbs/02_train.ipynb #0c370af8
+@command(
+    'train',
+    help="train (or load from the cache) a preset's models",
+    description="Train the target, public, evaluator and checker classifiers and the GAN of a preset, "
+    "or load them from the cache when they were trained before.",
+    arguments=_train_arguments,
+)
+def train_command(args) -> int:
+    "`netguard train`: each role of `--preset` from the cache (trained when missing), with its size and score."
+    preset = get_preset(args.preset)
+    roles = args.roles.split(',') if args.roles else list(ROLES)
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise ValueError(f"unknown role(s) {', '.join(bad)}; choose from {', '.join(ROLES)}")
+    check_places(args)
+    split, models = None, {}
+    for role in roles:
+        t = time.time()
+        models[role] = pretrained(preset, role, args.seed, args.device, args.cache, retrain=args.retrain)
+        m = models[role][0] if role == 'gan' else models[role]
+        if role == 'gan':
+            pub = models.get('public') or pretrained(preset, 'public', args.seed, args.device, args.cache)
+            score = f"{confident_fraction(m, pub, seed=args.seed):.1%} of samples confidently classified"
+        else:
+            split = split or preset.split(args.seed)
+            score = f"validation accuracy {accuracy(m, role_data(split, role, args.seed)[1]):.4f}"
+        print(
+            f"{role:10s} {m.meta['arch']['name']:13s} {num_params(m):>10,d} params  {score}  ({time.time() - t:.1f} s)"
+        )
+        print(f"{'':10s} {artifact_path(preset, role, args.seed, args.cache)}")
+    return 0
