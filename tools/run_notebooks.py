@@ -70,6 +70,24 @@ def seconds(cell) -> float:
     return (iso(b) - iso(a)).total_seconds()
 
 
+def shrink_images(nb, colors: int = 64):
+    "Re-encode the notebook's PNG outputs with a palette of `colors` (about a third of the bytes for digit grids)."
+    import base64
+    import io
+
+    from PIL import Image
+
+    for c in nb.cells:
+        for o in c.get('outputs', []):
+            png = o.get('data', {}).get('image/png')
+            if png:
+                im = Image.open(io.BytesIO(base64.b64decode(png))).convert('RGB')
+                buf = io.BytesIO()
+                im.quantize(colors, method=Image.Quantize.MEDIANCUT).save(buf, 'PNG', optimize=True)
+                if buf.tell() < len(png) * 3 // 4:
+                    o['data']['image/png'] = base64.b64encode(buf.getvalue()).decode()
+
+
 def write_times(results: Path, rows: list, mode: str, argv=None):
     "Record each chapter's seconds under `mode` in `results`.json/.txt, keeping the other mode's and chapters' times."
     from netguard.eval import write_result
@@ -146,6 +164,8 @@ def main(argv=None):
             error=error,
         )
         rows.append(row)
+        if args.in_place:
+            shrink_images(nb)
         nbformat.write(nb, p if args.in_place else out / p.name)
         if args.in_place:
             from nbdev.clean import nbdev_clean
