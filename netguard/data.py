@@ -1,4 +1,4 @@
-"""Private and public data for model inversion: the split object, the embedded MNIST-5k default, full MNIST, CelebA by identity, and any identity-per-folder face dataset.
+"""Private and public data for model inversion: the split, the embedded MNIST-5k default, and data on disk.
 
 Docs: https://netguard-mia.github.io/netguard/data.html.md"""
 
@@ -29,10 +29,10 @@ from .core import add_option, command, in_range
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'IMAGE_SIZES', 'CHANNELS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS',
-           'DATASETS', 'to_unit_range', 'TensorImages', 'check_image_size', 'BadImageFile', 'ImageFiles',
-           'shared_images', 'labels_of', 'Split', 'stratified_split', 'mnist5k', 'per_class', 'show_images', 'font_dir',
-           'digit_fonts', 'glyphs', 'draw_digits', 'rendered_digits', 'mnist5k_shift', 'DatasetNotFound', 'data_root',
-           'mnist', 'celeba', 'folder', 'load_split', 'data_options', 'data_command']
+           'DATASETS', 'to_unit_range', 'TensorImages', 'check_image_size', 'shared_images', 'labels_of', 'Split',
+           'stratified_split', 'mnist5k', 'per_class', 'show_images', 'font_dir', 'digit_fonts', 'glyphs',
+           'draw_digits', 'rendered_digits', 'mnist5k_shift', 'BadImageFile', 'ImageFiles', 'DatasetNotFound',
+           'data_root', 'mnist', 'celeba', 'folder', 'load_split', 'data_options', 'data_command']
 
 # %% ../nbs/01_data.ipynb #73b79d70
 def to_unit_range(x: torch.Tensor) -> torch.Tensor:
@@ -80,51 +80,6 @@ def check_image_size(image_size, channels=1) -> int:
             f"channels={channels!r}: images have 1 (grey) or 3 (colour) channels; choose channels=1 or channels=3"
         )
     return image_size
-
-# %% ../nbs/01_data.ipynb #f14a2208
-class BadImageFile(ValueError):
-    "An image file that cannot be read (truncated, damaged or not an image); the message names it."
-
-
-def _face_crop(img):
-    "Aligned CelebA images (178x218) get GMI's central 108x108 face crop; other images a centre square."
-    w, h = img.size
-    if (w, h) == (178, 218):
-        return img.crop((35, 55, 143, 163))
-    s = min(w, h)
-    return img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
-
-# %% ../nbs/01_data.ipynb #42b4180a
-class ImageFiles(Dataset):
-    "Image files read on demand: cropped to a square, resized to `image_size`, in [-1, 1]."
-
-    def __init__(self, paths, labels, image_size: int = 64, channels: int = 3):
-        self.paths, self.labels = [Path(p) for p in paths], torch.as_tensor(labels, dtype=torch.long)
-        self.image_size, self.channels = image_size, channels
-
-    def __len__(self):
-        return len(self.paths)
-
-    def __getitem__(self, i):
-        from PIL import Image
-
-        try:
-            with Image.open(self.paths[i]) as img:
-                img = _face_crop(img.convert('L' if self.channels == 1 else 'RGB'))
-                img = img.resize((self.image_size, self.image_size), Image.BILINEAR)
-                arr = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy())
-        except Exception as e:  # PIL raises OSError, SyntaxError, ValueError... for a bad file: all say which file here
-            why = next((line for line in str(e).splitlines() if line.strip()), type(e).__name__)
-            raise BadImageFile(
-                f"{self.paths[i]}: cannot read this image ({why}); the file is truncated, damaged or not "
-                "an image: replace it or delete it"
-            ) from None
-        arr = arr[None] if arr.ndim == 2 else arr.permute(2, 0, 1)
-        return to_unit_range(arr), self.labels[i]
-
-    def subset(self, idx) -> 'ImageFiles':
-        idx = [int(i) for i in idx]
-        return ImageFiles([self.paths[i] for i in idx], self.labels[idx], self.image_size, self.channels)
 
 # %% ../nbs/01_data.ipynb #2a09608b
 def _image_keys(ds: Dataset) -> set | None:
@@ -585,6 +540,51 @@ def mnist5k_shift(
     return dataclasses.replace(  # mnist5k's split, with another public side
         base, name='mnist5k-shift', public=public, public_names=digits, info=info, shared_classes=True
     )
+
+# %% ../nbs/01_data.ipynb #f14a2208
+class BadImageFile(ValueError):
+    "An image file that cannot be read (truncated, damaged or not an image); the message names it."
+
+
+def _face_crop(img):
+    "Aligned CelebA images (178x218) get GMI's central 108x108 face crop; other images a centre square."
+    w, h = img.size
+    if (w, h) == (178, 218):
+        return img.crop((35, 55, 143, 163))
+    s = min(w, h)
+    return img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+
+# %% ../nbs/01_data.ipynb #42b4180a
+class ImageFiles(Dataset):
+    "Image files read on demand: cropped to a square, resized to `image_size`, in [-1, 1]."
+
+    def __init__(self, paths, labels, image_size: int = 64, channels: int = 3):
+        self.paths, self.labels = [Path(p) for p in paths], torch.as_tensor(labels, dtype=torch.long)
+        self.image_size, self.channels = image_size, channels
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        try:
+            with Image.open(self.paths[i]) as img:
+                img = _face_crop(img.convert('L' if self.channels == 1 else 'RGB'))
+                img = img.resize((self.image_size, self.image_size), Image.BILINEAR)
+                arr = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy())
+        except Exception as e:  # PIL raises OSError, SyntaxError, ValueError... for a bad file: all say which file here
+            why = next((line for line in str(e).splitlines() if line.strip()), type(e).__name__)
+            raise BadImageFile(
+                f"{self.paths[i]}: cannot read this image ({why}); the file is truncated, damaged or not "
+                "an image: replace it or delete it"
+            ) from None
+        arr = arr[None] if arr.ndim == 2 else arr.permute(2, 0, 1)
+        return to_unit_range(arr), self.labels[i]
+
+    def subset(self, idx) -> 'ImageFiles':
+        idx = [int(i) for i in idx]
+        return ImageFiles([self.paths[i] for i in idx], self.labels[idx], self.image_size, self.channels)
 
 # %% ../nbs/01_data.ipynb #48040387
 class DatasetNotFound(FileNotFoundError):

@@ -1,4 +1,4 @@
-"""The networks of the course: classifiers to attack and to judge attacks, the GAN prior, a registry by name, and checkpoints that are safe to load.
+"""The networks of the course: the classifiers, the GAN prior, a registry by name, and safe checkpoints.
 
 Docs: https://netguard-mia.github.io/netguard/models.html.md"""
 
@@ -26,39 +26,10 @@ import torchvision
 from .core import command, in_range
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'STALE_TEMP_SECONDS', 'CHECKPOINT_FORMAT', 'default_device',
-           'check_device', 'check_image_shape', 'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator',
-           'Discriminator', 'build', 'num_params', 'CheckpointError', 'remove_stale_temps', 'atomic_write',
-           'atomic_save', 'safe_load', 'check_out_dir', 'check_places', 'save_model', 'load_model', 'models_command']
-
-# %% ../nbs/00_models.ipynb #91594527
-def default_device() -> torch.device:
-    "CUDA when available, else the CPU."
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-
-# %% ../nbs/00_models.ipynb #f488ef5e
-def check_device(device=None) -> torch.device:
-    "`device` as a `torch.device` that exists here (None: `default_device()`); a ValueError with the choices if not."
-    if device is None or device == '':
-        return default_device()
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(
-            f"unknown device {device!r}; use cpu, cuda, cuda:N or mps (or leave it out: CUDA when "
-            "available, else the CPU)"
-        ) from None
-    if dev.type == 'cuda':
-        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if n == 0:
-            raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu (or leave the device out)")
-        if dev.index is not None and dev.index >= n:
-            raise ValueError(f"device {device!r}: this machine has {n} CUDA GPU(s), cuda:0..cuda:{n - 1}")
-    elif dev.type == 'mps' and not torch.backends.mps.is_available():
-        raise ValueError(f"device {device!r}: Apple's MPS backend is not available here; use cpu")
-    elif dev.type not in ('cpu', 'cuda', 'mps'):
-        raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
-    return dev
+__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'STALE_TEMP_SECONDS', 'CHECKPOINT_FORMAT', 'check_image_shape',
+           'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build', 'num_params',
+           'default_device', 'check_device', 'CheckpointError', 'remove_stale_temps', 'atomic_write', 'atomic_save',
+           'safe_load', 'check_out_dir', 'check_places', 'save_model', 'load_model', 'models_command']
 
 # %% ../nbs/00_models.ipynb #4ee3f4ee
 def check_image_shape(image_shape) -> tuple[int, int, int]:
@@ -298,6 +269,35 @@ def build(name: str, num_classes: int | None = None, image_shape=(1, 32, 32), **
 def num_params(model: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+# %% ../nbs/00_models.ipynb #91594527
+def default_device() -> torch.device:
+    "CUDA when available, else the CPU."
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/00_models.ipynb #f488ef5e
+def check_device(device=None) -> torch.device:
+    "`device` as a `torch.device` that exists here (None: `default_device()`); a ValueError with the choices if not."
+    if device is None or device == '':
+        return default_device()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"unknown device {device!r}; use cpu, cuda, cuda:N or mps (or leave it out: CUDA when "
+            "available, else the CPU)"
+        ) from None
+    if dev.type == 'cuda':
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu (or leave the device out)")
+        if dev.index is not None and dev.index >= n:
+            raise ValueError(f"device {device!r}: this machine has {n} CUDA GPU(s), cuda:0..cuda:{n - 1}")
+    elif dev.type == 'mps' and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: Apple's MPS backend is not available here; use cpu")
+    elif dev.type not in ('cpu', 'cuda', 'mps'):
+        raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
+    return dev
 
 # %% ../nbs/00_models.ipynb #f4223c59
 class CheckpointError(RuntimeError):
