@@ -243,8 +243,8 @@ def add_option(p: argparse.ArgumentParser, name: str, help: str | None = None, *
 
 # %% ../nbs/core.ipynb #a9ddadba
 def chapter_times(notebook: str, results='../bench/results/chapter_times.json') -> dict:
-    "`{mode: seconds}` of `notebook` in `results` (modes `tested` and `all`), plus `machine`; `{}` when not measured."
-    path = Path(results)
+    "`{mode: seconds}` of `notebook` (`02_train` or `02_train.ipynb`) in `results`, and `machine`; `{}` if none."
+    path, notebook = Path(results), notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
     if not path.exists():
         return {}
     res = json.loads(path.read_text())
