@@ -1,4 +1,4 @@
-"""Step 1 of NetGuard and the prior of every GAN attack: the target, public, evaluation and all-class classifiers, the GAN, checkpoints that resume, a cache of trained models, and multi-process training.
+"""Step 1 of NetGuard and the prior of every GAN attack: train the four classifiers and the GAN of a model inversion experiment, and see how good they are.
 
 Docs: https://netguard-mia.github.io/netguard/train.html.md"""
 
@@ -33,7 +33,7 @@ __all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'epoch_batches
            'shipped_dir', 'manifest_path', 'write_manifest', 'pretrained', 'pretrained_all', 'ship_weights',
            'train_command']
 
-# %% ../nbs/02_train.ipynb #51e91100
+# %% ../nbs/02_train.ipynb #04a3275d
 from netguard.core import (
     add_option,
     command,
