@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from netguard.eval import command_line, markdown_table, read_result, run_benchmark, write_result
+from netguard.eval import command_line, markdown_table, pool_results, run_benchmark, write_result
 
 RESULTS = Path(__file__).parent / 'results'
 PATENT = dict(
@@ -85,11 +85,7 @@ def main(argv=None):
         ap.error('--sweep wants DEFENSE.KEY and at least one value')
     extra = {}
     if args.merge:
-        rows = []
-        for f in args.merge:
-            res = read_result(f)
-            rows += res['rows']
-            extra.setdefault('pooled_from', []).append(res['command'])
+        rows, extra['pooled_from'] = pool_results(args.merge)
     else:
         torch.set_num_threads(args.threads)
         kw = dict(

@@ -23,28 +23,13 @@ from netguard.eval import (
     command_line,
     markdown_table,
     per_class_table,
-    read_result,
+    pool_results,
     run_benchmark,
     write_result,
 )
 from netguard.train import get_preset
 
 RESULTS = Path(__file__).parent / 'results'
-
-
-def pooled(paths) -> tuple[list[dict], list[str]]:
-    "The rows of several result files, each run once, and the commands that made them."
-    rows, commands, seen = [], [], set()
-    for path in paths:
-        res = read_result(path)
-        commands.append(res['command'])
-        for r in res['rows']:
-            key = (r['defense'], r['attack'], r.get('prior'), r.get('model_seed', 0), r['seed'], tuple(r['protected']))
-            if key in seen:
-                raise SystemExit(f"{path}: the run {key} is already in an earlier file; give each run once")
-            seen.add(key)
-            rows.append(r)
-    return rows, commands
 
 
 def tables(rows: list[dict]) -> str:
@@ -77,7 +62,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     extra = {}
     if args.merge:
-        rows, extra['pooled_from'] = pooled(args.merge)
+        rows, extra['pooled_from'] = pool_results(args.merge)
     else:
         torch.set_num_threads(args.threads)
         bases = [d.partition(':')[0] for d in args.defenses]

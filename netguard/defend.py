@@ -13,11 +13,12 @@ import math
 import numbers
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .core import check_labels, fetch, model_device, predict, progress_bar, stream, stream_seed
 from .data import labels_of
@@ -25,12 +26,13 @@ from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi
 
 # %% auto #0
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
-           'invert_classes', 'confusion_with', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop',
-           'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting', 'NetGuardConfig', 'DefenseResult',
-           'DefenseSpec', 'register_defense', 'original', 'check_options', 'replay_loss', 'NetGuardTrainer', 'netguard',
-           'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings', 'parse_settings', 'netguard_widget']
+           'invert_classes', 'confusion_with', 'decoy_cost', 'assign_decoys', 'choose_decoys', 'fisher_diagonal',
+           'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting',
+           'NetGuardConfig', 'DefenseResult', 'DefenseSpec', 'register_defense', 'original', 'check_options',
+           'replay_loss', 'NetGuardTrainer', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings',
+           'parse_settings', 'netguard_widget']
 
-# %% ../nbs/04_defend.ipynb #616f5828
+# %% ../nbs/04_defend.ipynb #3f3fa241
 def invert_classes(
     model: nn.Module,
     G: nn.Module,
@@ -49,33 +51,41 @@ def invert_classes(
         model, G, D, labels, n, settings=settings, seed=seed, device=device, progress=progress, **gmi_options
     ).images
 
-
+# %% ../nbs/04_defend.ipynb #f2473c7a
 @torch.no_grad()
 def confusion_with(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     "Mean softmax of `model` over a batch of images `(N, C, H, W)` (what the model thinks they are, on average)."
     return predict(model, images, batch_size).softmax(1).mean(0)
 
-
+# %% ../nbs/04_defend.ipynb #561ad998
 DECOY_RULES = ('random', 'least_confused', 'most_confused', 'spread')
 
 
+def decoy_cost(rule: str, q: torch.Tensor, lt: int) -> torch.Tensor:
+    "The cost of each public class as decoy of `lt` by `rule` (lower is better); `q`: `(public, private)` confusion."
+    if rule == 'least_confused':
+        return q[:, lt]
+    if rule == 'most_confused':
+        return -q[:, lt]
+    return q.max(1).values + q[:, lt]  # 'spread'
+
+
+def assign_decoys(costs: torch.Tensor, protected: list) -> dict:
+    "One decoy per protected class, all different, at the lowest total cost (`costs` is `(protected, public)`)."
+    from scipy.optimize import linear_sum_assignment
+
+    rows, cols = linear_sum_assignment(costs.double().numpy())
+    return {protected[r]: [int(c)] for r, c in zip(rows, cols)}
+
+# %% ../nbs/04_defend.ipynb #3758ed7f
 def choose_decoys(
     rule: str, target: nn.Module, public_images: torch.Tensor, protected, k: int = 1, seed: int = 0, candidates=None
 ) -> dict:
-    """Public decoy classes for each protected class: `{l_t: [l_p, ...]}`.
-
-    `public_images` holds candidate decoys per public class, `(P, n, C, H, W)` (inverted or real public images). Rules:
-    'random' (the patent), 'least_confused' / 'most_confused' (the public classes whose images the target reads as `l_t`
-    least / most), 'spread' (the classes whose images the target reads as no single private class: the lowest largest
-    mean probability of any private class, so pulling them to `l_t` moves no other class's boundary, plus how much it
-    reads them as `l_t`). Two protected classes never share a decoy while others remain; with several protected classes
-    and one decoy each, the rules other than 'random' assign the decoys jointly (the assignment with the lowest total
-    cost, `scipy.optimize.linear_sum_assignment`), so that no class is left with a decoy the target reads as itself.
-    `candidates` limits the choice to those public classes: NetGuard passes `Split.public_only`, so that a public class
-    named like a private one (printed 0s in mnist5k-shift) is never a decoy."""
+    """Public decoy classes for each protected class, `{l_t: [l_p, ...]}`, by `rule` (one of `DECOY_RULES`; 'random'
+    is the patent's), from candidate images per public class `(P, n, C, H, W)`; `candidates`: the allowed classes."""
     if rule not in DECOY_RULES:
         raise ValueError(f"decoy rule must be one of {', '.join(DECOY_RULES)}; got {rule!r}")
-    if candidates is not None:
+    if candidates is not None:  # choose among those classes, answer in the public numbering
         cand = sorted({int(j) for j in candidates})
         if not cand or not all(0 <= j < len(public_images) for j in cand):
             raise ValueError(
@@ -88,32 +98,20 @@ def choose_decoys(
         raise ValueError(f"k (decoys per protected class) must be in 1..{P}, the number of public classes; got {k}")
     q = torch.stack([confusion_with(target, public_images[j]) for j in range(P)])  # (P, num_private)
     protected = [int(lt) for lt in protected]
-
-    def cost(lt):  # (P,) lower is better
-        if rule == 'least_confused':
-            return q[:, lt]
-        if rule == 'most_confused':
-            return -q[:, lt]
-        return q.max(1).values + q[:, lt]  # 'spread'
-
     if rule != 'random' and k == 1 and 1 < len(protected) <= P:
-        from scipy.optimize import linear_sum_assignment
-
-        rows, cols = linear_sum_assignment(torch.stack([cost(lt) for lt in protected]).double().numpy())
-        return {protected[r]: [int(c)] for r, c in zip(rows, cols)}
+        return assign_decoys(torch.stack([decoy_cost(rule, q, lt) for lt in protected]), protected)
     out, used = {}, set()
     for lt in protected:
         if rule == 'random':
             order = torch.randperm(P, generator=stream(seed, 'netguard.random_decoys', lt))
         else:
-            order = cost(lt).argsort()
+            order = decoy_cost(rule, q, lt).argsort()
         free = [int(j) for j in order if int(j) not in used]
-        pick = (free + [int(j) for j in order if int(j) in used])[:k]
-        used.update(pick)
-        out[lt] = pick
+        out[lt] = (free + [int(j) for j in order if int(j) in used])[:k]
+        used.update(out[lt])
     return out
 
-# %% ../nbs/04_defend.ipynb #48d2e70e
+# %% ../nbs/04_defend.ipynb #9d603012
 def _loss_fn(model, buffers):
     from torch.func import functional_call
 
@@ -132,6 +130,12 @@ def _normalized(fisher: dict, normalize: str | None) -> dict:
     return {k: v / scale.clamp_min(1e-30) for k, v in fisher.items()}
 
 
+def _fisher_samples(data, max_samples: int | None, seed: int) -> torch.Tensor:
+    "The indices a Fisher averages over: `max_samples` of `data` (all if None), in a seeded order."
+    n = len(data) if max_samples is None else min(max_samples, len(data))
+    return torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
+
+# %% ../nbs/04_defend.ipynb #00586af7
 def fisher_diagonal(
     model: nn.Module,
     data,
@@ -144,26 +148,18 @@ def fisher_diagonal(
     device=None,
 ) -> dict:
     """The diagonal Fisher of `model` at its current weights: the mean over samples of the squared per-sample gradient
-    of the log-likelihood, computed with vectorised per-sample gradients (`torch.func.vmap(grad(...))`).
-
-    `labels='true'` is the empirical Fisher (the data's labels); `'sampled'` draws each label from the model's own
-    softmax. `normalize='mean'` rescales so the mean entry is 1 (the raw Fisher of a well-fit model is tiny, so EWC's
-    `lam` would otherwise do nothing), `'max'` so the largest is 1, `None` keeps the raw values."""
+    of the log-likelihood (vectorised per-sample gradients); normalised to mean 1 unless told otherwise."""
     from torch.func import grad, vmap
 
     if normalize not in (None, 'mean', 'max'):
         raise ValueError(f"normalize must be None, 'mean' or 'max'; got {normalize!r}")
     if labels not in ('true', 'sampled'):
         raise ValueError(f"labels must be 'true' or 'sampled'; got {labels!r}")
-    device = model_device(model, device)
-    was = model.training
+    device, was = model_device(model, device), model.training
     model.eval()
     params = {k: v.detach() for k, v in model.named_parameters()}
-    buffers = {k: v.detach() for k, v in model.named_buffers()}
-    per_sample = vmap(grad(_loss_fn(model, buffers)), in_dims=(None, 0, 0))
-    n = len(data) if max_samples is None else min(max_samples, len(data))
-    idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
-    g = stream(seed, 'netguard.fisher')
+    per_sample = vmap(grad(_loss_fn(model, {k: v.detach() for k, v in model.named_buffers()})), in_dims=(None, 0, 0))
+    idx, g = _fisher_samples(data, max_samples, seed), stream(seed, 'netguard.fisher')
     fisher = {k: torch.zeros_like(v) for k, v in params.items()}
     for x, y in fetch(data, idx.split(batch_size)):
         x, y = x.to(device), y.to(device)
@@ -173,9 +169,9 @@ def fisher_diagonal(
         for k, gk in per_sample(params, x, y).items():
             fisher[k] += gk.pow(2).sum(0)
     model.train(was)
-    return _normalized({k: v / n for k, v in fisher.items()}, normalize)
+    return _normalized({k: v / len(idx) for k, v in fisher.items()}, normalize)
 
-
+# %% ../nbs/04_defend.ipynb #97a04620
 def fisher_diagonal_loop(
     model: nn.Module,
     data,
@@ -186,11 +182,9 @@ def fisher_diagonal_loop(
     device=None,
 ) -> dict:
     "The same empirical Fisher as `fisher_diagonal`, one backward pass per sample (the slow reference)."
-    device = model_device(model, device)
-    was = model.training
+    device, was = model_device(model, device), model.training
     model.eval()
-    n = len(data) if max_samples is None else min(max_samples, len(data))
-    idx = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n]
+    idx = _fisher_samples(data, max_samples, seed)
     fisher = {k: torch.zeros_like(v) for k, v in model.named_parameters()}
     for i in idx.tolist():
         x, y = data[i]
@@ -200,9 +194,9 @@ def fisher_diagonal_loop(
             fisher[k] += p.grad.pow(2)
     model.zero_grad(set_to_none=True)
     model.train(was)
-    return _normalized({k: v / n for k, v in fisher.items()}, normalize)
+    return _normalized({k: v / len(idx) for k, v in fisher.items()}, normalize)
 
-
+# %% ../nbs/04_defend.ipynb #c4c46685
 def ewc_penalty(model: nn.Module, fisher: dict, anchor: dict, lam: float = 1.0) -> torch.Tensor:
     "`sum_i lam/2 * F_i * (theta_i - theta*_i)^2` over the parameters named in `fisher`; `anchor` holds theta*."
     params = dict(model.named_parameters())
@@ -257,7 +251,7 @@ def check_setting(name: str, value, rule: tuple):
         raise ValueError(f"{name} must be {text}{' or None' if none else ''}; got {value!r}")
     return value
 
-# %% ../nbs/04_defend.ipynb #c89767db
+# %% ../nbs/04_defend.ipynb #52631902
 CAP_SPREADS = ('uniform', 'original')
 _NETGUARD_RULES = dict(
     alpha=NON_NEGATIVE,
@@ -288,12 +282,10 @@ _NETGUARD_RULES = dict(
     prior_fakes=INT_0,
 )
 
-
+# %% ../nbs/04_defend.ipynb #02ec3d68
 @dataclass
 class NetGuardConfig:
-    """Every setting of NetGuard fine-tuning (the patent's alpha=1, beta=2, omega=5), in five groups: the objective's
-    weights, the optimiser, the fake samples and decoys, what keeps the other classes and accuracy, and EWC's Fisher.
-    The names are flat because they are the keys of `--set netguard.KEY=VALUE` and of `netguard(..., KEY=VALUE)`."""
+    "Every setting of NetGuard fine-tuning, checked against its rule when made (`validate`)."
 
     # the objective: alpha * private + beta * decoys + omega * EWC(lam) + replay + distill + real_decoys
     alpha: float = 1.0
@@ -330,13 +322,15 @@ class NetGuardConfig:
     def __post_init__(self):
         self.validate()
 
-    def validate(self) -> NetGuardConfig:
-        "Check every setting's type and range: a one-line ValueError naming the first that fails."
-        for name, rule in _NETGUARD_RULES.items():
-            check_setting(f'NetGuard setting {name}', getattr(self, name), rule)
-        return self
+# %% ../nbs/04_defend.ipynb #84d509ca
+@patch
+def validate(self: NetGuardConfig) -> NetGuardConfig:
+    "Check every setting's type and range: a one-line ValueError naming the first that fails."
+    for name, rule in _NETGUARD_RULES.items():
+        check_setting(f'NetGuard setting {name}', getattr(self, name), rule)
+    return self
 
-# %% ../nbs/04_defend.ipynb #b34f6f75
+# %% ../nbs/04_defend.ipynb #bf1b4d55
 @dataclass
 class DefenseResult:
     "A defended model (to attack like any target) and the defense's own report (settings, timings, history)."
@@ -357,7 +351,7 @@ class DefenseSpec:
     rules: dict | type = field(default_factory=dict)
     needs: tuple = ()
 
-
+# %% ../nbs/04_defend.ipynb #e2686230
 DEFENSES: dict[str, DefenseSpec] = {}
 
 
@@ -376,7 +370,7 @@ def original(target: nn.Module, *_, **__) -> DefenseResult:
     "No defense: the target as trained."
     return DefenseResult('original', target, {})
 
-
+# %% ../nbs/04_defend.ipynb #706265b0
 def check_options(defense: str, options: dict) -> dict:
     "The settings of `defense`, checked before any work (names, types, ranges; NetGuard's by `NetGuardConfig`)."
     if defense not in DEFENSES:
@@ -396,7 +390,7 @@ def check_options(defense: str, options: dict) -> dict:
             check_setting(f'{spec.label} setting {k}', v, spec.rules[k])
     return options
 
-# %% ../nbs/04_defend.ipynb #6cab217b
+# %% ../nbs/04_defend.ipynb #15792925
 def replay_loss(
     logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None, spread: torch.Tensor | None = None
 ) -> torch.Tensor:
@@ -422,24 +416,18 @@ def replay_loss(
     q[hit] = q[hit] * cap + rest[hit] * (1 - cap)
     return F.cross_entropy(logits, q)
 
-
+# %% ../nbs/04_defend.ipynb #02531f99
 def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
     "Stack `{label: (n, C, H, W)}` into one batch of images and labels."
     xs = [v for v in images_per_class.values()]
     ys = [torch.full((len(v),), int(k), dtype=torch.long) for k, v in images_per_class.items()]
     return torch.cat(xs), torch.cat(ys)
 
-
+# %% ../nbs/04_defend.ipynb #3fefe39b
 class NetGuardTrainer:
-    """NetGuard's fine-tuning, one step at a time (used by `netguard` and by the widget).
+    "NetGuard's fine-tuning, one step at a time: `setup()`, then `step(k)` or `run()`; `cfg` may change between steps."
 
-    Making the trainer only stores its inputs. `setup()` then builds everything step 3 needs from the trained `target`,
-    in named steps: `setup_fisher` (the anchor weights' diagonal Fisher for EWC), `setup_decoys` (the decoy classes and
-    their inverted public samples, against `public_model`), `setup_fakes` (the inverted private samples of the protected
-    classes, against `target`, plus `prior_fakes`) and `setup_anchors` (reconstructions of the other classes whose
-    answers the distillation keeps), all with the defender's own GAN `(G, D)`. `step(k)` (which runs `setup()` first if
-    needed) takes `k` optimiser steps on `alpha * private + beta * CE(decoys -> l_t) + omega * EWC + replay *
-    CE(private batch)`. The settings in `cfg` may be changed between steps."""
+    SETUP_STEPS = ('fisher', 'decoys', 'fakes', 'anchors')
 
     def __init__(
         self,
@@ -458,18 +446,10 @@ class NetGuardTrainer:
         progress: bool | None = False,
         decoy_classes=None,
     ):
-        self.cfg = cfg = cfg or NetGuardConfig()
-        cfg.validate()
+        self.cfg = cfg = (cfg or NetGuardConfig()).validate()
         self.device = model_device(target, device)
-        self.G, self.D, self.public_model, self.private_train, self.seed, self.progress = (
-            G,
-            D,
-            public_model,
-            private_train,
-            seed,
-            progress,
-        )
-        self.public, self.public_images, self.decoy_classes = public, public_images, decoy_classes
+        self.G, self.D, self.public_model, self.private_train, self.public = G, D, public_model, private_train, public
+        self.public_images, self.decoy_classes, self.seed, self.progress = public_images, decoy_classes, seed, progress
         self.num_classes = predict(target, torch.zeros(1, *G.image_shape)).shape[1]
         self.protected = check_labels(protected, self.num_classes)
         if cfg.protected_cap is not None and cfg.protected_cap <= 1 / self.num_classes:
@@ -484,272 +464,256 @@ class NetGuardTrainer:
         self.ready, self.timings = False, {}
         self.reset()
 
-    SETUP_STEPS = ('fisher', 'decoys', 'fakes', 'anchors')
+# %% ../nbs/04_defend.ipynb #a49b5ad3
+@patch
+def reset(self: NetGuardTrainer):
+    "Back to the undefended weights (what `setup()` made is kept)."
+    self.model.load_state_dict(self.original.state_dict())
+    self.model.eval()
+    self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.lr)
+    self.steps, self.round, self.history = 0, 1, []
 
-    def setup(self) -> NetGuardTrainer:
-        "Run the setup steps once, in order (`SETUP_STEPS`), timing each; returns the trainer."
-        if not self.ready:
-            for name in self.SETUP_STEPS:
-                t0 = time.perf_counter()
-                getattr(self, f'setup_{name}')()
-                self.timings[name] = time.perf_counter() - t0
-            self.timings['invert'] = sum(self.timings[k] for k in ('decoys', 'fakes', 'anchors'))
-            self.ready = True
-        return self
+# %% ../nbs/04_defend.ipynb #91410b43
+@patch
+def setup_fisher(self: NetGuardTrainer):
+    "The diagonal Fisher information of the original weights on private training data (EWC's weights)."
+    c = self.cfg
+    self.fisher = fisher_diagonal(
+        self.model,
+        self.private_train,
+        normalize=c.fisher_normalize,
+        max_samples=c.fisher_samples,
+        seed=self.seed,
+        device=self.device,
+    )
 
-    def setup_fisher(self):
-        "The diagonal Fisher information of the original weights on private training data (EWC's weights)."
-        c = self.cfg
-        self.fisher = fisher_diagonal(
-            self.model,
-            self.private_train,
-            normalize=c.fisher_normalize,
-            max_samples=c.fisher_samples,
-            seed=self.seed,
-            device=self.device,
-        )
+# %% ../nbs/04_defend.ipynb #562ccfd9
+@patch
+def _inv_opts(self: NetGuardTrainer, seed: int) -> dict:
+    "The options of the setup's GMI inversions (`invert_classes`), from `cfg`."
+    c = self.cfg
+    o = dict(settings=c.invert_settings, loss=c.invert_loss, seed=seed, device=self.device, progress=self.progress)
+    if c.invert_steps:
+        o['steps'] = c.invert_steps
+    if c.invert_lr:
+        o['lr'] = c.invert_lr
+    return o
 
-    def setup_decoys(self):
-        """Choose the decoy classes of each protected class (`decoy_map`, `{l_t: [l_p, ...]}`) among real public images
-        (64 per class), and invert the public classifier on them: the samples the decoy term teaches the target to call
-        `l_t`."""
-        c, images = self.cfg, self.public_images
-        if images is None:  # candidates for the decoy rule: real public images, 64 per class
-            from netguard.data import per_class
+# %% ../nbs/04_defend.ipynb #0e2bc62e
+@patch
+def setup_decoys(self: NetGuardTrainer):
+    "The decoy classes of each protected class (`decoy_map`) and their inverted public samples (`x_pub`, `y_pub`)."
+    c, images = self.cfg, self.public_images
+    if images is None:  # candidates for the decoy rule: real public images, 64 per class
+        from netguard.data import per_class
 
-            xs, ys = per_class(self.public, 64, seed=self.seed)
-            images = torch.stack([xs[ys == j] for j in ys.unique()])
-        self.decoy_map = choose_decoys(
-            c.decoy_rule, self.model, images, self.protected, c.decoys, self.seed, self.decoy_classes
-        )
-        chosen = sorted({j for js in self.decoy_map.values() for j in js})
-        per = max(1, c.n_fake // c.decoys)
-        inv = dict(
-            zip(
-                chosen,
-                invert_classes(
-                    self.public_model,
-                    self.G,
-                    self.D,
-                    chosen,
-                    per,
-                    **self._inv_opts(stream_seed(self.seed, 'netguard.decoys')),
-                ),
+        xs, ys = per_class(self.public, 64, seed=self.seed)
+        images = torch.stack([xs[ys == j] for j in ys.unique()])
+    self.decoy_map = choose_decoys(
+        c.decoy_rule, self.model, images, self.protected, c.decoys, self.seed, self.decoy_classes
+    )
+    chosen = sorted({j for js in self.decoy_map.values() for j in js})
+    per = max(1, c.n_fake // c.decoys)
+    opts = self._inv_opts(stream_seed(self.seed, 'netguard.decoys'))
+    inv = dict(zip(chosen, invert_classes(self.public_model, self.G, self.D, chosen, per, **opts)))
+    self.x_pub, self.y_pub = _pool({lt: torch.cat([inv[j] for j in js]) for lt, js in self.decoy_map.items()})
+    self.x_real, self.y_real = _pool({lt: torch.cat([images[j] for j in js]) for lt, js in self.decoy_map.items()})
+    self.decoy_images = inv
+
+# %% ../nbs/04_defend.ipynb #1a40d5d2
+@patch
+def reinvert(self: NetGuardTrainer):
+    "Invert the protected classes of the current model and add them to the private pool (`x_pri`, `y_pri`)."
+    opts = self._inv_opts(stream_seed(self.seed, 'netguard.fakes', len(self.x_pri)))
+    imgs = invert_classes(self.model, self.G, self.D, self.protected, self.cfg.n_fake, **opts)
+    x, y = _pool(dict(zip(self.protected, imgs)))
+    if len(self.x_pri):
+        keep = predict(self.original, x).softmax(1).gather(1, y[:, None]).squeeze(1) >= 0.5
+        self.dropped.append(int((~keep).sum()))
+        x, y = x[keep], y[keep]
+    self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
+    self.model.eval()
+
+# %% ../nbs/04_defend.ipynb #60f53874
+@patch
+@torch.no_grad()
+def add_prior_fakes(
+    self: NetGuardTrainer, n: int, threshold: float = 0.5, batch: int = 1024, max_batches: int = 64
+) -> int:
+    """Add up to `n` samples G(z) that the original target reads as a protected class (probability >= `threshold`) to
+    the private pool; returns how many it found in at most `max_batches` batches."""
+    g = stream(self.seed, 'netguard.prior_fakes')
+    prot, xs, ys = torch.tensor(self.protected), [], []
+    for _ in range(max_batches):
+        if sum(map(len, xs)) >= n:
+            break
+        x = self.G(torch.randn(batch, self.G.z_dim, generator=g).to(self.device)).cpu()
+        conf, k = predict(self.original, x).softmax(1)[:, prot].max(1)
+        xs.append(x[conf >= threshold])
+        ys.append(prot[k][conf >= threshold])
+    x, y = torch.cat(xs)[:n], torch.cat(ys)[:n]
+    self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
+    return len(x)
+
+# %% ../nbs/04_defend.ipynb #0cdb5ca3
+@patch
+def setup_fakes(self: NetGuardTrainer):
+    "The private term's samples: inversions of each protected class of the target, and `prior_fakes` GAN samples."
+    self.x_pri, self.y_pri = torch.empty(0, *self.G.image_shape), torch.empty(0, dtype=torch.long)
+    self.dropped = []
+    self.reinvert()
+    self.prior_found = self.add_prior_fakes(self.cfg.prior_fakes) if self.cfg.prior_fakes else 0
+
+# %% ../nbs/04_defend.ipynb #849f8af3
+@patch
+def setup_anchors(self: NetGuardTrainer):
+    "`anchor_others` GMI reconstructions of each unprotected class (`x_anchor`) and the original's answers on them."
+    c, others = self.cfg, [k for k in range(self.num_classes) if k not in self.protected]
+    self.x_anchor = torch.empty(0, *self.G.image_shape)
+    if c.anchor_others and others and c.distill > 0:  # the anchors only serve the distillation term
+        opts = self._inv_opts(stream_seed(self.seed, 'netguard.anchors'))
+        self.x_anchor = invert_classes(self.original, self.G, self.D, others, c.anchor_others, **opts).flatten(0, 1)
+    self.ref_anchor = (
+        predict(self.original, self.x_anchor).log_softmax(1) if len(self.x_anchor) else torch.empty(0, self.num_classes)
+    )
+
+# %% ../nbs/04_defend.ipynb #31092406
+@patch
+def setup(self: NetGuardTrainer) -> NetGuardTrainer:
+    "Run the setup steps once, in order (`SETUP_STEPS`), timing each; returns the trainer."
+    if not self.ready:
+        for name in self.SETUP_STEPS:
+            t0 = time.perf_counter()
+            getattr(self, f'setup_{name}')()
+            self.timings[name] = time.perf_counter() - t0
+        self.timings['invert'] = sum(self.timings[k] for k in ('decoys', 'fakes', 'anchors'))
+        self.ready = True
+    return self
+
+# %% ../nbs/04_defend.ipynb #14c52660
+@patch
+def replay_term(self: NetGuardTrainer, g: torch.Generator) -> torch.Tensor:
+    "Cross-entropy on a private training batch drawn with `g`, capped on the protected classes (`replay_loss`)."
+    c, dev = self.cfg, self.device
+    k = torch.randint(len(self.private_train), (c.replay_batch,), generator=g)
+    ((xr, yr),) = fetch(self.private_train, [k])
+    xr, yr, spread = xr.to(dev), yr.to(dev), None
+    if c.protected_cap is not None and c.cap_spread == 'original':
+        with torch.no_grad():
+            spread = self.original(xr).softmax(1)
+    return replay_loss(self.model(xr), yr, self.protected, c.protected_cap, spread)
+
+# %% ../nbs/04_defend.ipynb #f5c71453
+@patch
+def distill_term(self: NetGuardTrainer, g: torch.Generator) -> torch.Tensor:
+    "KL from the original's answers on random G(z) not read as a protected class, and on the anchors, drawn with `g`."
+    c, dev = self.cfg, self.device
+    with torch.no_grad():
+        x = self.G(torch.randn(c.batch_size, self.G.z_dim, generator=g).to(dev))
+        ref = self.original(x).log_softmax(1)
+        keep = ~torch.isin(ref.argmax(1), torch.tensor(self.protected, device=dev))
+        if len(self.x_anchor):
+            a = torch.randint(len(self.x_anchor), (c.batch_size,), generator=g)
+            x, ref = torch.cat([x, self.x_anchor[a].to(dev)]), torch.cat([ref, self.ref_anchor[a].to(dev)])
+            keep = torch.cat([keep, torch.ones(len(a), dtype=torch.bool, device=dev)])
+    kl = F.kl_div(self.model(x).log_softmax(1), ref, log_target=True, reduction='none').sum(1)
+    return (kl * keep).sum() / keep.sum().clamp_min(1)
+
+# %% ../nbs/04_defend.ipynb #50caba5a
+@patch
+def losses(self: NetGuardTrainer, g: torch.Generator) -> dict:
+    "The loss terms on one batch drawn with `g` (tensors with gradients), and their weighted sum `total`."
+    self.setup()
+    c, dev = self.cfg, self.device
+    i = torch.randint(len(self.x_pri), (c.batch_size,), generator=g)
+    j = torch.randint(len(self.x_pub), (c.batch_size,), generator=g)
+    out = dict(
+        private=private_term(self.model(self.x_pri[i].to(dev)), self.y_pri[i].to(dev), c.private_loss),
+        public=F.cross_entropy(self.model(self.x_pub[j].to(dev)), self.y_pub[j].to(dev)),
+        ewc=ewc_penalty(self.model, self.fisher, self.anchor, c.lam),
+    )
+    out['replay'] = self.replay_term(g) if c.replay > 0 else torch.zeros((), device=dev)
+    out['distill'] = self.distill_term(g) if c.distill > 0 else torch.zeros((), device=dev)
+    if c.real_decoys > 0:
+        r = torch.randint(len(self.x_real), (c.batch_size,), generator=g)
+        out['real_decoys'] = F.cross_entropy(self.model(self.x_real[r].to(dev)), self.y_real[r].to(dev))
+    else:
+        out['real_decoys'] = torch.zeros((), device=dev)
+    out['total'] = (
+        c.alpha * out['private']
+        + c.beta * out['public']
+        + c.omega * out['ewc']
+        + c.replay * out['replay']
+        + c.distill * out['distill']
+        + c.real_decoys * out['real_decoys']
+    )
+    return out
+
+# %% ../nbs/04_defend.ipynb #6e639e3a
+@patch
+def step(self: NetGuardTrainer, k: int = 1) -> dict:
+    "Take `k` fine-tuning steps with the current settings; returns the last step's loss terms."
+    self.setup()
+    for grp in self.opt.param_groups:
+        grp['lr'] = self.cfg.lr
+    self.model.eval()  # BatchNorm statistics and dropout stay as trained: only the weights move
+    for _ in range(k):
+        out = self.losses(stream(self.seed, 'netguard.step', self.round, self.steps))
+        self.opt.zero_grad(set_to_none=True)
+        out['total'].backward()
+        self.opt.step()
+        self.steps += 1
+        row = dict(step=self.steps, round=self.round, **{n: v.item() for n, v in out.items()})
+        if not math.isfinite(row['total']):
+            raise FloatingPointError(
+                f"NetGuard fine-tuning diverged at step {self.steps} (loss {row['total']}); "
+                f"lower lr (now {self.cfg.lr}) or raise lam/omega"
             )
-        )
-        self.x_pub, self.y_pub = _pool({lt: torch.cat([inv[j] for j in js]) for lt, js in self.decoy_map.items()})
-        self.x_real, self.y_real = _pool({lt: torch.cat([images[j] for j in js]) for lt, js in self.decoy_map.items()})
-        self.decoy_images = inv
+        self.history.append(row)
+    return self.history[-1]
 
-    def setup_fakes(self):
-        "The private term's samples: inversions of each protected class of the target, and `prior_fakes` GAN samples."
-        self.x_pri, self.y_pri = torch.empty(0, *self.G.image_shape), torch.empty(0, dtype=torch.long)
-        self.dropped = []
+# %% ../nbs/04_defend.ipynb #482632c3
+@patch
+def run(self: NetGuardTrainer) -> nn.Module:
+    "All rounds: fine-tune `cfg.steps`, re-invert, repeat; returns the defended model."
+    self.setup()
+    c = self.cfg
+    bar = progress_bar(c.steps * c.rounds, f'NetGuard {self.protected}', self.progress)
+    while True:
+        while self.steps < self.round * c.steps:
+            self.step()
+            bar.update(1)
+        if self.round >= c.rounds:
+            break
+        self.round += 1
         self.reinvert()
-        self.prior_found = self.add_prior_fakes(self.cfg.prior_fakes) if self.cfg.prior_fakes else 0
+    bar.close()
+    return self.model
 
-    def setup_anchors(self):
-        "`anchor_others` GMI reconstructions of each unprotected class and the original's answers on them."
-        c, others = self.cfg, [k for k in range(self.num_classes) if k not in self.protected]
-        self.x_anchor = torch.empty(0, *self.G.image_shape)
-        if c.anchor_others and others and c.distill > 0:  # the anchors only serve the distillation term
-            self.x_anchor = invert_classes(
-                self.original,
-                self.G,
-                self.D,
-                others,
-                c.anchor_others,
-                **self._inv_opts(stream_seed(self.seed, 'netguard.anchors')),
-            ).flatten(0, 1)
-        self.ref_anchor = (
-            predict(self.original, self.x_anchor).log_softmax(1)
-            if len(self.x_anchor)
-            else torch.empty(0, self.num_classes)
-        )
-
-    def _inv_opts(self, seed):
-        c = self.cfg
-        o = dict(
-            settings=c.invert_settings, loss=c.invert_loss, seed=seed, device=self.device, progress=self.progress
-        )  # the setup's inversions are most of its time: show them
-        if c.invert_steps:
-            o['steps'] = c.invert_steps
-        if c.invert_lr:
-            o['lr'] = c.invert_lr
-        return o
-
-    @torch.no_grad()
-    def add_prior_fakes(self, n: int, threshold: float = 0.5, batch: int = 1024, max_batches: int = 64) -> int:
-        """Add up to `n` samples G(z) of the defender's GAN that the original target reads as a protected class
-        (probability >= `threshold`) to the private pool, and return how many it found (at most `max_batches` batches
-        are drawn). Where the GAN can draw the protected class, the fine-tuning then pushes the whole region away, not
-        only the inversions' end points."""
-        g = stream(self.seed, 'netguard.prior_fakes')
-        prot, xs, ys = torch.tensor(self.protected), [], []
-        for _ in range(max_batches):
-            if sum(map(len, xs)) >= n:
-                break
-            x = self.G(torch.randn(batch, self.G.z_dim, generator=g).to(self.device)).cpu()
-            conf, k = predict(self.original, x).softmax(1)[:, prot].max(1)
-            xs.append(x[conf >= threshold])
-            ys.append(prot[k][conf >= threshold])
-        x, y = torch.cat(xs)[:n], torch.cat(ys)[:n]
-        self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
-        return len(x)
-
-    def reset(self):
-        "Back to the undefended weights (what `setup()` made is kept)."
-        self.model.load_state_dict(self.original.state_dict())
-        self.model.eval()
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.lr)
-        self.steps, self.round, self.history = 0, 1, []
-
-    def reinvert(self):
-        """Invert the protected classes of the current model with the defender's GAN and add them to the private pool.
-
-        From the second round on, only the reconstructions that the *original* target also reads as their class
-        (probability >= 0.5) join the pool: the others are decoys that the fine-tuning taught the model to call `l_t`,
-        and pushing them away from `l_t` would undo the decoy term. `self.dropped` counts them per round."""
-        imgs = invert_classes(
-            self.model,
-            self.G,
-            self.D,
-            self.protected,
-            self.cfg.n_fake,
-            **self._inv_opts(stream_seed(self.seed, 'netguard.fakes', len(self.x_pri))),
-        )
-        x, y = _pool(dict(zip(self.protected, imgs)))
-        if len(self.x_pri):
-            keep = predict(self.original, x).softmax(1).gather(1, y[:, None]).squeeze(1) >= 0.5
-            self.dropped.append(int((~keep).sum()))
-            x, y = x[keep], y[keep]
-        self.x_pri, self.y_pri = torch.cat([self.x_pri, x]), torch.cat([self.y_pri, y])
-        self.model.eval()
-
-    def losses(self, g: torch.Generator) -> dict:
-        "The loss terms on one batch drawn with `g` (tensors with gradients)."
+# %% ../nbs/04_defend.ipynb #f3a20a0e
+@patch
+@torch.no_grad()
+def probe(self: NetGuardTrainer, test, n: int = 8, steps: int = 50, lr: float = 0.02, seed: int = 0) -> dict:
+    "MC(all), MC(l_t) on `test` and a fresh GMI inversion of the protected classes (`n` each) of the current model."
+    with torch.enable_grad():
         self.setup()
-        c, dev = self.cfg, self.device
-        i = torch.randint(len(self.x_pri), (c.batch_size,), generator=g)
-        j = torch.randint(len(self.x_pub), (c.batch_size,), generator=g)
-        out = dict(
-            private=private_term(self.model(self.x_pri[i].to(dev)), self.y_pri[i].to(dev), c.private_loss),
-            public=F.cross_entropy(self.model(self.x_pub[j].to(dev)), self.y_pub[j].to(dev)),
-            ewc=ewc_penalty(self.model, self.fisher, self.anchor, c.lam),
-        )
-        if c.replay > 0:
-            k = torch.randint(len(self.private_train), (c.replay_batch,), generator=g)
-            ((xr, yr),) = fetch(self.private_train, [k])
-            xr, yr, spread = xr.to(dev), yr.to(dev), None
-            if c.protected_cap is not None and c.cap_spread == 'original':
-                with torch.no_grad():
-                    spread = self.original(xr).softmax(1)
-            out['replay'] = replay_loss(self.model(xr), yr, self.protected, c.protected_cap, spread)
-        else:
-            out['replay'] = torch.zeros((), device=dev)
-        if c.distill > 0:  # keep the answers on the GAN's other samples: what other classes' inversions climb stays put
-            with torch.no_grad():
-                x = self.G(torch.randn(c.batch_size, self.G.z_dim, generator=g).to(dev))
-                ref = self.original(x).log_softmax(1)
-                keep = ~torch.isin(ref.argmax(1), torch.tensor(self.protected, device=dev))
-                if len(self.x_anchor):  # and on GMI reconstructions of the unprotected classes (`anchor_others`)
-                    a = torch.randint(len(self.x_anchor), (c.batch_size,), generator=g)
-                    x, ref = torch.cat([x, self.x_anchor[a].to(dev)]), torch.cat([ref, self.ref_anchor[a].to(dev)])
-                    keep = torch.cat([keep, torch.ones(len(a), dtype=torch.bool, device=dev)])
-            kl = F.kl_div(self.model(x).log_softmax(1), ref, log_target=True, reduction='none').sum(1)
-            out['distill'] = (kl * keep).sum() / keep.sum().clamp_min(1)
-        else:
-            out['distill'] = torch.zeros((), device=dev)
-        if c.real_decoys > 0:
-            r = torch.randint(len(self.x_real), (c.batch_size,), generator=g)
-            out['real_decoys'] = F.cross_entropy(self.model(self.x_real[r].to(dev)), self.y_real[r].to(dev))
-        else:
-            out['real_decoys'] = torch.zeros((), device=dev)
-        out['total'] = (
-            c.alpha * out['private']
-            + c.beta * out['public']
-            + c.omega * out['ewc']
-            + c.replay * out['replay']
-            + c.distill * out['distill']
-            + c.real_decoys * out['real_decoys']
-        )
-        return out
+    pred, y = predict(self.model, test).argmax(1), labels_of(test)
+    with torch.enable_grad():
+        imgs = gmi(
+            self.model, self.G, self.D, self.protected, n, settings=None, steps=steps, lr=lr, seed=seed,
+            device=self.device, progress=False,
+        ).images  # fmt: skip
+    p = predict(self.model, imgs.flatten(0, 1)).softmax(1)
+    y_inv = torch.tensor(self.protected).repeat_interleave(n)
+    hit = torch.isin(y, torch.tensor(self.protected))
+    return dict(
+        mc_all=(pred == y).float().mean().item(),
+        mc_protected=(pred[hit] == y[hit]).float().mean().item(),
+        images=imgs,
+        confidence=p.gather(1, y_inv[:, None]).mean().item(),
+    )
 
-    def step(self, k: int = 1) -> dict:
-        "Take `k` fine-tuning steps with the current settings; returns the last step's loss terms."
-        self.setup()
-        for grp in self.opt.param_groups:
-            grp['lr'] = self.cfg.lr
-        self.model.eval()  # BatchNorm statistics and dropout stay as trained: only the weights move
-        for _ in range(k):
-            g = stream(self.seed, 'netguard.step', self.round, self.steps)
-            out = self.losses(g)
-            self.opt.zero_grad(set_to_none=True)
-            out['total'].backward()
-            self.opt.step()
-            self.steps += 1
-            row = dict(step=self.steps, round=self.round, **{n: v.item() for n, v in out.items()})
-            if not math.isfinite(row['total']):
-                raise FloatingPointError(
-                    f"NetGuard fine-tuning diverged at step {self.steps} (loss {row['total']}); "
-                    f"lower lr (now {self.cfg.lr}) or raise lam/omega"
-                )
-            self.history.append(row)
-        return self.history[-1]
-
-    def run(self) -> nn.Module:
-        "All rounds: fine-tune `cfg.steps`, re-invert, repeat; returns the defended model."
-        self.setup()
-        c = self.cfg
-        bar = progress_bar(c.steps * c.rounds, f'NetGuard {self.protected}', self.progress)
-        while True:
-            while self.steps < self.round * c.steps:
-                self.step()
-                bar.update(1)
-            if self.round >= c.rounds:
-                break
-            self.round += 1
-            self.reinvert()
-        bar.close()
-        return self.model
-
-    @torch.no_grad()
-    def probe(self, test, n: int = 8, steps: int = 50, lr: float = 0.02, seed: int = 0) -> dict:
-        "MC(all), MC(l_t) on `test` and a fresh GMI inversion of the protected classes (`n` each) of the current model."
-        with torch.enable_grad():
-            self.setup()
-        logits = predict(self.model, test)
-        y = labels_of(test)
-        pred = logits.argmax(1)
-        with torch.enable_grad():
-            imgs = gmi(
-                self.model,
-                self.G,
-                self.D,
-                self.protected,
-                n,
-                settings=None,
-                steps=steps,
-                lr=lr,
-                seed=seed,
-                device=self.device,
-                progress=False,
-            ).images
-        p = predict(self.model, imgs.flatten(0, 1)).softmax(1)
-        y_inv = torch.tensor(self.protected).repeat_interleave(n)
-        return dict(
-            mc_all=(pred == y).float().mean().item(),
-            mc_protected=(
-                pred[torch.isin(y, torch.tensor(self.protected))] == y[torch.isin(y, torch.tensor(self.protected))]
-            )
-            .float()
-            .mean()
-            .item(),
-            images=imgs,
-            confidence=p.gather(1, y_inv[:, None]).mean().item(),
-        )
-
-# %% ../nbs/04_defend.ipynb #9824a995
+# %% ../nbs/04_defend.ipynb #58894d79
 def netguard(
     target: nn.Module,
     public_model: nn.Module,
@@ -768,43 +732,17 @@ def netguard(
     `NetGuardConfig`). `decoy_classes`: the public classes allowed as decoys (default: all)."""
     cfg = NetGuardConfig(**check_options('netguard', settings))
     t0 = time.perf_counter()
-    tr = NetGuardTrainer(
-        target,
-        public_model,
-        gan[0],
-        gan[1],
-        private_train,
-        public,
-        protected,
-        cfg,
-        seed=seed,
-        device=device,
-        progress=progress,
-        decoy_classes=decoy_classes,
-    )
+    kw = dict(seed=seed, device=device, progress=progress, decoy_classes=decoy_classes)
+    tr = NetGuardTrainer(target, public_model, gan[0], gan[1], private_train, public, protected, cfg, **kw)
     model = tr.run()
-    from dataclasses import asdict
+    report = dict(
+        config=asdict(cfg), protected=tr.protected, decoy_map=tr.decoy_map, seed=seed, history=tr.history,
+        seconds=time.perf_counter() - t0, timings=tr.timings, decoy_images=tr.decoy_images, private_fakes=tr.x_pri,
+        private_fakes_labels=tr.y_pri, dropped=tr.dropped, prior_found=tr.prior_found,
+    )  # fmt: skip
+    return DefenseResult('netguard', model, report)
 
-    return DefenseResult(
-        'netguard',
-        model,
-        dict(
-            config=asdict(cfg),
-            protected=tr.protected,
-            decoy_map=tr.decoy_map,
-            seed=seed,
-            history=tr.history,
-            seconds=time.perf_counter() - t0,
-            timings=tr.timings,
-            decoy_images=tr.decoy_images,
-            private_fakes=tr.x_pri,
-            private_fakes_labels=tr.y_pri,
-            dropped=tr.dropped,
-            prior_found=tr.prior_found,
-        ),
-    )
-
-
+# %% ../nbs/04_defend.ipynb #c61ad53a
 @register_defense('netguard', 'NetGuard', NetGuardConfig, needs=('public', 'gan'))
 def _netguard(target, models, split, protected, **kw) -> DefenseResult:
     "NetGuard from the registry: the defender's public classifier and GAN, decoys among `split.public_only`."
@@ -813,7 +751,7 @@ def _netguard(target, models, split, protected, **kw) -> DefenseResult:
         decoy_classes=split.public_only, **kw,
     )  # fmt: skip
 
-# %% ../nbs/04_defend.ipynb #c4deb127
+# %% ../nbs/04_defend.ipynb #825fdb0b
 def _fresh_copy(model: nn.Module) -> nn.Module:
     "The same architecture with newly initialised weights."
     m = copy.deepcopy(model)
@@ -823,6 +761,53 @@ def _fresh_copy(model: nn.Module) -> nn.Module:
     return m
 
 
+def _dp_ready(target: nn.Module, seed: int, device) -> nn.Module:
+    "A fresh copy of `target`'s architecture that Opacus can train: GroupNorm for BatchNorm, no in-place activations."
+    from opacus.validators import ModuleValidator
+
+    torch.manual_seed(stream_seed(seed, 'dp_sgd.init'))
+    model = ModuleValidator.fix(_fresh_copy(target)).to(device).train()
+    for m in model.modules():  # Opacus's per-sample gradient hooks cannot follow in-place activations
+        if hasattr(m, 'inplace'):
+            m.inplace = False
+    return model
+
+# %% ../nbs/04_defend.ipynb #faf2337c
+def _dp_private(model, private_train, *, epsilon, delta, max_grad_norm, epochs, lr, batch_size, seed):
+    "Opacus's engine and the private versions of `model`, its SGD optimiser and a loader over `private_train`."
+    from opacus import PrivacyEngine
+    from torch.utils.data import DataLoader
+
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loader = DataLoader(
+        private_train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    )
+    engine = PrivacyEngine(accountant='rdp')
+    dp_model, opt, loader = engine.make_private_with_epsilon(
+        module=model, optimizer=opt, data_loader=loader, target_epsilon=epsilon, target_delta=delta, epochs=epochs,
+        max_grad_norm=max_grad_norm,
+    )  # fmt: skip
+    return engine, dp_model, opt, loader
+
+
+def _dp_epochs(dp_model, opt, loader, engine, epochs: int, delta: float, device, bar) -> list:
+    "Train `epochs` epochs under DP; the mean loss and the privacy spent after each."
+    history = []
+    for epoch in range(epochs):
+        total, count = 0.0, 0
+        for x, y in loader:
+            if len(x) == 0:
+                continue  # Poisson sampling can draw an empty batch
+            loss = F.cross_entropy(dp_model(x.to(device)), y.to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total, count = total + loss.item() * len(x), count + len(x)
+        history.append(dict(epoch=epoch + 1, train_loss=total / max(count, 1), epsilon=engine.get_epsilon(delta)))
+        bar.update(1)
+    return history
+
+# %% ../nbs/04_defend.ipynb #bef83c3f
 def dp_sgd(
     target: nn.Module,
     private_train,
@@ -838,69 +823,28 @@ def dp_sgd(
     progress: bool | None = None,
 ) -> DefenseResult:
     """DP-SGD (Abadi et al. 2016) with Opacus: retrain `target`'s architecture from scratch on the private data with
-    per-sample gradient clipping (`max_grad_norm`) and Gaussian noise sized for (`epsilon`, `delta`) after `epochs`.
-    BatchNorm mixes samples, which DP-SGD's per-sample accounting forbids, so Opacus replaces it with GroupNorm."""
-    from opacus import PrivacyEngine
-    from opacus.validators import ModuleValidator
-    from torch.utils.data import DataLoader
-
+    per-sample gradient clipping (`max_grad_norm`) and Gaussian noise sized for (`epsilon`, `delta`) after `epochs`."""
     if not (epsilon > 0 and 0 < delta < 1):
         raise ValueError(f"need epsilon > 0 and 0 < delta < 1; got epsilon={epsilon}, delta={delta}")
     device = model_device(target, device)
-    torch.manual_seed(stream_seed(seed, 'dp_sgd.init'))
-    model = ModuleValidator.fix(_fresh_copy(target)).to(device).train()
-    for m in model.modules():  # Opacus's per-sample gradient hooks cannot follow in-place activations
-        if hasattr(m, 'inplace'):
-            m.inplace = False
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    loader = DataLoader(
-        private_train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
+    model, t0 = _dp_ready(target, seed, device), time.perf_counter()
+    settings = dict(
+        epsilon=epsilon, delta=delta, max_grad_norm=max_grad_norm, epochs=epochs, lr=lr, batch_size=batch_size
     )
-    engine = PrivacyEngine(accountant='rdp')
-    t0 = time.perf_counter()
-    dp_model, opt, loader = engine.make_private_with_epsilon(
-        module=model,
-        optimizer=opt,
-        data_loader=loader,
-        target_epsilon=epsilon,
-        target_delta=delta,
-        epochs=epochs,
-        max_grad_norm=max_grad_norm,
-    )
-    bar, history = progress_bar(epochs, f'DP-SGD (eps={epsilon})', progress), []
-    for epoch in range(epochs):
-        total, count = 0.0, 0
-        for x, y in loader:
-            if len(x) == 0:
-                continue  # Poisson sampling can draw an empty batch
-            loss = F.cross_entropy(dp_model(x.to(device)), y.to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total, count = total + loss.item() * len(x), count + len(x)
-        history.append(dict(epoch=epoch + 1, train_loss=total / max(count, 1), epsilon=engine.get_epsilon(delta)))
-        bar.update(1)
+    engine, dp_model, opt, loader = _dp_private(model, private_train, seed=seed, **settings)
+    bar = progress_bar(epochs, f'DP-SGD (eps={epsilon})', progress)
+    history = _dp_epochs(dp_model, opt, loader, engine, epochs, delta, device, bar)
     bar.close()
     model = dp_model.to_standard_module().eval()  # Opacus's hooks off: attacks backpropagate through it like any model
     for p in model.parameters():
         p.grad_sample = None
-    return DefenseResult(
-        'dpsgd',
-        model,
-        dict(
-            epsilon=engine.get_epsilon(delta),
-            target_epsilon=epsilon,
-            delta=delta,
-            noise_multiplier=opt.noise_multiplier,
-            max_grad_norm=max_grad_norm,
-            epochs=epochs,
-            history=history,
-            seconds=time.perf_counter() - t0,
-            seed=seed,
-        ),
-    )
+    report = dict(
+        epsilon=engine.get_epsilon(delta), target_epsilon=epsilon, delta=delta, noise_multiplier=opt.noise_multiplier,
+        max_grad_norm=max_grad_norm, epochs=epochs, history=history, seconds=time.perf_counter() - t0, seed=seed,
+    )  # fmt: skip
+    return DefenseResult('dpsgd', model, report)
 
-
+# %% ../nbs/04_defend.ipynb #457aed88
 @register_defense(
     'dpsgd', 'DP-SGD',
     dict(epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE, batch_size=INT_1),
@@ -909,7 +853,7 @@ def _dp_sgd(target, models, split, protected, **kw) -> DefenseResult:
     "DP-SGD from the registry: retrains on the private data (every class is protected)."
     return dp_sgd(target, split.private_train, **kw)
 
-# %% ../nbs/04_defend.ipynb #d19ab792
+# %% ../nbs/04_defend.ipynb #2f4d74b4
 class AdMI(nn.Module):
     """Ad-mi (Wen et al. 2021): the model answers with a confidence vector perturbed adversarially against an inversion
     network (the defender's surrogate of the attacker's), while keeping its top-1 label.
@@ -924,35 +868,34 @@ class AdMI(nn.Module):
         for p in inv.parameters():
             p.requires_grad_(False)
 
-    def perturb(self, logits: torch.Tensor) -> torch.Tensor:
-        """Log-confidences within `eps` (per entry, in log space) of the model's that push the surrogate's
-        reconstruction away."""
-        from netguard.invert import truncate
-
-        u = logits.detach().log_softmax(1)
-        top = u.argmax(1)
-        k = getattr(self.inv, 'k', None)
-        with torch.no_grad():
-            ref = self.inv(truncate(u.exp(), k))
-        d = torch.zeros_like(u)
-        with torch.enable_grad():
-            for _ in range(self.steps):
-                d.requires_grad_(True)
-                loss = (self.inv(truncate((u + d).softmax(1), k)) - ref).pow(2).sum()
-                (g,) = torch.autograd.grad(loss, d)
-                d = (d + self.eps / 2 * g.sign()).clamp(-self.eps, self.eps).detach()
-        v = u + d
-        others = v.scatter(1, top[:, None], float('-inf')).max(1).values  # keep the label: top-1 stays on top
-        v = v.scatter(
-            1, top[:, None], torch.maximum(v.gather(1, top[:, None]).squeeze(1), others + self.margin)[:, None]
-        )
-        return v.log_softmax(1)
-
     def forward(self, x):
         logits = self.model(x)
         return logits + (self.perturb(logits) - logits).detach()
 
+# %% ../nbs/04_defend.ipynb #69aaae9c
+@patch
+def perturb(self: AdMI, logits: torch.Tensor) -> torch.Tensor:
+    "Log-confidences within `eps` (per entry, in log space) of the model's, pushing the surrogate's reconstruction off."
+    from netguard.invert import truncate
 
+    u = logits.detach().log_softmax(1)
+    top = u.argmax(1)
+    k = getattr(self.inv, 'k', None)
+    with torch.no_grad():
+        ref = self.inv(truncate(u.exp(), k))
+    d = torch.zeros_like(u)
+    with torch.enable_grad():
+        for _ in range(self.steps):
+            d.requires_grad_(True)
+            loss = (self.inv(truncate((u + d).softmax(1), k)) - ref).pow(2).sum()
+            (g,) = torch.autograd.grad(loss, d)
+            d = (d + self.eps / 2 * g.sign()).clamp(-self.eps, self.eps).detach()
+    v = u + d
+    others = v.scatter(1, top[:, None], float('-inf')).max(1).values  # keep the label: top-1 stays on top
+    v = v.scatter(1, top[:, None], torch.maximum(v.gather(1, top[:, None]).squeeze(1), others + self.margin)[:, None])
+    return v.log_softmax(1)
+
+# %% ../nbs/04_defend.ipynb #d7cfcf37
 def admi(
     target: nn.Module,
     aux,
@@ -1010,7 +953,7 @@ def defend(
         )
     return spec.run(target, models, split, protected, seed=seed, device=device, progress=progress, **options)
 
-# %% ../nbs/04_defend.ipynb #94695fe2
+# %% ../nbs/04_defend.ipynb #681a8c33
 def defense_settings() -> dict:
     "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
     import inspect
@@ -1024,7 +967,7 @@ def defense_settings() -> dict:
 
     return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
 
-
+# %% ../nbs/04_defend.ipynb #e0cee9b6
 def parse_settings(items, defenses) -> dict:
     """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
     null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
@@ -1055,7 +998,7 @@ def parse_settings(items, defenses) -> dict:
         check_options(name, opts)  # and together
     return out
 
-# %% ../nbs/04_defend.ipynb #43f94b21
+# %% ../nbs/04_defend.ipynb #71bfd235
 _TERMS = (
     ('private', 'alpha'),
     ('public', 'beta'),
@@ -1070,7 +1013,7 @@ def _active_terms(cfg) -> list[str]:
     "The loss terms that `cfg` gives a non-zero weight, in the order of the objective."
     return [k for k, weight in _TERMS if getattr(cfg, weight, 0)]
 
-
+# %% ../nbs/04_defend.ipynb #b9f239c6
 def _loss_png(history: list[dict], keys=('private', 'public', 'ewc', 'replay')) -> bytes:
     import matplotlib.pyplot as plt
 
@@ -1089,44 +1032,57 @@ def _loss_png(history: list[dict], keys=('private', 'public', 'ewc', 'replay')) 
     plt.close(fig)
     return buf.getvalue()
 
+# %% ../nbs/04_defend.ipynb #0cc5c4b8
+def _netguard_panel(cfg, steps_per_click: int, probe_n: int) -> tuple:
+    "The widget's controls by name, and the box that lays them out."
+    import ipywidgets as W
 
+    c = dict(
+        alpha=W.FloatSlider(value=cfg.alpha, min=0, max=10, step=0.5, description='alpha'),
+        beta=W.FloatSlider(value=cfg.beta, min=0, max=10, step=0.5, description='beta'),
+        omega=W.FloatSlider(value=cfg.omega, min=0, max=20, step=0.5, description='omega'),
+        lam=W.FloatLogSlider(value=cfg.lam, base=10, min=-2, max=3, step=0.25, description='lam'),
+        step=W.Button(description=f'step x{steps_per_click}'),
+        reset=W.Button(description='reset'),
+        play=W.Play(value=0, min=0, max=1000, step=1, interval=500, description='play'),
+        # align_self: a flex row stretches its children to the tallest one (the loss plot), which distorted the images
+        image=W.Image(format='png', width=72 * probe_n, layout=W.Layout(align_self='flex-start', object_fit='contain')),
+        curves=W.Image(format='png', width=288),
+        text=W.HTML(),
+    )
+    rows = [('play', 'step', 'reset'), ('alpha', 'beta'), ('omega', 'lam'), ('image', 'curves')]
+    return c, W.VBox([W.HBox([c[k] for k in row]) for row in rows] + [c['text']])
+
+# %% ../nbs/04_defend.ipynb #1754600b
+def _show_probe(trainer: NetGuardTrainer, c: dict, test, names, probe_n: int, probe_steps: int) -> dict:
+    "Probe `trainer`'s model and show it in the panel's controls `c`; returns the probe."
+    from netguard.invert import images_png
+
+    pr = trainer.probe(test, n=probe_n, steps=probe_steps)
+    y = torch.tensor(trainer.protected).repeat_interleave(probe_n)
+    c['image'].value = images_png(pr['images'].flatten(0, 1), y, names, probe_n)
+    keys = _active_terms(trainer.cfg)
+    c['curves'].value = _loss_png(trainer.history, keys)
+    last = trainer.history[-1] if trainer.history else {}
+    terms = ' &nbsp; '.join(f"{k} {last[k]:.3f}" for k in keys + ['total'] if k in last)
+    c['text'].value = (
+        f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
+        f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
+        f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoy_map})"
+    )
+    return pr
+
+# %% ../nbs/04_defend.ipynb #a78245ca
 def netguard_widget(
     trainer: NetGuardTrainer, test, names=None, steps_per_click: int = 10, probe_n: int = 4, probe_steps: int = 30
 ):
     """An ipywidgets panel around `trainer`: step/play/reset, sliders for alpha, beta, omega and lam, the loss curves,
     MC(all), MC(l_t) on `test`, and a fresh GMI inversion of the protected classes after every click."""
-    import ipywidgets as W
-
-    from netguard.invert import images_png
-
-    c = trainer.cfg
-    sliders = dict(
-        alpha=W.FloatSlider(value=c.alpha, min=0, max=10, step=0.5, description='alpha'),
-        beta=W.FloatSlider(value=c.beta, min=0, max=10, step=0.5, description='beta'),
-        omega=W.FloatSlider(value=c.omega, min=0, max=20, step=0.5, description='omega'),
-        lam=W.FloatLogSlider(value=c.lam, base=10, min=-2, max=3, step=0.25, description='lam'),
-    )
-    step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
-    play = W.Play(value=0, min=0, max=1000, step=1, interval=500, description='play')
-    # align_self: a flex row stretches its children to the tallest one (the loss plot), which distorted the images
-    image = W.Image(format='png', width=72 * probe_n, layout=W.Layout(align_self='flex-start', object_fit='contain'))
-    curves, text = W.Image(format='png', width=288), W.HTML()
+    c, box = _netguard_panel(trainer.cfg, steps_per_click, probe_n)
     state = {}
 
     def refresh():
-        pr = trainer.probe(test, n=probe_n, steps=probe_steps)
-        state.update(pr)
-        y = torch.tensor(trainer.protected).repeat_interleave(probe_n)
-        image.value = images_png(pr['images'].flatten(0, 1), y, names, probe_n)
-        keys = _active_terms(trainer.cfg)
-        curves.value = _loss_png(trainer.history, keys)
-        last = trainer.history[-1] if trainer.history else {}
-        terms = ' &nbsp; '.join(f"{k} {last[k]:.3f}" for k in keys + ['total'] if k in last)
-        text.value = (
-            f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
-            f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
-            f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoy_map})"
-        )
+        state.update(_show_probe(trainer, c, test, names, probe_n, probe_steps))
 
     def on_step(_=None):
         trainer.step(steps_per_click)
@@ -1134,7 +1090,7 @@ def netguard_widget(
 
     def on_reset(_=None):
         trainer.reset()
-        play.value = 0
+        c['play'].value = 0
         refresh()
 
     def on_slider(change):
@@ -1144,22 +1100,11 @@ def netguard_widget(
         if change['new'] > change['old']:
             on_step()
 
-    step_btn.on_click(on_step)
-    reset_btn.on_click(on_reset)
-    play.observe(on_play, 'value')
-    for s in sliders.values():
-        s.observe(on_slider, 'value')
+    c['step'].on_click(on_step)
+    c['reset'].on_click(on_reset)
+    c['play'].observe(on_play, 'value')
+    for k in ('alpha', 'beta', 'omega', 'lam'):
+        c[k].observe(on_slider, 'value')
     refresh()
-    box = W.VBox(
-        [
-            W.HBox([play, step_btn, reset_btn]),
-            W.HBox(list(sliders.values())[:2]),
-            W.HBox(list(sliders.values())[2:]),
-            W.HBox([image, curves]),
-            text,
-        ]
-    )
-    box.controls = dict(
-        sliders, step=step_btn, reset=reset_btn, play=play, image=image, curves=curves, text=text, state=state
-    )
+    box.controls = dict(c, state=state)
     return box

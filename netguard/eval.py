@@ -7,6 +7,7 @@ Docs: https://netguard-mia.github.io/netguard/eval.html.md"""
 # %% ../nbs/05_eval.ipynb #5c2a2134
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -17,26 +18,40 @@ import time
 import warnings
 from contextlib import redirect_stdout
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from .core import fetch, model_device, predict, progress_bar, stream, stream_seed
+from netguard.core import (
+    add_option,
+    command,
+    distinct,
+    fetch,
+    in_range,
+    model_device,
+    names,
+    predict,
+    progress_bar,
+    stream,
+    stream_seed,
+)
 from .data import labels_of
-from .defend import DEFENSES, DefenseResult, check_options, defend
+from .defend import DEFENSES, DefenseResult, check_options, defend, parse_settings
 from .invert import ATTACKS, AttackResult, prepare_attack, run_attack
-from .models import check_device, check_out_dir, default_device
-from .train import get_preset, pretrained
+from .models import check_device, check_out_dir, check_places, default_device
+from .train import accuracy, get_preset, pretrained
 
 # %% auto #0
 __all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'check_images', 'attack_accuracy',
            'all_class_check', 'checker_reads', 'random_baseline', 'features_of', 'knn_distance', 'frechet_distance',
            'feature_fid', 'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge',
-           'evaluate', 'check_names', 'defense_spec', 'sweep_specs', 'prior_spec', 'image_grid', 'run_benchmark',
-           'row_metrics', 'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table', 'tradeoff_plot',
-           'read_metrics', 'write_report', 'command_line', 'run_info', 'write_result', 'read_result', 'gan_samples',
-           'class_shares', 'frechet_beside_real', 'public_real_sets', 'attack_leak', 'gan_quality', 'gan_quality_table']
+           'evaluate', 'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'image_grid',
+           'run_benchmark', 'row_metrics', 'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table',
+           'tradeoff_plot', 'read_metrics', 'write_report', 'command_line', 'run_info', 'write_result', 'read_result',
+           'pool_results', 'gan_samples', 'class_shares', 'frechet_beside_real', 'public_real_sets', 'attack_leak',
+           'gan_quality', 'gan_quality_table', 'demo_command', 'bench_command']
 
 # %% ../nbs/05_eval.ipynb #1b4e1fb6
 def check_images(images, what: str = 'images') -> torch.Tensor:
@@ -54,7 +69,7 @@ def check_images(images, what: str = 'images') -> torch.Tensor:
         )
     return images.float()
 
-
+# %% ../nbs/05_eval.ipynb #66f0b138
 def _classes(labels: torch.Tensor) -> list[int]:
     return sorted(int(c) for c in torch.as_tensor(labels).unique())
 
@@ -74,7 +89,7 @@ def _run(f, model: nn.Module, images: torch.Tensor, role: str):
             f"the {role} cannot take images of shape {tuple(images.shape[1:])}: {str(e).splitlines()[0]}"
         ) from None
 
-
+# %% ../nbs/05_eval.ipynb #f4937084
 def _judge(model: nn.Module, images, labels, role: str, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
     "Logits of the judge `model` (`role`: 'evaluator', 'checker') on checked `images`, and the checked int `labels`."
     images = check_images(images, 'images')
@@ -158,6 +173,14 @@ def random_baseline(
     )
 
 # %% ../nbs/05_eval.ipynb #3b54fe13
+def _finite_features(f: torch.Tensor) -> torch.Tensor:
+    if not torch.isfinite(f).all():
+        raise ValueError(
+            "the feature extractor's outputs are NaN or inf: its weights are damaged or its training diverged"
+        )
+    return f
+
+
 @torch.no_grad()
 def features_of(model: nn.Module, images: torch.Tensor, batch_size: int = 512, device=None) -> torch.Tensor:
     "The features `model.features(x)` of a batch of images, computed in eval mode and returned on the CPU as (N, d)."
@@ -174,15 +197,7 @@ def features_of(model: nn.Module, images: torch.Tensor, batch_size: int = 512, d
     model.train(was)
     return _finite_features(out)
 
-
-def _finite_features(f: torch.Tensor) -> torch.Tensor:
-    if not torch.isfinite(f).all():
-        raise ValueError(
-            "the feature extractor's outputs are NaN or inf: its weights are damaged or its training diverged"
-        )
-    return f
-
-
+# %% ../nbs/05_eval.ipynb #4b8dd60d
 def _nearest(fa: torch.Tensor, fb: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
     "For each row of `fa`, the L2 distance to its nearest row of `fb`."
     return torch.cat([torch.cdist(a.double(), fb.double()).min(1).values for a in fa.split(chunk)]).float()
@@ -222,12 +237,13 @@ def _frechet_from_stats(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
         covmean = covmean.real
     return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
 
-
+# %% ../nbs/05_eval.ipynb #82245fc8
 def frechet_distance(feats_a, feats_b) -> float:
     """The Fréchet distance between Gaussians fitted to two sets of features (N, d) (pytorch-fid's
     `calculate_frechet_distance` on their means and covariances; the same steps in `_frechet_from_stats` where a newer
     SciPy breaks pytorch-fid's call)."""
     from pytorch_fid.fid_score import calculate_frechet_distance
+    from scipy.linalg import LinAlgWarning
 
     a, b = (
         np.asarray(torch.as_tensor(f).double().flatten(1) if isinstance(f, torch.Tensor) else f, dtype=np.float64)
@@ -244,12 +260,7 @@ def frechet_distance(feats_a, feats_b) -> float:
     if len(a) < 2 or len(b) < 2:
         raise ValueError(f"need at least 2 samples in each set for a covariance; got {len(a)} and {len(b)}")
     stats = [(x.mean(0), np.atleast_2d(np.cov(x, rowvar=False))) for x in (a, b)]
-    from scipy.linalg import LinAlgWarning
-
-    with (
-        warnings.catch_warnings(),
-        redirect_stdout(io.StringIO()),
-    ):  # scipy's `disp` deprecation; pytorch-fid's eps fallback
+    with warnings.catch_warnings(), redirect_stdout(io.StringIO()):  # scipy's `disp` deprecation; pytorch-fid's eps
         warnings.simplefilter('ignore', DeprecationWarning)
         warnings.simplefilter('ignore', LinAlgWarning)
         try:
@@ -259,7 +270,7 @@ def frechet_distance(feats_a, feats_b) -> float:
                 raise
             return _frechet_from_stats(stats[0][0], stats[0][1], stats[1][0], stats[1][1])
 
-
+# %% ../nbs/05_eval.ipynb #11435fc1
 def feature_fid(evaluator: nn.Module, x: torch.Tensor, y: torch.Tensor, device=None) -> float:
     "The Fréchet distance between images `x` and `y` in the evaluation classifier's feature space (not Inception FID)."
     return frechet_distance(features_of(evaluator, x, device=device), features_of(evaluator, y, device=device))
@@ -295,16 +306,13 @@ def _inception(device, download: bool):
 
         model = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).to(device).eval()
     except Exception as e:  # no internet, a truncated file, ...
-        warnings.warn(
-            f"Inception FID skipped: could not load pytorch-fid's Inception weights ({type(e).__name__}: {e})",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        msg = f"Inception FID skipped: could not load pytorch-fid's Inception weights ({type(e).__name__}: {e})"
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
         return None
     _INCEPTION[key] = model
     return model
 
-
+# %% ../nbs/05_eval.ipynb #35b0dd67
 @torch.no_grad()
 def inception_activations(model: nn.Module, images: torch.Tensor, batch_size: int = 50, device=None) -> torch.Tensor:
     "pytorch-fid's 2048-d Inception features of images in [-1, 1] (grey repeated to 3 channels; resized to 299)."
@@ -341,43 +349,45 @@ def model_accuracy(model: nn.Module, test, protected) -> tuple[float, float]:
         raise ValueError(f"the test set has no images of the protected class(es) {list(protected)}")
     return (pred == y).float().mean().item(), (pred[mask] == y[mask]).float().mean().item()
 
-# %% ../nbs/05_eval.ipynb #b8b92eaf
+# %% ../nbs/05_eval.ipynb #89a9175e
+def _private_features(evaluator: nn.Module, images, batch_size: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    "The evaluator's features of every image of the dataset `images`, and their labels."
+    feats, labels = [], []
+    for x, y in fetch(images, torch.arange(len(images)).split(batch_size)):
+        feats.append(features_of(evaluator, x, batch_size, device))
+        labels.append(torch.as_tensor(y))
+    return torch.cat(feats), torch.cat(labels)
+
+
+def _inception_reference(judge, classes: tuple) -> torch.Tensor:
+    "Inception features of up to `judge.fid_images` private training images of `classes`, drawn by the judge's seed."
+    idx = torch.isin(judge.private_labels, torch.as_tensor(classes)).nonzero().flatten()
+    idx = idx[torch.randperm(len(idx), generator=stream(judge.seed, 'eval.fid_private'))[: judge.fid_images]]
+    ((real, _),) = fetch(judge.split.private_train, [idx])
+    return inception_activations(judge.inception, real, device=judge.device)
+
+# %% ../nbs/05_eval.ipynb #02b2b9a6
 class Judge:
     """The independent side of an evaluation: the evaluation classifier, the all-class checker, the private training
     images (as evaluator features, per class) and the private test set. `fid`: None = Inception FID when its weights
     are in the cache, True = also try to download them, False = never."""
 
-    def __init__(
-        self,
-        evaluator: nn.Module,
-        checker: nn.Module,
-        split,
-        *,
-        fid: bool | None = None,
-        fid_images: int = 500,
-        seed: int = 0,
-        device=None,
-        batch_size: int = 512,
-    ):
+    def __init__(self, evaluator, checker, split, *, fid=None, fid_images=500, seed=0, device=None, batch_size=512):
         self.evaluator, self.checker, self.split, self.test = evaluator, checker, split, split.private_test
         self.names, self.all_names = split.private_names, split.all_names
         self.device = model_device(evaluator, device)
         self.fid_images, self.seed, self.batch_size = fid_images, seed, batch_size
-        feats, labels = [], []
-        idx = torch.arange(len(split.private_train))
-        for x, y in fetch(split.private_train, idx.split(batch_size)):
-            feats.append(features_of(evaluator, x, batch_size, self.device))
-            labels.append(torch.as_tensor(y))
-        self.private_features, self.private_labels = torch.cat(feats), torch.cat(labels)
+        self.private_features, self.private_labels = _private_features(
+            evaluator, split.private_train, batch_size, self.device
+        )
         self.inception = None if fid is False else _inception(self.device, download=bool(fid))
         self._inception_private = {}
 
     def knn(self, x: torch.Tensor, y: torch.Tensor) -> dict:
         "KNN distance per attacked class (evaluator features; nearest private training image of the same class)."
         f = features_of(self.evaluator, x, self.batch_size, self.device)
-        return {
-            c: _nearest(f[y == c], self.private_features[self.private_labels == c]).mean().item() for c in _classes(y)
-        }
+        mine = self.private_labels
+        return {c: _nearest(f[y == c], self.private_features[mine == c]).mean().item() for c in _classes(y)}
 
     def feature_fid(self, x: torch.Tensor, classes) -> float:
         "Fréchet distance in the evaluator's feature space between `x` and the private training images of `classes`."
@@ -392,15 +402,11 @@ class Judge:
             return None
         key = tuple(sorted(int(c) for c in classes))
         if key not in self._inception_private:
-            idx = torch.isin(self.private_labels, torch.as_tensor(key)).nonzero().flatten()
-            idx = idx[torch.randperm(len(idx), generator=stream(self.seed, 'eval.fid_private'))[: self.fid_images]]
-            ((real, _),) = fetch(self.split.private_train, [idx])
-            self._inception_private[key] = inception_activations(self.inception, real, device=self.device)
-        return frechet_distance(
-            inception_activations(self.inception, x, device=self.device), self._inception_private[key]
-        )
+            self._inception_private[key] = _inception_reference(self, key)
+        x_features = inception_activations(self.inception, x, device=self.device)
+        return frechet_distance(x_features, self._inception_private[key])
 
-
+# %% ../nbs/05_eval.ipynb #b8b92eaf
 def evaluate(
     defense: DefenseResult,
     attack: AttackResult,
@@ -451,26 +457,24 @@ ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/grid.py --defenses origina
     'mirror_w': dict(steps=200),
 }
 ATTACK_PREP = {'kedmi': dict(steps=800), 'alignment': dict(steps=1000)}  # KED-MI's GAN, Alignment's inversion network
+MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
 
-
+# %% ../nbs/05_eval.ipynb #dace3f73
 def check_names(attacks, defenses) -> tuple[list[str], list[str]]:
     """The attack and defense names as lists; a KeyError naming the valid ones for an unknown name, a ValueError for a
-    repeat. A defense may be a variant, 'NAME:TAG' (see `defense_spec`)."""
+    repeat. Either may be a variant, 'NAME:TAG' (see `defense_spec`, `attack_spec`)."""
     attacks, defenses = list(attacks), list(defenses)
-    for kind, names, valid in [('attack', attacks, ATTACKS), ('defense', defenses, DEFENSES)]:
-        if not names:
+    for kind, given, valid in [('attack', attacks, ATTACKS), ('defense', defenses, DEFENSES)]:
+        if not given:
             raise ValueError(f"no {kind} given; choose from: {', '.join(valid)}")
-        for i, a in enumerate(names):
-            if not isinstance(a, str) or (a.partition(':')[0] if kind == 'defense' else a) not in valid:
+        for i, a in enumerate(given):
+            if not isinstance(a, str) or a.partition(':')[0] not in valid:
                 raise KeyError(f"unknown {kind} {a!r}; choose one of: {', '.join(valid)}")
-            if a in names[:i]:
+            if a in given[:i]:
                 raise ValueError(f"the {kind} {a!r} is named twice; name each {kind} once")
     return attacks, defenses
 
-
-MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
-
-
+# %% ../nbs/05_eval.ipynb #f3897134
 def _distinct_ints(values, what: str) -> list[int]:
     "`values` as a non-empty list of distinct integers; a ValueError naming `what` otherwise."
     vals = [] if isinstance(values, (str, bytes, numbers.Number)) else list(values)
@@ -491,6 +495,20 @@ def _setting_value(raw: str):
         return {'None': None, 'True': True, 'False': False}.get(raw, raw)
 
 
+def _tag_settings(kind: str, spec: str, example: str) -> dict:
+    "The KEY=VALUE settings after the ':' of a variant `spec` of an attack or defense (`kind`); {} for a plain label."
+    tag = spec.partition(':')[2]
+    if '=' not in tag:
+        return {}
+    settings = {}
+    for item in tag.split(','):
+        key, eq, raw = item.partition('=')
+        if not (key and eq):
+            raise ValueError(f"{kind} {spec!r}: write its settings as KEY=VALUE pairs joined by ',', e.g. {example}")
+        settings[key] = _setting_value(raw)
+    return settings
+
+# %% ../nbs/05_eval.ipynb #c696a5fb
 def defense_spec(spec: str, options: dict | None = None) -> tuple[str, dict]:
     """(NAME, settings) of a defense named 'NAME' or 'NAME:TAG': `options[NAME]`, then `options[spec]`, then the TAG's
     KEY=VALUE pairs (a TAG without '=' is only a label), checked by `check_options`."""
@@ -499,15 +517,19 @@ def defense_spec(spec: str, options: dict | None = None) -> tuple[str, dict]:
     if name not in DEFENSES:
         raise KeyError(f"unknown defense {spec!r}; choose one of: {', '.join(DEFENSES)}")
     settings = {**options.get(name, {}), **(options.get(spec, {}) if tag else {})}
-    if '=' in tag:
-        for item in tag.split(','):
-            key, eq, raw = item.partition('=')
-            if not (key and eq):
-                raise ValueError(
-                    f"defense {spec!r}: write its settings as KEY=VALUE pairs joined by ',', e.g. lam=10,steps=100"
-                )
-            settings[key] = _setting_value(raw)
+    settings.update(_tag_settings('defense', spec, 'lam=10,steps=100'))
     return name, check_options(name, settings)
+
+
+def attack_spec(spec: str, options: dict | None = None) -> tuple[str, dict]:
+    """(NAME, options) of an attack named 'NAME' or 'NAME:TAG': `ATTACK_OPTIONS[NAME]`, `options[NAME]`,
+    `options[spec]`, then the TAG's KEY=VALUE pairs. The attack itself checks them when it runs."""
+    options = options or {}
+    name, _, tag = spec.partition(':')
+    if name not in ATTACKS:
+        raise KeyError(f"unknown attack {spec!r}; choose one of: {', '.join(ATTACKS)}")
+    settings = {**ATTACK_OPTIONS.get(name, {}), **options.get(name, {}), **(options.get(spec, {}) if tag else {})}
+    return name, {**settings, **_tag_settings('attack', spec, 'loss=max_margin,clip=1')}
 
 # %% ../nbs/05_eval.ipynb #04e6d2de
 def _setting_text(value) -> str:
@@ -551,6 +573,42 @@ def prior_spec(spec: str, model_seed: int = 0) -> tuple[str, int]:
         raise ValueError(f"prior {spec!r} names model seed {s}; model seeds are >= 0")
     return name, s
 
+# %% ../nbs/05_eval.ipynb #d90cf089
+def _check_priors(priors) -> dict:
+    """`{label: prior}` of the attackers' priors: None (the defender's own GAN), 'PRESET[:SEED|:+K]', or (label, gan)
+    where gan is (G, D) or a function of the model seed that returns (G, D)."""
+    out = {}
+    for p in [priors] if isinstance(priors, str) or priors is None else list(priors):
+        if (
+            isinstance(p, tuple)
+            and len(p) == 2
+            and isinstance(p[0], str)
+            and (isinstance(p[1], (tuple, list)) or callable(p[1]))
+        ):
+            label = p[0]
+        elif p is None or isinstance(p, str):
+            label = p
+            if p is not None:
+                prior_spec(p)  # unknown presets and bad seeds fail before any work
+        else:
+            raise ValueError(f"a prior is None (the defender's own GAN), 'PRESET[:SEED]' or (label, (G, D)); got {p!r}")
+        if label in out:
+            raise ValueError(f"the prior {label!r} is named twice; name each prior once")
+        out[label] = p
+    if not out:
+        raise ValueError("no prior given; None is the defender's own GAN")
+    return out
+
+
+def _prior_gan(p, own, model_seed: int, device, cache, progress):
+    "The (G, D) of a prior checked by `_check_priors`: `own` for None, the pair given or made, or the preset's."
+    if p is None:
+        return own
+    if isinstance(p, tuple):
+        return p[1](model_seed) if callable(p[1]) else tuple(p[1])
+    name, seed = prior_spec(p, model_seed)
+    return pretrained(name, 'gan', seed, device, cache, progress)
+
 # %% ../nbs/05_eval.ipynb #06646326
 def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | None = None):
     """One picture of an attack's reconstructions: a row per label (named on the left), `per_label` images per row;
@@ -572,7 +630,7 @@ def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | N
     fig.tight_layout()
     return fig
 
-
+# %% ../nbs/05_eval.ipynb #1cc51f0d
 def _save_grid(res: AttackResult, names, path: Path, title: str, per_label: int = 8):
     import matplotlib.pyplot as plt
 
@@ -580,43 +638,6 @@ def _save_grid(res: AttackResult, names, path: Path, title: str, per_label: int 
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
-
-
-def _dump(obj, path: Path):
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + '.tmp')
-    tmp.write_text(json.dumps(obj, indent=1, default=lambda v: v.item() if hasattr(v, 'item') else str(v)) + '\n')
-    tmp.replace(path)
-
-
-def _check_priors(priors) -> dict:
-    "`{label: spec}` of the attackers' priors: None (the defender's own GAN), 'PRESET[:SEED|:+K]', or (label, (G, D))."
-    out = {}
-    for p in [priors] if isinstance(priors, str) or priors is None else list(priors):
-        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], (tuple, list)):
-            label = p[0]
-        elif p is None or isinstance(p, str):
-            label = p
-            if p is not None:
-                prior_spec(p)  # unknown presets and bad seeds fail before any work
-        else:
-            raise ValueError(f"a prior is None (the defender's own GAN), 'PRESET[:SEED]' or (label, (G, D)); got {p!r}")
-        if label in out:
-            raise ValueError(f"the prior {label!r} is named twice; name each prior once")
-        out[label] = p
-    if not out:
-        raise ValueError("no prior given; None is the defender's own GAN")
-    return out
-
-
-def _prior_gan(p, own, model_seed: int, device, cache, progress):
-    "The (G, D) of a prior checked by `_check_priors`: `own` for None, the pair given, or the preset's of `prior_spec`."
-    if p is None:
-        return own
-    if isinstance(p, tuple):
-        return tuple(p[1])
-    name, seed = prior_spec(p, model_seed)
-    return pretrained(name, 'gan', seed, device, cache, progress)
 
 
 def _grid_path(attack: str, defense: str, seed: int, model_seed: int, prior) -> Path:
@@ -628,6 +649,145 @@ def _grid_path(attack: str, defense: str, seed: int, model_seed: int, prior) -> 
     return Path('grids') / (''.join(ch if ch.isalnum() or ch in '-_.=' else '_' for ch in name) + '.png')
 
 
+def _dump(obj, path: Path):
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + '.tmp')
+    tmp.write_text(json.dumps(obj, indent=1, default=lambda v: v.item() if hasattr(v, 'item') else str(v)) + '\n')
+    tmp.replace(path)
+
+# %% ../nbs/05_eval.ipynb #90f66e7e
+_ROLES = ('target', 'public', 'evaluator', 'checker', 'gan')  # the models of a preset that a benchmark uses
+
+
+def _preset_models(p, ms: int) -> dict:
+    "The models of model seed `ms`: those `p.models` gives (a dict, or a function of the model seed), the rest cached."
+    m = dict((p.models(ms) if callable(p.models) else p.models) or {})
+    for role in _ROLES:
+        if role not in m:
+            m[role] = pretrained(p.preset, role, ms, p.device, p.cache, p.progress)
+    return m
+
+
+def _defended(p, spec: str, m: dict, sp, seed: int) -> tuple[DefenseResult, float, tuple[float, float]]:
+    "The target of `m` defended by the variant `spec`, the seconds it took, and (MC(all), MC(l_t))."
+    name, settings = p.defenses[spec]
+    t0 = time.perf_counter()
+    kw = dict(split=sp, protected=p.protected, seed=seed, device=p.device, progress=p.progress)
+    dres = defend(name, m['target'], models={'public': m['public'], 'gan': m['gan']}, **kw, **settings)
+    return dres, time.perf_counter() - t0, model_accuracy(dres.model, sp.private_test, p.protected)
+
+# %% ../nbs/05_eval.ipynb #cc06d858
+def _attack_row(p, run, spec: str, dres: DefenseResult, mc, prior, gan, baseline: dict) -> dict:
+    """The evaluated row of the attack variant `spec` from the GAN `gan` of `prior` on `dres`; `run`: the model seed
+    `ms`, its split `sp` and `judge`, and the `seed`."""
+    name, options = p.attacks[spec]
+    if name == 'fredrikson':
+        options = dict(options, image_shape=options.get('image_shape', run.sp.image_shape))
+    kw = dict(seed=run.seed, device=p.device, progress=p.progress)
+    t0 = time.perf_counter()
+    prepared = prepare_attack(name, dres.model, gan=gan, public=run.sp.public, **kw, **p.prep[spec])
+    res = run_attack(name, dres.model, prepared, p.classes, p.n, **kw, **options)
+    asec = time.perf_counter() - t0
+    row = evaluate(dres, res, run.judge, protected=p.protected, seed=run.seed, mc=mc, baseline=baseline)
+    row.update(attack=spec, defense=run.defense, settings=p.defenses[run.defense][1], prior=prior)
+    row.update(model_seed=run.ms, preset=p.preset.name, defense_seconds=run.defense_seconds, attack_seconds=asec)
+    if p.out:
+        grid = _grid_path(spec, run.defense, run.seed, run.ms, prior)
+        what = f'{spec} vs {run.defense} (seed {run.seed}' + (f', model seed {run.ms}' if run.ms else '')
+        _save_grid(res, run.sp.private_names, p.out / grid, what + (f', prior {prior})' if prior else ')'))
+        row['grid'] = str(grid)
+    return row
+
+# %% ../nbs/05_eval.ipynb #ad4ecdc6
+def _run_model_seed(p, ms: int, rows: list, bar):
+    "Append to `rows` every row of model seed `ms`: each seed x defense variant x attack variant x prior."
+    sp, m = p.splits[ms], _preset_models(p, ms)
+    gans = {label: _prior_gan(g, m['gan'], ms, p.device, p.cache, p.progress) for label, g in p.gans.items()}
+    judge = Judge(m['evaluator'], m['checker'], sp, fid=p.fid, seed=ms, device=p.device)
+    for seed in p.seeds:
+        base = {
+            label: random_baseline(G, m['evaluator'], m['checker'], p.classes, p.baseline_n, seed, p.device)
+            for label, (G, _) in gans.items()
+        }
+        for spec in p.defenses:
+            bar.set_postfix_str(f'model {ms}, seed {seed}: defense {spec}')
+            dres, dsec, mc = _defended(p, spec, m, sp, seed)
+            bar.update(1)
+            run = SimpleNamespace(ms=ms, sp=sp, judge=judge, seed=seed, defense=spec, defense_seconds=dsec)
+            for aspec in p.attacks:
+                for label, gan in gans.items():
+                    bar.set_postfix_str(f'model {ms}, seed {seed}: {aspec} vs {spec}')
+                    rows.append(_attack_row(p, run, aspec, dres, mc, label, gan, base[label]))
+                    if p.out:
+                        _dump(rows, p.out / 'metrics.json')
+                    bar.update(1)
+
+# %% ../nbs/05_eval.ipynb #ef438e01
+def _plan(args: dict) -> SimpleNamespace:
+    "The arguments of `run_benchmark`, checked, as the plan its loop reads (a ValueError or KeyError before any work)."
+    p = SimpleNamespace(**args)
+    attacks, defenses = check_names(p.attacks, p.defenses)
+    if p.sweep is not None:
+        defenses = check_names(attacks, sweep_specs(defenses, p.sweep))[1]
+    given = p.defense_options or {}
+    unused = sorted(set(given) - set(defenses) - {d.partition(':')[0] for d in defenses})
+    if unused:
+        raise ValueError(
+            f"settings given for {', '.join(unused)}, which is not among the defenses run; add it or drop them"
+        )
+    p.defenses = {d: defense_spec(d, given) for d in defenses}
+    p.attacks = {a: attack_spec(a, p.attack_options) for a in attacks}
+    p.seeds = _distinct_ints(p.seeds, 'seeds')
+    ms = _distinct_ints([p.model_seed] if isinstance(p.model_seed, numbers.Number) else p.model_seed, 'model seeds')
+    if len(ms) > 1 and (p.split is not None or isinstance(p.models, dict) and p.models):
+        raise ValueError(
+            "several model seeds need the models and the split of each: give models as a function of the model "
+            "seed, and no split"
+        )
+    p.model_seeds, p.gans = ms, _check_priors(p.priors)
+    if type(p.n) is not int or not 2 <= p.n <= MAX_N:
+        raise ValueError(f"n (reconstructions per class) must be in 2..{MAX_N:,}; got {p.n!r}")
+    p.protected, p.device = _distinct_ints(p.protected, 'protected classes'), check_device(p.device)
+    if p.out is not None:
+        check_out_dir(p.out)
+    return _plan_data(p)
+
+# %% ../nbs/05_eval.ipynb #487f37af
+def _plan_data(p: SimpleNamespace) -> SimpleNamespace:
+    "The plan `p` with its preset, the split of each model seed, the attacked classes and the preparation budgets."
+    p.preset = get_preset(p.preset) if isinstance(p.preset, str) else p.preset
+    p.splits = {ms: p.split or p.preset.split(ms) for ms in p.model_seeds}
+    num_private = p.splits[p.model_seeds[0]].num_private
+    if any(not 0 <= c < num_private for c in p.protected):
+        raise ValueError(f"protected classes must be in 0..{num_private - 1} (the private classes); got {p.protected}")
+    p.classes = list(range(num_private)) if p.classes is None else _distinct_ints(p.classes, 'attacked classes')
+    if any(not 0 <= c < num_private for c in p.classes):
+        raise ValueError(f"attacked classes must be in 0..{num_private - 1} (the private classes); got {p.classes}")
+    prep = p.prep_options or {}
+    p.prep = {
+        a: {**ATTACK_PREP.get(name, {}), **prep.get(name, {}), **(prep.get(a, {}) if a != name else {})}
+        for a, (name, _) in p.attacks.items()
+    }
+    p.out = Path(p.out) if p.out is not None else None
+    return p
+
+# %% ../nbs/05_eval.ipynb #5c0e5df4
+def _run_plan(p: SimpleNamespace) -> list[dict]:
+    "Every row of the plan `p`; with `p.out`, also the grids and `write_report`'s files."
+    if p.out:
+        p.out.mkdir(parents=True, exist_ok=True)
+    rows, runs = [], len(p.seeds) * len(p.defenses) * (1 + len(p.attacks) * len(p.gans))
+    bar = progress_bar(len(p.model_seeds) * runs, 'benchmark', p.progress)
+    try:
+        for ms in p.model_seeds:
+            _run_model_seed(p, ms, rows, bar)
+    finally:
+        bar.close()
+    if p.out:
+        write_report(rows, p.out, names=p.splits[p.model_seeds[0]].private_names, title=p.title)
+    return rows
+
+# %% ../nbs/05_eval.ipynb #c0fe2fc7
 def run_benchmark(
     preset='mnist5k',
     attacks=('gmi',),
@@ -641,6 +801,7 @@ def run_benchmark(
     *,
     models=None,
     split=None,
+    classes=None,
     attack_options: dict | None = None,
     prep_options: dict | None = None,
     defense_options: dict | None = None,
@@ -652,139 +813,13 @@ def run_benchmark(
     baseline_n: int = 1000,
     title: str | None = None,
 ) -> list[dict]:
-    """Defend the preset's target with each defense and attack it with each attack from each prior, for each model seed
-    and seed; one `evaluate` row per run. `defenses` may hold variants ('netguard:lam=10', `defense_spec`), `sweep`
-    ('DEFENSE.KEY', values) adds one per value (`sweep_specs`); `priors` are the attackers' GANs (`prior_spec`; None:
-    the defender's own); `model_seed` may be a list. `models` may supply any of the preset's models ('target',
-    'public', 'evaluator', 'checker', 'gan'), as a dict or a function of the model seed; `split` the data. With
-    `out`, also writes image grids and `write_report`'s files."""
-    attacks, defenses = check_names(attacks, defenses)
-    if sweep is not None:
-        defenses = check_names(attacks, sweep_specs(defenses, sweep))[1]
-    given = defense_options or {}
-    unused = sorted(set(given) - set(defenses) - {d.partition(':')[0] for d in defenses})
-    if unused:
-        raise ValueError(
-            f"settings given for {', '.join(unused)}, which is not among the defenses run; add it or drop them"
-        )
-    variants = {d: defense_spec(d, given) for d in defenses}
-    seeds = _distinct_ints(seeds, 'seeds')
-    model_seeds = _distinct_ints([model_seed] if isinstance(model_seed, numbers.Number) else model_seed, 'model seeds')
-    if len(model_seeds) > 1 and (split is not None or isinstance(models, dict) and models):
-        raise ValueError(
-            "several model seeds need the models and the split of each: give models as a function of the model "
-            "seed, and no split"
-        )
-    gans = _check_priors(priors)
-    if type(n) is not int or not 2 <= n <= MAX_N:
-        raise ValueError(f"n (reconstructions per class) must be in 2..{MAX_N:,}; got {n!r}")
-    protected = _distinct_ints(protected, 'protected classes')
-    device = check_device(device)
-    if out is not None:
-        check_out_dir(out)
-    preset = get_preset(preset) if isinstance(preset, str) else preset
-    splits = {ms: split or preset.split(ms) for ms in model_seeds}
-    num_private = splits[model_seeds[0]].num_private
-    if any(not 0 <= c < num_private for c in protected):
-        raise ValueError(f"protected classes must be in 0..{num_private - 1} (the private classes); got {protected}")
-    out = Path(out) if out is not None else None
-    if out:
-        out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    runs = len(seeds) * len(defenses) * (1 + len(attacks) * len(gans))
-    bar = progress_bar(len(model_seeds) * runs, 'benchmark', progress)
-    try:
-        for ms in model_seeds:
-            sp = splits[ms]
-            m = dict((models(ms) if callable(models) else models) or {})
-            for role in ('target', 'public', 'evaluator', 'checker', 'gan'):
-                if role not in m:
-                    m[role] = pretrained(preset, role, ms, device, cache, progress)
-            priors_ms = {label: _prior_gan(p, m['gan'], ms, device, cache, progress) for label, p in gans.items()}
-            opts = {a: {**ATTACK_OPTIONS.get(a, {}), **(attack_options or {}).get(a, {})} for a in attacks}
-            if 'fredrikson' in opts:
-                opts['fredrikson'].setdefault('image_shape', sp.image_shape)
-            prep = {a: {**ATTACK_PREP.get(a, {}), **(prep_options or {}).get(a, {})} for a in attacks}
-            classes = list(range(sp.num_private))
-            judge = Judge(m['evaluator'], m['checker'], sp, fid=fid, seed=ms, device=device)
-            for seed in seeds:
-                baselines = {
-                    label: random_baseline(G, m['evaluator'], m['checker'], classes, baseline_n, seed, device)
-                    for label, (G, _) in priors_ms.items()
-                }
-                for spec in defenses:
-                    dname, settings = variants[spec]
-                    bar.set_postfix_str(f'model {ms}, seed {seed}: defense {spec}')
-                    t0 = time.perf_counter()
-                    dres = defend(
-                        dname,
-                        m['target'],
-                        models={'public': m['public'], 'gan': m['gan']},
-                        split=sp,
-                        protected=protected,
-                        seed=seed,
-                        device=device,
-                        progress=progress,
-                        **settings,
-                    )
-                    dsec = time.perf_counter() - t0
-                    mc = model_accuracy(dres.model, sp.private_test, protected)
-                    bar.update(1)
-                    for aname in attacks:
-                        for label, gan in priors_ms.items():
-                            bar.set_postfix_str(f'model {ms}, seed {seed}: {aname} vs {spec}')
-                            t0 = time.perf_counter()
-                            prepared = prepare_attack(
-                                aname,
-                                dres.model,
-                                gan=gan,
-                                public=sp.public,
-                                seed=seed,
-                                device=device,
-                                progress=progress,
-                                **prep[aname],
-                            )
-                            res = run_attack(
-                                aname,
-                                dres.model,
-                                prepared,
-                                classes,
-                                n,
-                                seed=seed,
-                                device=device,
-                                progress=progress,
-                                **opts[aname],
-                            )
-                            asec = time.perf_counter() - t0
-                            row = evaluate(
-                                dres, res, judge, protected=protected, seed=seed, mc=mc, baseline=baselines[label]
-                            )
-                            row.update(
-                                attack=aname,
-                                defense=spec,
-                                settings=settings,
-                                prior=label,
-                                model_seed=ms,
-                                preset=preset.name,
-                                defense_seconds=dsec,
-                                attack_seconds=asec,
-                            )
-                            if out:
-                                grid = _grid_path(aname, spec, seed, ms, label)
-                                what = f'{aname} vs {spec} (seed {seed}' + (f', model seed {ms}' if ms else '')
-                                _save_grid(
-                                    res, sp.private_names, out / grid, what + (f', prior {label})' if label else ')')
-                                )
-                                row['grid'] = str(grid)
-                            rows.append(row)
-                            if out:
-                                _dump(rows, out / 'metrics.json')
-                            bar.update(1)
-    finally:
-        bar.close()
-    if out:
-        write_report(rows, out, names=splits[model_seeds[0]].private_names, title=title)
-    return rows
+    """Defend the preset's target with each defense and attack each private class (or `classes`) with each attack
+    from each prior, for each model seed and seed; one `evaluate` row per run. Attacks and defenses may be variants
+    ('netguard:lam=10', `defense_spec`, `attack_spec`); `sweep` ('DEFENSE.KEY', values) adds one per value; `priors`
+    are the attackers' GANs (`_check_priors`); `model_seed` may be a list; `models` may supply any of the preset's
+    models ('target', 'public', 'evaluator', 'checker', 'gan'), as a dict or a function of the model seed; `split`
+    the data. With `out`, also image grids and `write_report`'s files."""
+    return _run_plan(_plan(dict(locals())))
 
 # %% ../nbs/05_eval.ipynb #1741659d
 PER_CLASS = ('aa_top1', 'aa_top5', 'all_class', 'knn', 'baseline_aa', 'baseline_all_class', 'checker_reads')
@@ -815,7 +850,7 @@ def _avg(d: dict, classes):
     vals = [d[c] for c in classes if c in d and d[c] is not None]
     return sum(vals) / len(vals) if vals else None
 
-
+# %% ../nbs/05_eval.ipynb #1fb96bcc
 def row_metrics(row: dict, original: dict | None = None) -> dict:
     """One number per metric for a row (per-class values averaged over its protected classes, `aa_top1_max` the worst of
     them); `original`: the undefended row for `collateral` and `acc_drop`."""
@@ -845,7 +880,7 @@ def row_metrics(row: dict, original: dict | None = None) -> dict:
             out['acc_drop'] = original['acc_all'] - row['acc_all']
     return out
 
-
+# %% ../nbs/05_eval.ipynb #cc5863ad
 def _mean_std(vals):
     vals = [v for v in vals if v is not None]
     if not vals:
@@ -872,15 +907,8 @@ def summarize(rows: list[dict]) -> list[dict]:
     out = []
     for (d, a, p, prot), rs in _groups(rows).items():
         ms = [row_metrics(r, originals.get(_run_key(r))) for r in rs]
-        s = dict(
-            defense=d,
-            attack=a,
-            prior=p,
-            seeds=[r['seed'] for r in rs],
-            model_seeds=[r.get('model_seed', 0) for r in rs],
-            n=rs[0].get('n'),
-            protected=list(prot),
-        )
+        s = dict(defense=d, attack=a, prior=p, seeds=[r['seed'] for r in rs])
+        s.update(model_seeds=[r.get('model_seed', 0) for r in rs], n=rs[0].get('n'), protected=list(prot))
         for key, _, _ in METRICS:
             s[f'{key}_mean'], s[f'{key}_std'] = _mean_std([m[key] for m in ms])
         out.append(s)
@@ -894,7 +922,7 @@ def fmt_mean_std(mean, std=None, n: int = 2, digits: int = 2, scale: float = 1.0
     m = f'{mean * scale:.{digits}f}'
     return m if n < 2 or std is None else f'{m} ± {std * scale:.{digits}f}'
 
-# %% ../nbs/05_eval.ipynb #5afea389
+# %% ../nbs/05_eval.ipynb #7b754ce0
 TABLE_METRICS = (
     'aa_top1',
     'aa_top5',
@@ -914,6 +942,24 @@ def _labels(s: dict, several_protected: bool) -> tuple[str, str]:
     d = s['defense'] + (f" (protects {', '.join(map(str, s['protected']))})" if several_protected else '')
     return d, s['attack'] + (f" (prior {s['prior']})" if s.get('prior') is not None else '')
 
+# %% ../nbs/05_eval.ipynb #cf0ff08a
+def _baseline_note(rows: list[dict]) -> list[str]:
+    "The lines under the table: the random-G(z) baseline of the defender's own GAN, one value per (model seed, seed)."
+    runs = {
+        (r.get('model_seed', 0), r['seed']): dict(r, defense='-', attack='-', protected=rows[0]['protected'])
+        for r in rows
+        if r.get('prior') is None and r.get('baseline_aa') is not None
+    }
+    if not runs:
+        return []
+    b = summarize(list(runs.values()))[0]
+    return [
+        '',
+        f"Random G(z) baseline (the same evaluator and checker on random samples of the GAN): AA (l_t) "
+        f"{fmt_mean_std(b['baseline_aa_mean'], b['baseline_aa_std'], len(runs))}, all-class check (l_t) "
+        f"{fmt_mean_std(b['baseline_all_class_mean'], b['baseline_all_class_std'], len(runs))}.",
+    ]
+
 
 def markdown_table(rows: list[dict], metrics=TABLE_METRICS) -> str:
     """The figure-2 table: one row per defense x attack (x prior), a column per metric of `metrics` (keys of `METRICS`),
@@ -927,26 +973,11 @@ def markdown_table(rows: list[dict], metrics=TABLE_METRICS) -> str:
     summary = summarize(rows)
     several = len({tuple(s['protected']) for s in summary}) > 1
     for s in summary:
-        k = len(s['seeds'])
-        cells = [fmt_mean_std(s[f'{m}_mean'], s[f'{m}_std'], k, spec[m][1]) for m in metrics]
+        cells = [fmt_mean_std(s[f'{m}_mean'], s[f'{m}_std'], len(s['seeds']), spec[m][1]) for m in metrics]
         lines.append('| ' + ' | '.join([*_labels(s, several), *cells]) + ' |')
-    # the baseline depends on the run (model seed, seed) and the GAN only: one row per run of the defender's own GAN
-    runs = {
-        (r.get('model_seed', 0), r['seed']): dict(r, defense='-', attack='-', protected=rows[0]['protected'])
-        for r in rows
-        if r.get('prior') is None and r.get('baseline_aa') is not None
-    }
-    if runs:
-        b = summarize(list(runs.values()))[0]
-        lines += [
-            '',
-            f"Random G(z) baseline (the same evaluator and checker on random samples of the GAN): AA (l_t) "
-            f"{fmt_mean_std(b['baseline_aa_mean'], b['baseline_aa_std'], len(runs))}, all-class check (l_t) "
-            f"{fmt_mean_std(b['baseline_all_class_mean'], b['baseline_all_class_std'], len(runs))}.",
-        ]
-    return '\n'.join(lines) + '\n'
+    return '\n'.join(lines + _baseline_note(rows)) + '\n'
 
-
+# %% ../nbs/05_eval.ipynb #36597561
 def per_class_table(rows: list[dict], names=None) -> str:
     "Per class and (defense, attack): AA / all-class check, means across runs; protected classes marked (l_t)."
     if not rows:
@@ -973,45 +1004,33 @@ def per_class_table(rows: list[dict], names=None) -> str:
         lines.append(f'| {dl} | {al} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
-
+# %% ../nbs/05_eval.ipynb #b4e19618
 def tradeoff_plot(rows: list[dict], ax=None):
     """MC(all) against AA on the protected class(es), one colour per defense, one marker per attack, error bars across
     runs."""
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     fig = (ax or plt.subplots(figsize=(5.5, 4))[1]).figure
     ax = ax or fig.axes[0]
     summary = summarize(rows)
     several = len({tuple(s['protected']) for s in summary}) > 1
     labels = [_labels(s, several) for s in summary]
-    defenses = list(dict.fromkeys(d for d, _ in labels))
-    attacks = list(dict.fromkeys(a for _, a in labels))
-    colours = plt.rcParams['axes.prop_cycle'].by_key()['color']
-    markers = 'osD^vP*X'
+    defenses, attacks = list(dict.fromkeys(d for d, _ in labels)), list(dict.fromkeys(a for _, a in labels))
+    colours, markers = plt.rcParams['axes.prop_cycle'].by_key()['color'], 'osD^vP*X'
     for s, (d, a) in zip(summary, labels):
         c, mk = colours[defenses.index(d) % len(colours)], markers[attacks.index(a) % len(markers)]
-        ax.errorbar(
-            s['aa_top1_mean'],
-            s['acc_all_mean'],
-            xerr=s['aa_top1_std'],
-            yerr=s['acc_all_std'],
-            fmt=mk,
-            color=c,
-            capsize=3,
-            ms=7,
-        )
-    base = [s['baseline_aa_mean'] for s in summary if s['baseline_aa_mean'] is not None and s.get('prior') is None]
-    if base:
-        ax.axvline(statistics.fmean(base), ls='--', c='grey', lw=1, label='random G(z) AA')
-    from matplotlib.lines import Line2D
-
+        x, y, xerr, yerr = s['aa_top1_mean'], s['acc_all_mean'], s['aa_top1_std'], s['acc_all_std']
+        ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=mk, color=c, capsize=3, ms=7)
     handles = [
         Line2D([], [], color=colours[i % len(colours)], marker='o', ls='', label=d) for i, d in enumerate(defenses)
     ]
     handles += [
         Line2D([], [], color='k', marker=markers[i % len(markers)], ls='', label=a) for i, a in enumerate(attacks)
     ]
+    base = [s['baseline_aa_mean'] for s in summary if s['baseline_aa_mean'] is not None and s.get('prior') is None]
     if base:
+        ax.axvline(statistics.fmean(base), ls='--', c='grey', lw=1, label='random G(z) AA')
         handles.append(Line2D([], [], color='grey', ls='--', label='random G(z) AA'))
     ax.legend(handles=handles, fontsize=8, loc='best')
     ax.set_xlabel('attack accuracy on the protected class(es) (lower = more private)')
@@ -1021,7 +1040,7 @@ def tradeoff_plot(rows: list[dict], ax=None):
     fig.tight_layout()
     return fig
 
-
+# %% ../nbs/05_eval.ipynb #8accaca5
 def _int_keys(rows: list[dict]) -> list[dict]:
     "The rows with their per-class dicts keyed by int again (JSON keys are strings)."
     for r in rows:
@@ -1036,6 +1055,63 @@ def read_metrics(path) -> list[dict]:
     return _int_keys(json.loads(Path(path).read_text()))
 
 # %% ../nbs/05_eval.ipynb #dfb89de9
+def _write_csv(summary: list[dict], path: Path):
+    "The summary as CSV: one line per (defense, attack, prior, protected), `{metric}_mean` and `{metric}_std` columns."
+    with open(path, 'w', newline='') as f:
+        fields = ['defense', 'attack', 'prior', 'seeds', 'model_seeds', 'n', 'protected']
+        fields += [f'{k}_{s}' for k, _, _ in METRICS for s in ('mean', 'std')]
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        for s in summary:
+            w.writerow({**s, **{k: ' '.join(map(str, s[k])) for k in ('seeds', 'model_seeds', 'protected')}})
+
+
+def _setup_line(rows: list[dict], names=None) -> str:
+    "What the table measured: preset, protected classes, reconstructions per class, seeds and model seeds."
+    if not rows:
+        return 'No rows.'
+    seeds = sorted({r['seed'] for r in rows})
+    models = sorted({r.get('model_seed', 0) for r in rows})
+    prot = sorted({int(c) for r in rows for c in r['protected']})
+    return (
+        f"Preset {rows[0].get('preset', '?')}, protected class(es) l_t = "
+        f"{', '.join(names[c] if names else str(c) for c in prot)}, {rows[0].get('n')} reconstructions per class, "
+        f"seeds {', '.join(map(str, seeds))}"
+        + (f", model seeds {', '.join(map(str, models))}" if models != [0] else '')
+        + " (mean ± std across runs)."
+    )
+
+# %% ../nbs/05_eval.ipynb #2385862e
+_READING_GUIDE = [
+    '## How to read it',
+    '',
+    "- **AA**: the fraction of reconstructions the independent evaluation classifier labels as the attacked class; "
+    "compare it with the random G(z) baseline, which the evaluator reaches on images optimised for nothing.",
+    "- **all-class check**: the same question to a classifier that also knows the public classes; the honest AA.",
+    "- **MC(all)**, **MC(l_t)**: accuracy of the defended model on the private test set, and on its protected classes.",
+    "- **largest AA change, other classes**: the collateral damage of the defense on classes it does not protect.",
+    "- **KNN dist**, **feature FID**: distances to the private images in the evaluator's feature space "
+    "(lower = closer); **FID**: Inception FID (n/a when the Inception weights were not available).",
+    '',
+    '## Privacy / utility trade-off',
+    '',
+    '![trade-off](tradeoff.png)',
+    '',
+]
+
+
+def _grid_lines(rows: list[dict]) -> list[str]:
+    "The report's section of reconstructions: a caption and the image of each row that has a grid."
+    grids = [r for r in rows if r.get('grid')]
+    lines = ['## Reconstructions', ''] if grids else []
+    for r in grids:
+        a, d = r['attack'], r['defense']
+        what = f"seed {r['seed']}" + (f", model seed {r['model_seed']}" if r.get('model_seed') else '')
+        what += f", prior {r['prior']}" if r.get('prior') else ''
+        lines += [f'**{a}** against **{d}** ({what})', '', f"![{a} vs {d}]({r['grid']})", '']
+    return lines
+
+# %% ../nbs/05_eval.ipynb #d8207dfe
 def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = None) -> dict:
     """Write `metrics.json` (the rows), `table.csv` (the summary), `table.md` (the figure-2 table and the per-class
     table), `tradeoff.png` and `report.md` (all of it, with the image grids the rows point to) into `out_dir`;
@@ -1044,74 +1120,19 @@ def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = N
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        k: out / f
-        for k, f in [
-            ('metrics', 'metrics.json'),
-            ('csv', 'table.csv'),
-            ('table', 'table.md'),
-            ('tradeoff', 'tradeoff.png'),
-            ('report', 'report.md'),
-        ]
-    }
+    files = dict(metrics='metrics.json', csv='table.csv', table='table.md', tradeoff='tradeoff.png', report='report.md')
+    paths = {k: out / f for k, f in files.items()}
     _dump(rows, paths['metrics'])
-    summary = summarize(rows)
-    with open(paths['csv'], 'w', newline='') as f:
-        fields = ['defense', 'attack', 'prior', 'seeds', 'model_seeds', 'n', 'protected']
-        fields += [f'{k}_{s}' for k, _, _ in METRICS for s in ('mean', 'std')]
-        w = csv.DictWriter(f, fieldnames=fields)
-        w.writeheader()
-        for s in summary:
-            w.writerow({**s, **{k: ' '.join(map(str, s[k])) for k in ('seeds', 'model_seeds', 'protected')}})
-    seeds = sorted({r['seed'] for r in rows})
-    models = sorted({r.get('model_seed', 0) for r in rows})
-    prot = sorted({int(c) for r in rows for c in r['protected']})
-    setup = (
-        f"Preset {rows[0].get('preset', '?')}, protected class(es) l_t = "
-        f"{', '.join(names[c] if names else str(c) for c in prot)}, {rows[0].get('n')} reconstructions per class, "
-        f"seeds {', '.join(map(str, seeds))}"
-        + (f", model seeds {', '.join(map(str, models))}" if models != [0] else '')
-        + " (mean ± std across runs)."
-        if rows
-        else 'No rows.'
-    )
+    _write_csv(summarize(rows), paths['csv'])
     table = (
-        f"## Attacks x defenses\n\n{setup}\n\n{markdown_table(rows)}\n## Per class: AA / all-class check\n\n"
-        f"{per_class_table(rows, names)}"
+        f"## Attacks x defenses\n\n{_setup_line(rows, names)}\n\n{markdown_table(rows)}\n"
+        f"## Per class: AA / all-class check\n\n{per_class_table(rows, names)}"
     )
     paths['table'].write_text(table)
     fig = tradeoff_plot(rows)
     fig.savefig(paths['tradeoff'], dpi=100)
     plt.close(fig)
-    report = [
-        f"# {title or 'Model inversion benchmark'}",
-        '',
-        table,
-        '## How to read it',
-        '',
-        "- **AA**: the fraction of reconstructions the independent evaluation classifier labels as the attacked class; "
-        "compare it with the random G(z) baseline, which the evaluator reaches on images optimised for nothing.",
-        "- **all-class check**: the same question to a classifier that also knows the public classes; the honest AA.",
-        "- **MC(all)**, **MC(l_t)**: accuracy of the defended model on the private test set, and on its protected "
-        "classes.",
-        "- **largest AA change, other classes**: the collateral damage of the defense on classes it does not protect.",
-        "- **KNN dist**, **feature FID**: distances to the private images in the evaluator's feature space "
-        "(lower = closer); "
-        "**FID**: Inception FID (n/a when the Inception weights were not available).",
-        '',
-        '## Privacy / utility trade-off',
-        '',
-        '![trade-off](tradeoff.png)',
-        '',
-    ]
-    grids = [r for r in rows if r.get('grid')]
-    if grids:
-        report += ['## Reconstructions', '']
-        for r in grids:
-            a, d = r['attack'], r['defense']
-            what = f"seed {r['seed']}" + (f", model seed {r['model_seed']}" if r.get('model_seed') else '')
-            what += f", prior {r['prior']}" if r.get('prior') else ''
-            report += [f'**{a}** against **{d}** ({what})', '', f"![{a} vs {d}]({r['grid']})", '']
+    report = [f"# {title or 'Model inversion benchmark'}", '', table, *_READING_GUIDE, *_grid_lines(rows)]
     paths['report'].write_text('\n'.join(report))
     return paths
 
@@ -1133,22 +1154,15 @@ def run_info() -> dict:
 
     import netguard
 
+    git = ['git', 'describe', '--always', '--dirty', '--abbrev=12']
     try:
-        commit = (
-            subprocess.run(
-                ['git', 'describe', '--always', '--dirty', '--abbrev=12'],
-                cwd=Path(netguard.__file__).parent,
-                capture_output=True,
-                text=True,
-                timeout=10,
-            ).stdout.strip()
-            or None
-        )
+        done = subprocess.run(git, cwd=Path(netguard.__file__).parent, capture_output=True, text=True, timeout=10)
+        commit = done.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         commit = None
     return dict(netguard=netguard.__version__, commit=commit, torch=torch.__version__, threads=torch.get_num_threads())
 
-
+# %% ../nbs/05_eval.ipynb #071f9ede
 def write_result(out, text: str, data: dict | None = None, command: str = '', info: dict | None = None) -> list[Path]:
     """Write a bench result: OUT.txt (`$ command`, a `# netguard ...` line from `info` (default `run_info()`), `text`)
     and, with `data`, OUT.json (`{'command', **info, **data}`); returns the paths written."""
@@ -1173,6 +1187,21 @@ def read_result(path) -> dict:
     if isinstance(res.get('rows'), list):
         _int_keys(res['rows'])
     return res
+
+# %% ../nbs/05_eval.ipynb #e948b5e2
+def pool_results(paths) -> tuple[list[dict], list[str]]:
+    "The rows of several result files (`read_result`), each run once, and the commands that made them."
+    rows, commands, seen = [], [], set()
+    for path in paths:
+        res = read_result(path)
+        commands.append(res['command'])
+        for r in res['rows']:
+            key = (r['defense'], r['attack'], r.get('prior'), r.get('model_seed', 0), r['seed'], tuple(r['protected']))
+            if key in seen:
+                raise ValueError(f"{path}: the run {key} is already in an earlier file; give each run once")
+            seen.add(key)
+            rows.append(r)
+    return rows, commands
 
 # %% ../nbs/05_eval.ipynb #761c470f
 @torch.no_grad()
@@ -1277,24 +1306,17 @@ def gan_quality(
     device=None,
     progress: bool | None = None,
 ) -> dict:
-    """A GAN prior `gan` = (G, D) judged by what matters, each measure as `{'gan': ..., 'real': ...}`: `leak` (per
-    private class: the all-class check of `attack_leak` on the undefended `target`; real: the `checker`'s accuracy on
-    the private test images of that class), `frechet` (`frechet_beside_real` in the `evaluator`'s features, against
-    `public_real_sets(split, seed)`), `class_share` (`class_shares` of the `public` classifier on `samples` draws of
-    G; real: on the held-out public images). Plus the budget (`n`, `steps`, `samples`, image counts)."""
-    from netguard.train import accuracy
-
+    """A GAN prior `gan` = (G, D) judged by `leak`, `frechet` and `class_share`, each as `{'gan': ..., 'real': ...}`
+    (see above for what each compares), plus the budget (`n`, `steps`, `samples`, image counts)."""
     G = gan[0]
     held, _, other = public_real_sets(split, seed)
     x = gan_samples(G, max(samples, len(held)), seed, device)
     labels = list(range(split.num_private))
     real_leak = accuracy(checker, split.private_test, device=device, per_class=True)
+    kw = dict(attack=attack, seed=seed, device=device, progress=progress)
     return dict(
         leak=dict(
-            gan=attack_leak(
-                target, gan, checker, labels, n, steps, attack=attack, seed=seed, device=device, progress=progress
-            ),
-            real={c: float(real_leak[c]) for c in labels},
+            gan=attack_leak(target, gan, checker, labels, n, steps, **kw), real={c: float(real_leak[c]) for c in labels}
         ),
         frechet=frechet_beside_real(evaluator, x[: len(held)], held, other, device=device),
         class_share=dict(
@@ -1306,6 +1328,16 @@ def gan_quality(
     )
 
 # %% ../nbs/05_eval.ipynb #8a9aa8f8
+def _gan_quality_row(r: dict, who: str, names) -> str:
+    "One line of the `gan_quality_table`: the GAN's numbers (`who` = 'gan') or the real images' ('real') of a result."
+    leak = _per_class(r['leak'][who])
+    vals = [leak[c] for c in range(len(names))]
+    cs = r['class_share'][who]
+    cells = [r['preset'], str(r['model_seed']), 'GAN' if who == 'gan' else 'real', *[f'{v:.2f}' for v in vals]]
+    cells += [f'{sum(vals) / len(vals):.2f}', f"{r['frechet'][who]:.2f}", str(r['budget']['held_out'])]
+    return '| ' + ' | '.join(cells + [f"{cs['smallest']:.3f} ({cs['rarest']})"]) + ' |'
+
+# %% ../nbs/05_eval.ipynb #603afd9e
 def gan_quality_table(rows: list[dict]) -> str:
     """The markdown table of `gan_quality` results, one dict per prior with `preset` and `model_seed` added (and
     `seconds`): a GAN row and a real-images row each, the budget above, how to read it below."""
@@ -1316,38 +1348,10 @@ def gan_quality_table(rows: list[dict]) -> str:
         f"per class, {steps}, undefended target; class shares of {b['samples']} samples; Frechet distance on as many "
         "samples as held-out public images.\n\n"
     )
-    cols = [
-        'preset',
-        'seed',
-        'images',
-        *[f'leak {c}' for c in names],
-        'leak mean',
-        'Frechet (evaluator)',
-        'held-out public',
-        'smallest class share (rarest)',
-    ]
+    cols = ['preset', 'seed', 'images', *[f'leak {c}' for c in names], 'leak mean', 'Frechet (evaluator)']
+    cols += ['held-out public', 'smallest class share (rarest)']
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
-    for r in rows:
-        for who in ('gan', 'real'):
-            leak = _per_class(r['leak'][who])
-            vals = [leak[c] for c in range(len(names))]
-            cs = r['class_share'][who]
-            lines.append(
-                '| '
-                + ' | '.join(
-                    [
-                        r['preset'],
-                        str(r['model_seed']),
-                        'GAN' if who == 'gan' else 'real',
-                        *[f'{v:.2f}' for v in vals],
-                        f'{sum(vals) / len(vals):.2f}',
-                        f"{r['frechet'][who]:.2f}",
-                        str(r['budget']['held_out']),
-                        f"{cs['smallest']:.3f} ({cs['rarest']})",
-                    ]
-                )
-                + ' |'
-            )
+    lines += [_gan_quality_row(r, who, names) for r in rows for who in ('gan', 'real')]
     foot = (
         "\n\nReal rows: leak = the checker's accuracy on real private test images of each class; Frechet = another "
         "real public subset vs the held-out public images (the floor at this size); class share = on the held-out "
@@ -1356,3 +1360,126 @@ def gan_quality_table(rows: list[dict]) -> str:
     )
     secs = [f"{r['preset']} seed {r['model_seed']} {r['seconds']:.0f} s" for r in rows if 'seconds' in r]
     return head + '\n'.join(lines) + foot + (' Seconds per preset: ' + ', '.join(secs) if secs else '')
+
+# %% ../nbs/05_eval.ipynb #29673358
+def _demo_arguments(p):
+    "`netguard demo`'s options."
+    p.add_argument('--out', metavar='DIR', default='netguard-demo', help='folder for the report (default: %(default)s)')
+    add_option(p, 'seed', help='seed of the defense and the attacks (default: %(default)s)')
+    p.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')
+    add_option(p, 'device')
+    add_option(p, 'cache')
+    p.add_argument(
+        '--from-scratch',
+        action='store_true',
+        help='train every model first instead of using the shipped weights (about 2.6 min on 2 CPU cores)',
+    )
+    p.add_argument(
+        '--set',
+        nargs='+',
+        default=[],
+        metavar='netguard.KEY=VALUE',
+        help="change a NetGuard setting, e.g. --set netguard.protected_cap=None netguard.lam=10 (the settings: "
+        "NetGuardConfig in the Defense chapter)",
+    )
+
+# %% ../nbs/05_eval.ipynb #682e4fea
+@command(
+    'demo',
+    help='attack, defend with NetGuard, attack again and evaluate, on the embedded data',
+    description='The whole pipeline on the embedded mnist5k preset: the cached models (trained when missing, '
+    "about 2.6 minutes), the strongest attack (GMI with PLG-MI's max-margin loss) against the undefended target, "
+    'NetGuard protecting digit 0, the attack again, and the evaluation. Writes report.md, metrics.json, '
+    'table.md, table.csv and figures.',
+    arguments=_demo_arguments,
+)
+def demo_command(args) -> int:
+    "`netguard demo`: `run_benchmark` of PLG-MI against the original and the NetGuard-defended mnist5k target."
+    import matplotlib
+
+    matplotlib.use('Agg')
+    out, options = Path(args.out), parse_settings(args.set, ['netguard'])
+    in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
+    check_places(args)
+    print(
+        f"netguard demo: the strongest attack (GMI with PLG-MI's max-margin loss) against the mnist5k target, "
+        f"then NetGuard protecting digit 0, then the attack again (seed {args.seed}); writing {out}/",
+        file=sys.stderr,
+        flush=True,
+    )
+    if args.from_scratch:
+        from netguard.train import pretrained_all
+
+        pretrained_all('mnist5k', 0, args.device, args.cache, retrain=True)
+    title = "netguard demo: GMI with PLG-MI's max-margin loss against the mnist5k target, before and after NetGuard "
+    title += 'protects digit 0'
+    kw = dict(n=args.n, protected=(0,), device=args.device, progress=None, out=out, cache=args.cache, title=title)
+    rows = run_benchmark('mnist5k', ['plgmi'], ['original', 'netguard'], [args.seed], **kw, defense_options=options)
+    print(markdown_table(rows))
+    print(f"wrote {out / 'report.md'}, {out / 'metrics.json'} and the figures in {out}")
+    return 0
+
+# %% ../nbs/05_eval.ipynb #11dbc4a5
+def _bench_arguments(p):
+    "`netguard bench`'s options."
+    p.add_argument('--preset', default='mnist5k', help='preset name (default: %(default)s)')
+    p.add_argument(
+        '--attacks',
+        nargs='+',
+        default=['gmi'],
+        metavar='NAME',
+        help=f"attacks, space- or comma-separated: {', '.join(ATTACKS)} (default: gmi)",
+    )
+    p.add_argument(
+        '--defenses',
+        nargs='+',
+        default=['original', 'netguard'],
+        metavar='NAME',
+        help=f"defenses, space- or comma-separated: {', '.join(DEFENSES)} (default: original netguard)",
+    )
+    p.add_argument('--seeds', type=int, nargs='+', default=[0], metavar='N', help='seeds (default: 0)')
+    p.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')
+    help_protect = 'private class(es) NetGuard protects (default: 0)'
+    p.add_argument('--protect', type=int, nargs='+', default=[0], metavar='CLASS', help=help_protect)
+    p.add_argument(
+        '--out', metavar='DIR', help='folder for metrics.json, table.csv, table.md, report.md and the figures'
+    )
+    add_option(p, 'device')
+    add_option(p, 'cache')
+    p.add_argument(
+        '--set',
+        nargs='+',
+        default=[],
+        metavar='DEFENSE.KEY=VALUE',
+        help="change a defense's setting, e.g. --set netguard.protected_cap=None dpsgd.epsilon=2 (the settings: "
+        "NetGuardConfig, dp_sgd and admi in the Defense chapter)",
+    )
+
+# %% ../nbs/05_eval.ipynb #ca8c64cf
+@command(
+    'bench',
+    help='the attack x defense benchmark table over several seeds',
+    description="Defend a preset's target with each defense, attack each defended model with each attack "
+    "(all private classes), for each seed, and evaluate: AA top-1/top-5, the all-class check, "
+    "the random G(z) baseline, KNN distance, FID, MC(all), MC(l_t).",
+    arguments=_bench_arguments,
+)
+def bench_command(args) -> int:
+    "`netguard bench`: `run_benchmark` of the given attacks and defenses; the table on stdout, the files in --out."
+    attacks, defenses = check_names(names(args.attacks), names(args.defenses))
+    options = parse_settings(args.set, defenses)
+    in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
+    distinct('--seeds', args.seeds)
+    distinct('--protect', args.protect)
+    get_preset(args.preset)
+    check_places(args)
+    import matplotlib
+
+    matplotlib.use('Agg')
+    kw = dict(n=args.n, protected=args.protect, device=args.device, progress=None, out=args.out, cache=args.cache)
+    rows = run_benchmark(args.preset, attacks, defenses, args.seeds, **kw, defense_options=options)
+    print(markdown_table(rows))
+    if args.out:
+        out = Path(args.out)
+        print(f"wrote {out / 'report.md'}, {out / 'metrics.json'}, table.csv, table.md and the figures")
+    return 0

@@ -23,11 +23,46 @@ from .models import Discriminator, Generator, build
 from .train import augment, batch_stream
 
 # %% auto #0
-__all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ATTACKS', 'AttackResult', 'ce_loss', 'logit_loss',
-           'max_margin_loss', 'poincare_loss', 'identity_loss', 'prior_loss', 'identity_of', 'latent_losses',
-           'search_settings', 'LatentSearch', 'gmi', 'distill', 'KEDDiscriminator', 'train_kedmi_gan', 'kedmi',
-           'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'AttackSpec',
-           'prepare_attack', 'run_attack', 'ZStepper', 'images_png', 'z_stepper_widget']
+__all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ATTACKS', 'ce_loss', 'logit_loss', 'max_margin_loss',
+           'poincare_loss', 'identity_loss', 'AttackResult', 'prior_loss', 'identity_of', 'latent_losses',
+           'search_settings', 'LatentSearch', 'gmi', 'ZStepper', 'images_png', 'z_stepper_widget', 'distill',
+           'KEDDiscriminator', 'train_kedmi_gan', 'kedmi', 'fredrikson', 'truncate', 'train_alignment', 'alignment',
+           'mirror_b', 'mirror_w', 'AttackSpec', 'prepare_attack', 'run_attack']
+
+# %% ../nbs/03_invert.ipynb #8084f95e
+def ce_loss(logits, y):
+    "Cross-entropy per sample (GMI, KED-MI)."
+    return F.cross_entropy(logits, y, reduction='none')
+
+
+def logit_loss(logits, y):
+    "Minus the logit of the label (LOMMA)."
+    return -logits.gather(1, y[:, None]).squeeze(1)
+
+
+def max_margin_loss(logits, y):
+    "The best other logit minus the label's (PLG-MI)."
+    others = logits.scatter(1, y[:, None], float('-inf'))
+    return others.max(1).values + logit_loss(logits, y)
+
+# %% ../nbs/03_invert.ipynb #f24551c6
+def poincare_loss(logits, y, xi: float = 1e-4):
+    "Poincare distance of the L1-normalised logits to the one-hot label (PPA)."
+    u = logits / logits.norm(p=1, dim=1, keepdim=True)
+    v = (F.one_hot(y, logits.shape[1]).float() - xi).clamp(0, 1)
+    gap = (u - v).pow(2).sum(1)
+    den = (1 - u.pow(2).sum(1)) * (1 - v.pow(2).sum(1))
+    return torch.acosh(1 + 2 * gap / den)
+
+
+IDENTITY_LOSSES = {'ce': ce_loss, 'logit': logit_loss, 'max_margin': max_margin_loss, 'poincare': poincare_loss}
+
+
+def identity_loss(name: str):
+    "The identity loss called `name`."
+    if name not in IDENTITY_LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(IDENTITY_LOSSES)}; got {name!r}")
+    return IDENTITY_LOSSES[name]
 
 # %% ../nbs/03_invert.ipynb #b7decf91
 @dataclass
@@ -122,41 +157,6 @@ def _generate(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
     "`G(z)` for latents `z` of shape (..., z_dim) in chunks of 256, shaped (..., C, H, W), on the CPU."
     x = torch.cat([G(c) for c in z.flatten(0, -2).split(256)])
     return x.view(*z.shape[:-1], *x.shape[1:]).cpu()
-
-# %% ../nbs/03_invert.ipynb #8084f95e
-def ce_loss(logits, y):
-    "Cross-entropy per sample (GMI, KED-MI)."
-    return F.cross_entropy(logits, y, reduction='none')
-
-
-def logit_loss(logits, y):
-    "Minus the logit of the label (LOMMA)."
-    return -logits.gather(1, y[:, None]).squeeze(1)
-
-
-def max_margin_loss(logits, y):
-    "The best other logit minus the label's (PLG-MI)."
-    others = logits.scatter(1, y[:, None], float('-inf'))
-    return others.max(1).values + logit_loss(logits, y)
-
-# %% ../nbs/03_invert.ipynb #f24551c6
-def poincare_loss(logits, y, xi: float = 1e-4):
-    "Poincare distance of the L1-normalised logits to the one-hot label (PPA)."
-    u = logits / logits.norm(p=1, dim=1, keepdim=True)
-    v = (F.one_hot(y, logits.shape[1]).float() - xi).clamp(0, 1)
-    gap = (u - v).pow(2).sum(1)
-    den = (1 - u.pow(2).sum(1)) * (1 - v.pow(2).sum(1))
-    return torch.acosh(1 + 2 * gap / den)
-
-
-IDENTITY_LOSSES = {'ce': ce_loss, 'logit': logit_loss, 'max_margin': max_margin_loss, 'poincare': poincare_loss}
-
-
-def identity_loss(name: str):
-    "The identity loss called `name`."
-    if name not in IDENTITY_LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(IDENTITY_LOSSES)}; got {name!r}")
-    return IDENTITY_LOSSES[name]
 
 # %% ../nbs/03_invert.ipynb #3f1aa60f
 def prior_loss(D: nn.Module, x: torch.Tensor, prior: str) -> torch.Tensor:
@@ -337,6 +337,134 @@ def gmi(
         images = _generate(G, zb)
     info = dict(s, lam=lam, prior=prior, restarts=restarts, init=init, seed=seed, surrogates=len(surrogates))
     return AttackResult('gmi', labels, images, trace, zb.cpu(), info)
+
+# %% ../nbs/03_invert.ipynb #26e71ea0
+def _measured(search: LatentSearch, step: int) -> dict:
+    "What the z-stepper shows at `step`: the mean loss terms and the target's mean confidence per label."
+    frozen(search.target, search.G, search.D)
+    with torch.no_grad():
+        total, pri, iden, p_y = search.losses()
+    last = dict(step=step, prior=pri.mean().item(), identity=iden.mean().item(), total=total.mean().item())
+    last['confidence_per_label'] = p_y.view(-1, search.n).mean(1).tolist()
+    return last
+
+# %% ../nbs/03_invert.ipynb #adfbc64d
+class ZStepper:
+    "GMI one step at a time on a batch of latents, with `lam` and `lr` changeable between steps."
+
+    def __init__(
+        self,
+        target,
+        G,
+        D,
+        labels,
+        n: int = 4,
+        lam: float = 100.0,
+        lr: float = 0.02,
+        prior: str = 'log',
+        clip: float | None = 1.0,
+        loss: str = 'ce',
+        seed: int = 0,
+        device=None,
+    ):
+        self.target, self.G, self.D = target, G, D
+        self.device = model_device(target, device)
+        self.labels, self.n, self.lam, self.lr = list(labels), n, lam, lr
+        self.prior, self.clip, self.loss, self.seed = prior, clip, loss, seed
+        self.y = torch.tensor(self.labels, device=self.device).repeat_interleave(n)
+        self.reset()
+
+    def reset(self):
+        "Back to the initial latents."
+        z = _per_label_z(self.labels, self.n, self.G.z_dim, self.seed, self.device)
+        opts = dict(lam=self.lam, prior=self.prior, loss=self.loss, clip=self.clip, optimizer='adam', lr=self.lr)
+        self.search = LatentSearch(self.target, self.G, self.D, z, self.y, self.n, **opts)
+        self.steps, self.trace = 0, []
+        self.last = _measured(self.search, self.steps)
+
+    @property
+    def z(self):
+        return self.search.z
+
+# %% ../nbs/03_invert.ipynb #2be2758b
+@patch
+def step(self: ZStepper, k: int = 1):
+    "Take `k` GMI steps with the current `lam` and `lr`."
+    frozen(self.target, self.G, self.D)
+    self.search.lam = self.lam
+    self.search.set_lr(self.lr)
+    for _ in range(k):
+        self.search.step()
+        self.steps += 1
+    self.last = _measured(self.search, self.steps)
+    self.trace.append(self.last)
+    return self.last
+
+
+@patch
+def images(self: ZStepper) -> torch.Tensor:
+    "The current images `G(z)`, (L*n, C, H, W)."
+    with torch.no_grad():
+        return self.G(self.z).cpu()
+
+# %% ../nbs/03_invert.ipynb #80d45d84
+def images_png(images: torch.Tensor, labels, names, ncols) -> bytes:
+    "A grid of `images` titled with their `labels` (`names` when given), `ncols` wide, as PNG bytes for a widget."
+    import matplotlib.pyplot as plt
+
+    from netguard.data import show_images
+
+    fig = show_images(images, labels, names, ncols=ncols, size=1.0)
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=72)
+    plt.close(fig)
+    return buf.getvalue()
+
+# %% ../nbs/03_invert.ipynb #4ff1ce65
+def _stepper_status(stepper: ZStepper, names=None) -> str:
+    "The widget's status line: the step, the loss terms and the target's confidence per label."
+    s = stepper.last
+    conf = ', '.join(
+        f"{names[lab] if names else lab}: {c:.2f}" for lab, c in zip(stepper.labels, s['confidence_per_label'])
+    )
+    return (
+        f"<b>step {s['step']}</b> &nbsp; prior {s['prior']:.3f} &nbsp; identity {s['identity']:.3f} "
+        f"&nbsp; total {s['total']:.2f}<br>target confidence per label: {conf}"
+    )
+
+# %% ../nbs/03_invert.ipynb #f333ee5f
+def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
+    "An ipywidgets panel around `stepper`: step/play/reset buttons, lam and lr sliders, the image grid and the losses."
+    import ipywidgets as W
+
+    lam = W.FloatLogSlider(value=stepper.lam, base=10, min=-1, max=4, step=0.1, description='lam')
+    lr = W.FloatLogSlider(value=stepper.lr, base=10, min=-4, max=0, step=0.1, description='lr')
+    step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
+    play = W.Play(value=0, min=0, max=1000, step=1, interval=300, description='play')
+    image, text = W.Image(format='png', width=72 * stepper.n), W.HTML()
+
+    def refresh():
+        image.value = images_png(stepper.images(), stepper.y.cpu(), names, stepper.n)
+        text.value = _stepper_status(stepper, names)
+
+    def on_step(_=None):
+        stepper.step(steps_per_click)
+        refresh()
+
+    def on_reset(_=None):
+        stepper.reset()
+        play.value = 0
+        refresh()
+
+    step_btn.on_click(on_step)
+    reset_btn.on_click(on_reset)
+    lam.observe(lambda change: setattr(stepper, 'lam', change['new']), 'value')
+    lr.observe(lambda change: setattr(stepper, 'lr', change['new']), 'value')
+    play.observe(lambda change: on_step() if change['new'] > change['old'] else None, 'value')
+    refresh()
+    box = W.VBox([W.HBox([play, step_btn, reset_btn]), W.HBox([lam, lr]), image, text])
+    box.controls = dict(lam=lam, lr=lr, step=step_btn, reset=reset_btn, play=play, image=image, text=text)
+    return box
 
 # %% ../nbs/03_invert.ipynb #671a8d8b
 def distill(
@@ -808,131 +936,3 @@ def run_attack(
     if name != 'alignment':
         opts['progress'] = progress
     return _spec(name).run(target, models, labels, n, **opts)
-
-# %% ../nbs/03_invert.ipynb #26e71ea0
-def _measured(search: LatentSearch, step: int) -> dict:
-    "What the z-stepper shows at `step`: the mean loss terms and the target's mean confidence per label."
-    frozen(search.target, search.G, search.D)
-    with torch.no_grad():
-        total, pri, iden, p_y = search.losses()
-    last = dict(step=step, prior=pri.mean().item(), identity=iden.mean().item(), total=total.mean().item())
-    last['confidence_per_label'] = p_y.view(-1, search.n).mean(1).tolist()
-    return last
-
-# %% ../nbs/03_invert.ipynb #adfbc64d
-class ZStepper:
-    "GMI one step at a time on a batch of latents, with `lam` and `lr` changeable between steps."
-
-    def __init__(
-        self,
-        target,
-        G,
-        D,
-        labels,
-        n: int = 4,
-        lam: float = 100.0,
-        lr: float = 0.02,
-        prior: str = 'log',
-        clip: float | None = 1.0,
-        loss: str = 'ce',
-        seed: int = 0,
-        device=None,
-    ):
-        self.target, self.G, self.D = target, G, D
-        self.device = model_device(target, device)
-        self.labels, self.n, self.lam, self.lr = list(labels), n, lam, lr
-        self.prior, self.clip, self.loss, self.seed = prior, clip, loss, seed
-        self.y = torch.tensor(self.labels, device=self.device).repeat_interleave(n)
-        self.reset()
-
-    def reset(self):
-        "Back to the initial latents."
-        z = _per_label_z(self.labels, self.n, self.G.z_dim, self.seed, self.device)
-        opts = dict(lam=self.lam, prior=self.prior, loss=self.loss, clip=self.clip, optimizer='adam', lr=self.lr)
-        self.search = LatentSearch(self.target, self.G, self.D, z, self.y, self.n, **opts)
-        self.steps, self.trace = 0, []
-        self.last = _measured(self.search, self.steps)
-
-    @property
-    def z(self):
-        return self.search.z
-
-# %% ../nbs/03_invert.ipynb #2be2758b
-@patch
-def step(self: ZStepper, k: int = 1):
-    "Take `k` GMI steps with the current `lam` and `lr`."
-    frozen(self.target, self.G, self.D)
-    self.search.lam = self.lam
-    self.search.set_lr(self.lr)
-    for _ in range(k):
-        self.search.step()
-        self.steps += 1
-    self.last = _measured(self.search, self.steps)
-    self.trace.append(self.last)
-    return self.last
-
-
-@patch
-def images(self: ZStepper) -> torch.Tensor:
-    "The current images `G(z)`, (L*n, C, H, W)."
-    with torch.no_grad():
-        return self.G(self.z).cpu()
-
-# %% ../nbs/03_invert.ipynb #80d45d84
-def images_png(images: torch.Tensor, labels, names, ncols) -> bytes:
-    "A grid of `images` titled with their `labels` (`names` when given), `ncols` wide, as PNG bytes for a widget."
-    import matplotlib.pyplot as plt
-
-    from netguard.data import show_images
-
-    fig = show_images(images, labels, names, ncols=ncols, size=1.0)
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=72)
-    plt.close(fig)
-    return buf.getvalue()
-
-# %% ../nbs/03_invert.ipynb #4ff1ce65
-def _stepper_status(stepper: ZStepper, names=None) -> str:
-    "The widget's status line: the step, the loss terms and the target's confidence per label."
-    s = stepper.last
-    conf = ', '.join(
-        f"{names[lab] if names else lab}: {c:.2f}" for lab, c in zip(stepper.labels, s['confidence_per_label'])
-    )
-    return (
-        f"<b>step {s['step']}</b> &nbsp; prior {s['prior']:.3f} &nbsp; identity {s['identity']:.3f} "
-        f"&nbsp; total {s['total']:.2f}<br>target confidence per label: {conf}"
-    )
-
-# %% ../nbs/03_invert.ipynb #f333ee5f
-def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
-    "An ipywidgets panel around `stepper`: step/play/reset buttons, lam and lr sliders, the image grid and the losses."
-    import ipywidgets as W
-
-    lam = W.FloatLogSlider(value=stepper.lam, base=10, min=-1, max=4, step=0.1, description='lam')
-    lr = W.FloatLogSlider(value=stepper.lr, base=10, min=-4, max=0, step=0.1, description='lr')
-    step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
-    play = W.Play(value=0, min=0, max=1000, step=1, interval=300, description='play')
-    image, text = W.Image(format='png', width=72 * stepper.n), W.HTML()
-
-    def refresh():
-        image.value = images_png(stepper.images(), stepper.y.cpu(), names, stepper.n)
-        text.value = _stepper_status(stepper, names)
-
-    def on_step(_=None):
-        stepper.step(steps_per_click)
-        refresh()
-
-    def on_reset(_=None):
-        stepper.reset()
-        play.value = 0
-        refresh()
-
-    step_btn.on_click(on_step)
-    reset_btn.on_click(on_reset)
-    lam.observe(lambda change: setattr(stepper, 'lam', change['new']), 'value')
-    lr.observe(lambda change: setattr(stepper, 'lr', change['new']), 'value')
-    play.observe(lambda change: on_step() if change['new'] > change['old'] else None, 'value')
-    refresh()
-    box = W.VBox([W.HBox([play, step_btn, reset_btn]), W.HBox([lam, lr]), image, text])
-    box.controls = dict(lam=lam, lr=lr, step=step_btn, reset=reset_btn, play=play, image=image, text=text)
-    return box

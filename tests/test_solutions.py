@@ -123,7 +123,8 @@ def test_02_diff_augment(tiny):
 
 
 def check_03_lam(r):
-    "lam = 0.1: the prior falls more; lam = 1000: the identity loss falls more (and does fall)."
+    """lam = 0.1: the prior falls more; lam = 1000: the identity loss falls more (and does fall), and more images turn
+    into the attacked private digit in the all-class checker's eyes."""
     low, high = r[0.1], r[1000.0]
 
     def fall(term):
@@ -131,13 +132,25 @@ def check_03_lam(r):
 
     assert fall(high['identity']) > max(0.0, fall(low['identity']))
     assert fall(low['prior']) > fall(high['prior'])
+    assert high['real'] > low['real']
 
 
-def test_03_lam_decides_which_term_wins(tiny):
-    r = ex03_invert.exercise_1(tiny['T'], tiny['G'], tiny['D'], steps=15)
+@pytest.fixture(scope='module')
+def shipped_03():
+    "The shipped mnist5k target, GAN and all-class checker: the models of the chapter's z-stepper."
+    from netguard.train import pretrained
+
+    torch.set_num_threads(2)
+    return {role: pretrained('mnist5k', role, device='cpu') for role in ('target', 'gan', 'checker')}
+
+
+def test_03_lam_decides_which_term_wins(shipped_03):
+    r = ex03_invert.exercise_1(shipped_03['target'], *shipped_03['gan'], shipped_03['checker'])
     check_03_lam(r)
     with pytest.raises(AssertionError):
         check_03_lam(swap(r, 0.1, 1000.0))
+    with pytest.raises(AssertionError):  # lam = 1000 images that stay public digits, as with lam = 0.1
+        check_03_lam(r | {1000.0: r[1000.0] | dict(real=r[0.1]['real'])})
 
 
 def check_03_priors(r):
