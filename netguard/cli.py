@@ -13,12 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from .core import distinct, in_range, names
-from .defend import parse_settings
-from .models import check_places
+from .core import COMMANDS
 
 # %% auto #0
-__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'error_line', 'make_parser', 'main']
+__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'ORDER', 'error_line', 'make_parser', 'main']
 
 # %% ../nbs/06_cli.ipynb #6c46e9b8
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -53,344 +51,27 @@ def error_line(e: BaseException) -> str:
         )
     return f"netguard: error: {msg or type(e).__name__}"
 
-# %% ../nbs/06_cli.ipynb #1eafcb2f
-def _data_options(args) -> dict:
-    "`netguard data`'s loader options (--root, --n-private, --image-size), checked against what --dataset takes."
-    import inspect
-
-    from netguard.data import DATASETS
-
-    if args.dataset not in DATASETS:
-        raise KeyError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(DATASETS)}")
-    given = {
-        k: v
-        for k, v in dict(root=args.root, n_private=args.n_private, image_size=args.image_size).items()
-        if v is not None
-    }
-    for k in given:
-        if k not in inspect.signature(DATASETS[args.dataset]).parameters:
-            users = [n for n, f in DATASETS.items() if k in inspect.signature(f).parameters]
-            why = ' (it is embedded in the package)' if k == 'root' and args.dataset.startswith('mnist5k') else ''
-            raise ValueError(
-                f"--{k.replace('_', '-')}: the {args.dataset} dataset takes no {k.replace('_', ' ')}{why}; "
-                f"--{k.replace('_', '-')} is for {', '.join(users)}"
-            )
-    if args.dataset == 'folder' and args.root is None:
-        raise ValueError(
-            "--dataset folder needs --root DIR: a folder with one sub-folder of images per identity, "
-            "e.g. DIR/Alice/001.jpg"
-        )
-    if args.dataset == 'folder' and args.n_private is None:
-        raise ValueError(
-            "--dataset folder needs --n-private N: how many of the identities with the most images are private "
-            "(the rest are public)"
-        )
-    if args.n_private is not None:
-        in_range('--n-private', args.n_private, 1, 100_000, 'private identities')
-    return given
-
-
-def _cmd_data(args) -> int:
-    import warnings
-
-    from netguard.data import load_split, per_class, show_images
-
-    in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid')
-    options = _data_options(args)
-    check_places(args)
-    with warnings.catch_warnings(record=True) as said:  # what a loader skipped: one line each, not a warning's two
-        warnings.simplefilter('always')
-        split = load_split(args.dataset, seed=args.seed, **options)
-    for w in said:
-        print(f"netguard: warning: {w.message}", file=sys.stderr)
-    print(split.summary())
-    if args.out:
-        import matplotlib
-
-        matplotlib.use('Agg')
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for part, names in [('private_train', split.private_names), ('public', split.public_names)]:
-            xs, ys = per_class(getattr(split, part), args.per_class, seed=args.seed)
-            fig = show_images(xs, ys, names, ncols=10, title=f'{split.name}: {part}')
-            fig.savefig(out / f'{part}.png', dpi=100)
-            print(f'wrote {out / (part + ".png")}')
-    return 0
-
-
-def _cmd_models(args) -> int:
-    import torch
-
-    from netguard.models import CLASSIFIERS, MAX_CLASSES, REGISTRY, build, check_image_shape, num_params
-
-    shape = check_image_shape(args.image_shape)
-    in_range('--num-classes', args.num_classes, 2, MAX_CLASSES, 'classes of the classifiers')
-    for name in REGISTRY:
-        m = build(name, args.num_classes if name in CLASSIFIERS else None, shape).eval()
-        inp = torch.randn(2, m.z_dim) if name == 'generator' else torch.randn(2, *shape)
-        print(f"{name:13s} {num_params(m):>11,d} parameters  output {tuple(m(inp).shape)}")
-    return 0
-
-
-def _cmd_train(args) -> int:
-    import time
-
-    from netguard.models import num_params
-    from netguard.train import ROLES, accuracy, artifact_path, confident_fraction, get_preset, pretrained, role_data
-
-    preset = get_preset(args.preset)
-    roles = args.roles.split(',') if args.roles else list(ROLES)
-    bad = [r for r in roles if r not in ROLES]
-    if bad:
-        raise ValueError(f"unknown role(s) {', '.join(bad)}; choose from {', '.join(ROLES)}")
-    check_places(args)
-    split, models = None, {}
-    for role in roles:
-        t = time.time()
-        models[role] = pretrained(preset, role, args.seed, args.device, args.cache, retrain=args.retrain)
-        m = models[role][0] if role == 'gan' else models[role]
-        if role == 'gan':
-            pub = models.get('public') or pretrained(preset, 'public', args.seed, args.device, args.cache)
-            score = f"{confident_fraction(m, pub, seed=args.seed):.1%} of samples confidently classified"
-        else:
-            split = split or preset.split(args.seed)
-            score = f"validation accuracy {accuracy(m, role_data(split, role, args.seed)[1]):.4f}"
-        print(
-            f"{role:10s} {m.meta['arch']['name']:13s} {num_params(m):>10,d} params  {score}  ({time.time() - t:.1f} s)"
-        )
-        print(f"{'':10s} {artifact_path(preset, role, args.seed, args.cache)}")
-    return 0
-
-
-def _cmd_demo(args) -> int:
-    import matplotlib
-
-    matplotlib.use('Agg')
-    from netguard.eval import MAX_N, markdown_table, run_benchmark
-
-    out, options = Path(args.out), parse_settings(args.set, ['netguard'])
-    in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
-    check_places(args)
-    print(
-        f"netguard demo: the strongest attack (GMI with PLG-MI's max-margin loss) against the mnist5k target, "
-        f"then NetGuard protecting digit 0, then the attack again (seed {args.seed}); "
-        f"writing {out}/",
-        file=sys.stderr,
-        flush=True,
-    )
-    if args.from_scratch:
-        from netguard.train import pretrained_all
-
-        pretrained_all('mnist5k', 0, args.device, args.cache, retrain=True)
-    rows = run_benchmark(
-        'mnist5k',
-        ['plgmi'],
-        ['original', 'netguard'],
-        [args.seed],
-        n=args.n,
-        protected=(0,),
-        device=args.device,
-        progress=None,
-        out=out,
-        cache=args.cache,
-        defense_options=options,
-        title="netguard demo: GMI with PLG-MI's max-margin loss against the mnist5k target, before and after NetGuard "
-        'protects digit 0',
-    )
-    print(markdown_table(rows))
-    print(f"wrote {out / 'report.md'}, {out / 'metrics.json'} and the figures in {out}")
-    return 0
-
-
-def _cmd_bench(args) -> int:
-    from netguard.eval import MAX_N, check_names, markdown_table, run_benchmark
-    from netguard.train import get_preset
-
-    attacks, defenses = check_names(names(args.attacks), names(args.defenses))
-    options = parse_settings(args.set, defenses)
-    in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
-    distinct('--seeds', args.seeds)
-    distinct('--protect', args.protect)
-    get_preset(args.preset)
-    check_places(args)
-    import matplotlib
-
-    matplotlib.use('Agg')
-    rows = run_benchmark(
-        args.preset,
-        attacks,
-        defenses,
-        args.seeds,
-        n=args.n,
-        protected=args.protect,
-        device=args.device,
-        progress=None,
-        out=args.out,
-        cache=args.cache,
-        defense_options=options,
-    )
-    print(markdown_table(rows))
-    if args.out:
-        print(
-            f"wrote {Path(args.out) / 'report.md'}, {Path(args.out) / 'metrics.json'}, "
-            "table.csv, table.md and the figures"
-        )
-    return 0
-
 # %% ../nbs/06_cli.ipynb #ed7ff874
+ORDER = ('data', 'models', 'train', 'demo', 'bench')  # the order of `netguard --help`: the course's
+
+
 def make_parser() -> argparse.ArgumentParser:
-    "The `netguard` command's argument parser (the attack and defense names come from the registries)."
+    "The `netguard` command's argument parser: one subparser for each command the chapters register."
+    import netguard.data  # noqa: F401 (importing the chapters registers their commands)
+    import netguard.eval  # noqa: F401
+    import netguard.models  # noqa: F401
+    import netguard.train  # noqa: F401
     from netguard import __version__
-    from netguard.defend import DEFENSES
-    from netguard.invert import ATTACKS
 
     p = argparse.ArgumentParser(prog='netguard', description='Model inversion attacks and the NetGuard defense.')
     p.add_argument('--version', action='version', version=f'netguard {__version__}')
     p.add_argument('--debug', action='store_true', help='show the full traceback of an error (or set NETGUARD_DEBUG=1)')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    d = sub.add_parser(
-        'data',
-        help='load a dataset split, print it and save sample grids',
-        description='Load a dataset split, print a summary and optionally save grids of private and public samples. '
-        'Your own faces: --dataset folder --root DIR --n-private N.',
-    )
-    d.add_argument('--dataset', default='mnist5k', help='split to load (default: %(default)s, embedded, offline)')
-    d.add_argument('--seed', type=int, default=0, help='seed of the private train/test split (default: %(default)s)')
-    d.add_argument('--out', metavar='DIR', help='folder to write private_train.png and public.png into')
-    d.add_argument('--per-class', type=int, default=6, help='images per class in the grids (default: %(default)s)')
-    d.add_argument(
-        '--root',
-        metavar='DIR',
-        help='where the data is: for folder, the folder with one sub-folder of images per '
-        'identity (DIR/<identity>/<image>); for mnist and celeba, the data root (default: $NETGUARD_DATA)',
-    )
-    d.add_argument(
-        '--n-private',
-        type=int,
-        metavar='N',
-        help='identities that are private, the N with the most images (folder: required; celeba: default 1000)',
-    )
-    d.add_argument(
-        '--image-size',
-        type=int,
-        metavar='PX',
-        help="images resized to PX x PX: 32 or 64, what the models take "
-        "(default: the dataset's own, 32 for digits, 64 for faces)",
-    )
-    d.set_defaults(func=_cmd_data)
-    m = sub.add_parser(
-        'models',
-        help='list the model registry with parameter counts',
-        description='Build every registered network for an image shape and print its size.',
-    )
-    m.add_argument(
-        '--image-shape',
-        type=int,
-        nargs=3,
-        default=[1, 32, 32],
-        metavar=('C', 'H', 'W'),
-        help='input shape (default: 1 32 32)',
-    )
-    m.add_argument('--num-classes', type=int, default=5, help='classes for the classifiers (default: %(default)s)')
-    m.set_defaults(func=_cmd_models)
-    t = sub.add_parser(
-        'train',
-        help="train (or load from the cache) a preset's models",
-        description="Train the target, public, evaluator and checker classifiers and the GAN of a preset, "
-        "or load them from the cache when they were trained before.",
-    )
-    t.add_argument('--preset', default='mnist5k', help='preset name (default: %(default)s)')
-    t.add_argument('--roles', help='comma-separated subset of target,public,evaluator,checker,gan (default: all)')
-    t.add_argument('--seed', type=int, default=0, help='seed (default: %(default)s)')
-    t.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: CUDA when available)')
-    t.add_argument('--cache', metavar='DIR', help='cache folder (default: $NETGUARD_CACHE or the user cache dir)')
-    t.add_argument(
-        '--from-scratch',
-        '--retrain',
-        dest='retrain',
-        action='store_true',
-        help='train again, ignoring the cache and the weights the package ships',
-    )
-    t.set_defaults(func=_cmd_train)
-    dm = sub.add_parser(
-        'demo',
-        help='attack, defend with NetGuard, attack again and evaluate, on the embedded data',
-        description='The whole pipeline on the embedded mnist5k preset: the cached models (trained when missing, '
-        'about 2.6 minutes), the strongest attack (GMI with PLG-MI\'s max-margin loss) against the undefended target, '
-        'NetGuard protecting digit 0, the attack again, and the evaluation. Writes report.md, metrics.json, '
-        'table.md, table.csv and figures.',
-    )
-    dm.add_argument(
-        '--out', metavar='DIR', default='netguard-demo', help='folder for the report (default: %(default)s)'
-    )
-    dm.add_argument('--seed', type=int, default=0, help='seed of the defense and the attacks (default: %(default)s)')
-    dm.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')
-    dm.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: CUDA when available)')
-    dm.add_argument(
-        '--cache', metavar='DIR', help='model cache folder (default: $NETGUARD_CACHE or the user cache dir)'
-    )
-    dm.add_argument(
-        '--from-scratch',
-        action='store_true',
-        help='train every model first instead of using the shipped weights (about 2.6 min on 2 CPU cores)',
-    )
-    dm.add_argument(
-        '--set',
-        nargs='+',
-        default=[],
-        metavar='netguard.KEY=VALUE',
-        help="change a NetGuard setting, e.g. --set netguard.protected_cap=None netguard.lam=10 (the settings: "
-        "NetGuardConfig in the Defense chapter)",
-    )
-    dm.set_defaults(func=_cmd_demo)
-    b = sub.add_parser(
-        'bench',
-        help='the attack x defense benchmark table over several seeds',
-        description="Defend a preset's target with each defense, attack each defended model with each attack "
-        "(all private classes), for each seed, and evaluate: AA top-1/top-5, the all-class check, "
-        "the random G(z) baseline, KNN distance, FID, MC(all), MC(l_t).",
-    )
-    b.add_argument('--preset', default='mnist5k', help='preset name (default: %(default)s)')
-    b.add_argument(
-        '--attacks',
-        nargs='+',
-        default=['gmi'],
-        metavar='NAME',
-        help=f"attacks, space- or comma-separated: {', '.join(ATTACKS)} (default: gmi)",
-    )
-    b.add_argument(
-        '--defenses',
-        nargs='+',
-        default=['original', 'netguard'],
-        metavar='NAME',
-        help=f"defenses, space- or comma-separated: {', '.join(DEFENSES)} (default: original netguard)",
-    )
-    b.add_argument('--seeds', type=int, nargs='+', default=[0], metavar='N', help='seeds (default: 0)')
-    b.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')
-    b.add_argument(
-        '--protect',
-        type=int,
-        nargs='+',
-        default=[0],
-        metavar='CLASS',
-        help='private class(es) NetGuard protects (default: 0)',
-    )
-    b.add_argument(
-        '--out', metavar='DIR', help='folder for metrics.json, table.csv, table.md, report.md and the figures'
-    )
-    b.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: CUDA when available)')
-    b.add_argument('--cache', metavar='DIR', help='model cache folder (default: $NETGUARD_CACHE or the user cache dir)')
-    b.add_argument(
-        '--set',
-        nargs='+',
-        default=[],
-        metavar='DEFENSE.KEY=VALUE',
-        help="change a defense's setting, e.g. --set netguard.protected_cap=None dpsgd.epsilon=2 (the settings: "
-        "NetGuardConfig, dp_sgd and admi in the Defense chapter)",
-    )
-    b.set_defaults(func=_cmd_bench)
-    for sp in (d, m, t, dm, b):  # --debug after the command too
+    for c in sorted(COMMANDS.values(), key=lambda c: (ORDER + (c.name,)).index(c.name)):
+        sp = sub.add_parser(c.name, help=c.help, description=c.description)
+        c.arguments(sp)
         sp.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        sp.set_defaults(func=c.run)
     return p
 
 # %% ../nbs/06_cli.ipynb #d7728f60

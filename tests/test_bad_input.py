@@ -12,7 +12,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import netguard.train  # noqa: F401 (registers `netguard train`)
 from netguard import cli
+from netguard.core import COMMANDS
 from netguard.defend import NetGuardConfig
 from netguard.eval import all_class_check, attack_accuracy, checker_reads, knn_distance
 from netguard.models import CheckpointError, atomic_save, build, load_model, safe_load, save_model
@@ -280,7 +282,7 @@ def test_every_failure_is_one_line(exc, says, monkeypatch, capsys):
     def fail(args):
         raise exc
 
-    monkeypatch.setattr(cli, '_cmd_models', fail)
+    monkeypatch.setattr(COMMANDS['models'], 'run', fail)
     assert run(['models']) == 1
     assert says in assert_one_line(capsys.readouterr().err, 1)
     with pytest.raises(type(exc)):  # the traceback, for whoever needs it
@@ -296,7 +298,7 @@ def test_ctrl_c_is_one_line_and_130(monkeypatch, capsys, tmp_path):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, '_cmd_train', interrupted)
+    monkeypatch.setattr(COMMANDS['train'], 'run', interrupted)
     assert run(['train']) == 130
     assert error_lines(capsys.readouterr().err) == [
         'netguard: interrupted (Ctrl-C) during train; the models trained before it stay in the cache'
