@@ -1,4 +1,4 @@
-"""Every attack against every defense on a preset (the seed's figure 2), over seeds, with `run_benchmark`.
+"""Every attack against every defense on a preset (NetGuard's evaluation), over seeds, with `run_benchmark`.
 
     python bench/grid.py --seeds 0 1 2          # GMI, KED-MI, Fredrikson, Alignment x original, DP-SGD, Ad-mi, NetGuard
     python bench/grid.py --defenses original --attacks gmi plgmi lomma kedmi mirror_w mirror_b fredrikson alignment \\

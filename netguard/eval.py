@@ -1,4 +1,4 @@
-"""The numbers of a model inversion benchmark: attack accuracy (top-1, top-5), the all-class check, the random-G(z) baseline, KNN distance, FID, MC(all) and MC(l_t); the attack x defense table, its plots and its files.
+"""How to tell whether a model inversion attack worked, and what a defense cost: attack accuracy, the all-class check, the random-G(z) baseline, distances in feature space, MC(all) and MC(l_t), and one benchmark of every attack against every defense.
 
 Docs: https://netguard-mia.github.io/netguard/eval.html.md"""
 
@@ -49,9 +49,9 @@ __all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TA
            'feature_fid', 'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge',
            'evaluate', 'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'image_grid',
            'run_benchmark', 'row_metrics', 'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table',
-           'tradeoff_plot', 'read_metrics', 'write_report', 'command_line', 'run_info', 'write_result', 'read_result',
-           'pool_results', 'gan_samples', 'class_shares', 'frechet_beside_real', 'public_real_sets', 'attack_leak',
-           'gan_quality', 'gan_quality_table', 'demo_command', 'bench_command']
+           'tradeoff_plot', 'read_metrics', 'write_report', 'read_result', 'gan_samples', 'class_shares',
+           'frechet_beside_real', 'public_real_sets', 'attack_leak', 'gan_quality', 'gan_quality_table', 'command_line',
+           'run_info', 'write_result', 'pool_results', 'demo_command', 'bench_command']
 
 # %% ../nbs/05_eval.ipynb #1b4e1fb6
 def check_images(images, what: str = 'images') -> torch.Tensor:
@@ -1136,48 +1136,7 @@ def write_report(rows: list[dict], out_dir, *, names=None, title: str | None = N
     paths['report'].write_text('\n'.join(report))
     return paths
 
-# %% ../nbs/05_eval.ipynb #5c387a69
-def command_line(script, argv=None) -> str:
-    "How a script was run: 'python SCRIPT ARGS', the script relative to the working folder, `argv` (sys.argv[1:])."
-    import os
-    import shlex
-
-    args = sys.argv[1:] if argv is None else list(argv)
-    path = os.path.relpath(script) if Path(script).is_absolute() else str(script)
-    return 'python ' + ' '.join(shlex.quote(a) for a in [path, *map(str, args)])
-
-
-def run_info() -> dict:
-    """What made a result: netguard's version, the git commit of its checkout ('-dirty': uncommitted changes; None
-    outside one), torch's version, the CPU threads."""
-    import subprocess
-
-    import netguard
-
-    git = ['git', 'describe', '--always', '--dirty', '--abbrev=12']
-    try:
-        done = subprocess.run(git, cwd=Path(netguard.__file__).parent, capture_output=True, text=True, timeout=10)
-        commit = done.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    return dict(netguard=netguard.__version__, commit=commit, torch=torch.__version__, threads=torch.get_num_threads())
-
-# %% ../nbs/05_eval.ipynb #071f9ede
-def write_result(out, text: str, data: dict | None = None, command: str = '', info: dict | None = None) -> list[Path]:
-    """Write a bench result: OUT.txt (`$ command`, a `# netguard ...` line from `info` (default `run_info()`), `text`)
-    and, with `data`, OUT.json (`{'command', **info, **data}`); returns the paths written."""
-    out, info = Path(out), info or run_info()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    said = ', '.join(f'{k} {v}' for k, v in info.items() if v is not None)
-    txt = out.with_name(out.name + '.txt')
-    txt.write_text(f'$ {command}\n# {said}\n\n{text.rstrip()}\n')
-    if data is None:
-        return [txt]
-    js = out.with_name(out.name + '.json')
-    _dump(dict(command=command, **info, **data), js)
-    return [txt, js]
-
-
+# %% ../nbs/05_eval.ipynb #68e0ae84
 def read_result(path) -> dict:
     """A result file of `write_result` (or a `metrics.json` of `run_benchmark`, its rows under 'rows' and its path as
     the command), with `rows` (when it has them) keyed by int per class again."""
@@ -1187,21 +1146,6 @@ def read_result(path) -> dict:
     if isinstance(res.get('rows'), list):
         _int_keys(res['rows'])
     return res
-
-# %% ../nbs/05_eval.ipynb #e948b5e2
-def pool_results(paths) -> tuple[list[dict], list[str]]:
-    "The rows of several result files (`read_result`), each run once, and the commands that made them."
-    rows, commands, seen = [], [], set()
-    for path in paths:
-        res = read_result(path)
-        commands.append(res['command'])
-        for r in res['rows']:
-            key = (r['defense'], r['attack'], r.get('prior'), r.get('model_seed', 0), r['seed'], tuple(r['protected']))
-            if key in seen:
-                raise ValueError(f"{path}: the run {key} is already in an earlier file; give each run once")
-            seen.add(key)
-            rows.append(r)
-    return rows, commands
 
 # %% ../nbs/05_eval.ipynb #761c470f
 @torch.no_grad()
@@ -1360,6 +1304,62 @@ def gan_quality_table(rows: list[dict]) -> str:
     )
     secs = [f"{r['preset']} seed {r['model_seed']} {r['seconds']:.0f} s" for r in rows if 'seconds' in r]
     return head + '\n'.join(lines) + foot + (' Seconds per preset: ' + ', '.join(secs) if secs else '')
+
+# %% ../nbs/05_eval.ipynb #5c387a69
+def command_line(script, argv=None) -> str:
+    "How a script was run: 'python SCRIPT ARGS', the script relative to the working folder, `argv` (sys.argv[1:])."
+    import os
+    import shlex
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    path = os.path.relpath(script) if Path(script).is_absolute() else str(script)
+    return 'python ' + ' '.join(shlex.quote(a) for a in [path, *map(str, args)])
+
+
+def run_info() -> dict:
+    """What made a result: netguard's version, the git commit of its checkout ('-dirty': uncommitted changes; None
+    outside one), torch's version, the CPU threads."""
+    import subprocess
+
+    import netguard
+
+    git = ['git', 'describe', '--always', '--dirty', '--abbrev=12']
+    try:
+        done = subprocess.run(git, cwd=Path(netguard.__file__).parent, capture_output=True, text=True, timeout=10)
+        commit = done.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return dict(netguard=netguard.__version__, commit=commit, torch=torch.__version__, threads=torch.get_num_threads())
+
+# %% ../nbs/05_eval.ipynb #071f9ede
+def write_result(out, text: str, data: dict | None = None, command: str = '', info: dict | None = None) -> list[Path]:
+    """Write a bench result: OUT.txt (`$ command`, a `# netguard ...` line from `info` (default `run_info()`), `text`)
+    and, with `data`, OUT.json (`{'command', **info, **data}`); returns the paths written."""
+    out, info = Path(out), info or run_info()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    said = ', '.join(f'{k} {v}' for k, v in info.items() if v is not None)
+    txt = out.with_name(out.name + '.txt')
+    txt.write_text(f'$ {command}\n# {said}\n\n{text.rstrip()}\n')
+    if data is None:
+        return [txt]
+    js = out.with_name(out.name + '.json')
+    _dump(dict(command=command, **info, **data), js)
+    return [txt, js]
+
+# %% ../nbs/05_eval.ipynb #e948b5e2
+def pool_results(paths) -> tuple[list[dict], list[str]]:
+    "The rows of several result files (`read_result`), each run once, and the commands that made them."
+    rows, commands, seen = [], [], set()
+    for path in paths:
+        res = read_result(path)
+        commands.append(res['command'])
+        for r in res['rows']:
+            key = (r['defense'], r['attack'], r.get('prior'), r.get('model_seed', 0), r['seed'], tuple(r['protected']))
+            if key in seen:
+                raise ValueError(f"{path}: the run {key} is already in an earlier file; give each run once")
+            seen.add(key)
+            rows.append(r)
+    return rows, commands
 
 # %% ../nbs/05_eval.ipynb #29673358
 def _demo_arguments(p):
