@@ -793,8 +793,8 @@ def mirror_b(
     target, G = target.to(device).eval(), G.to(device).eval()
     labels = check_labels(labels, _num_classes(target, G.image_shape))
     L, P = len(labels), population
-    if not n <= P or not 2 <= elite <= P:
-        raise ValueError(f"need n <= population and 2 <= elite <= population; got n={n}, elite={elite}, population={P}")
+    if not n <= P or not 2 <= elite < P:
+        raise ValueError(f"need n <= population and 2 <= elite < population; got n={n}, elite={elite}, population={P}")
     g = stream(seed, 'mirror_b.population')
     z = torch.randn(L, P, G.z_dim, generator=g).clamp(-clip, clip).to(device)
     fitness = partial(_label_log_p, target, G, torch.tensor(labels, device=device))
