@@ -1,4 +1,4 @@
-"""NetGuard (decoy fine-tuning with elastic weight consolidation) and the baselines it is compared with: DP-SGD and Ad-mi, behind one interface, with a widget to watch the fine-tuning.
+"""NetGuard (decoy fine-tuning with elastic weight consolidation) and its baselines DP-SGD and Ad-mi.
 
 Docs: https://netguard-mia.github.io/netguard/defend.html.md"""
 
@@ -26,11 +26,11 @@ from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi
 
 # %% auto #0
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
-           'invert_classes', 'confusion_with', 'decoy_cost', 'assign_decoys', 'choose_decoys', 'fisher_diagonal',
-           'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'one_of', 'or_none', 'check_setting',
-           'NetGuardConfig', 'DefenseResult', 'DefenseSpec', 'register_defense', 'original', 'check_options',
-           'replay_loss', 'NetGuardTrainer', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings',
-           'parse_settings', 'netguard_widget']
+           'WIDGET_SETTINGS', 'invert_classes', 'confusion_with', 'decoy_cost', 'assign_decoys', 'choose_decoys',
+           'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'replay_loss', 'one_of', 'or_none',
+           'check_setting', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'DefenseSpec', 'register_defense',
+           'original', 'check_options', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget',
+           'shipped_trainer', 'defense_settings', 'parse_settings']
 
 # %% ../nbs/04_defend.ipynb #3f3fa241
 def invert_classes(
@@ -219,6 +219,39 @@ def private_term(logits: torch.Tensor, y: torch.Tensor, form: str = 'push') -> t
         return -torch.log1p(-p_y.clamp(max=1 - 1e-6)).mean()
     raise ValueError(f"private loss must be 'literal' (the patent's -CE) or 'push' (-log(1-p)); got {form!r}")
 
+# %% ../nbs/04_defend.ipynb #15792925
+def replay_loss(
+    logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None, spread: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the
+    soft target `cap` on their label: they keep their label but not the certainty, so that the decoys, trained toward 1,
+    out-score real protected images in an attacker's search. The rest, `1 - cap`, goes to the other classes evenly, or
+    in proportion to `spread` (`(N, classes)` probabilities, e.g. the original model's answers on the same images)."""
+    if cap is None:
+        return F.cross_entropy(logits, y)
+    k = logits.shape[1]
+    if not 1 / k < cap < 1:
+        raise ValueError(f"protected_cap must be between 1/{k} (no preference) and 1 (no cap); got {cap}")
+    q = F.one_hot(y, k).float()
+    if spread is None:
+        rest = (1 - q) / (k - 1)
+    else:
+        if spread.shape != q.shape:
+            raise ValueError(f"spread must be (N, classes) = {tuple(q.shape)}; got {tuple(spread.shape)}")
+        rest = spread.detach().float() * (1 - q)
+        rest = torch.where(rest.sum(1, keepdim=True) > 0, rest, (1 - q))  # a one-hot answer spreads evenly
+        rest = rest / rest.sum(1, keepdim=True)
+    hit = torch.isin(y, torch.as_tensor(list(protected), device=y.device))
+    q[hit] = q[hit] * cap + rest[hit] * (1 - cap)
+    return F.cross_entropy(logits, q)
+
+# %% ../nbs/04_defend.ipynb #02531f99
+def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    "Stack `{label: (n, C, H, W)}` into one batch of images and labels."
+    xs = [v for v in images_per_class.values()]
+    ys = [torch.full((len(v),), int(k), dtype=torch.long) for k, v in images_per_class.items()]
+    return torch.cat(xs), torch.cat(ys)
+
 # %% ../nbs/04_defend.ipynb #92069a87
 INT_1 = ('int', lambda v: v >= 1, 'an integer >= 1')
 INT_0 = ('int', lambda v: v >= 0, 'an integer >= 0')
@@ -329,99 +362,6 @@ def validate(self: NetGuardConfig) -> NetGuardConfig:
     for name, rule in _NETGUARD_RULES.items():
         check_setting(f'NetGuard setting {name}', getattr(self, name), rule)
     return self
-
-# %% ../nbs/04_defend.ipynb #bf1b4d55
-@dataclass
-class DefenseResult:
-    "A defended model (to attack like any target) and the defense's own report (settings, timings, history)."
-
-    defense: str
-    model: nn.Module
-    report: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DefenseSpec:
-    """One defense of the registry `DEFENSES`: `run(target, models, split, protected, *, seed, device, progress,
-    **settings)` returns a `DefenseResult`; `label` names it in messages; `rules` checks its settings (a config class
-    such as `NetGuardConfig`, or a dict of rules per keyword); `needs` lists the models it takes from `models`."""
-
-    run: Callable
-    label: str
-    rules: dict | type = field(default_factory=dict)
-    needs: tuple = ()
-
-# %% ../nbs/04_defend.ipynb #e2686230
-DEFENSES: dict[str, DefenseSpec] = {}
-
-
-def register_defense(name: str, label: str, rules: dict | type | None = None, needs=()):
-    "Decorator: add the `run` function it decorates to `DEFENSES` as defense `name`."
-
-    def add(run):
-        DEFENSES[name] = DefenseSpec(run, label, {} if rules is None else rules, tuple(needs))
-        return run
-
-    return add
-
-
-@register_defense('original', 'original')
-def original(target: nn.Module, *_, **__) -> DefenseResult:
-    "No defense: the target as trained."
-    return DefenseResult('original', target, {})
-
-# %% ../nbs/04_defend.ipynb #706265b0
-def check_options(defense: str, options: dict) -> dict:
-    "The settings of `defense`, checked before any work (names, types, ranges; NetGuard's by `NetGuardConfig`)."
-    if defense not in DEFENSES:
-        raise KeyError(f"unknown defense {defense!r}; choose one of: {', '.join(DEFENSES)}")
-    spec = DEFENSES[defense]
-    config = isinstance(spec.rules, type)
-    valid = list(spec.rules.__dataclass_fields__) if config else list(spec.rules)
-    bad = sorted(set(options) - set(valid))
-    if bad:
-        raise TypeError(
-            f"unknown {spec.label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}"
-        )
-    if config:
-        spec.rules(**options)
-    else:
-        for k, v in options.items():
-            check_setting(f'{spec.label} setting {k}', v, spec.rules[k])
-    return options
-
-# %% ../nbs/04_defend.ipynb #15792925
-def replay_loss(
-    logits: torch.Tensor, y: torch.Tensor, protected, cap: float | None = None, spread: torch.Tensor | None = None
-) -> torch.Tensor:
-    """Cross-entropy on replayed private images. With `cap`, the images of `protected` classes are trained toward the
-    soft target `cap` on their label: they keep their label but not the certainty, so that the decoys, trained toward 1,
-    out-score real protected images in an attacker's search. The rest, `1 - cap`, goes to the other classes evenly, or
-    in proportion to `spread` (`(N, classes)` probabilities, e.g. the original model's answers on the same images)."""
-    if cap is None:
-        return F.cross_entropy(logits, y)
-    k = logits.shape[1]
-    if not 1 / k < cap < 1:
-        raise ValueError(f"protected_cap must be between 1/{k} (no preference) and 1 (no cap); got {cap}")
-    q = F.one_hot(y, k).float()
-    if spread is None:
-        rest = (1 - q) / (k - 1)
-    else:
-        if spread.shape != q.shape:
-            raise ValueError(f"spread must be (N, classes) = {tuple(q.shape)}; got {tuple(spread.shape)}")
-        rest = spread.detach().float() * (1 - q)
-        rest = torch.where(rest.sum(1, keepdim=True) > 0, rest, (1 - q))  # a one-hot answer spreads evenly
-        rest = rest / rest.sum(1, keepdim=True)
-    hit = torch.isin(y, torch.as_tensor(list(protected), device=y.device))
-    q[hit] = q[hit] * cap + rest[hit] * (1 - cap)
-    return F.cross_entropy(logits, q)
-
-# %% ../nbs/04_defend.ipynb #02531f99
-def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
-    "Stack `{label: (n, C, H, W)}` into one batch of images and labels."
-    xs = [v for v in images_per_class.values()]
-    ys = [torch.full((len(v),), int(k), dtype=torch.long) for k, v in images_per_class.items()]
-    return torch.cat(xs), torch.cat(ys)
 
 # %% ../nbs/04_defend.ipynb #3fefe39b
 class NetGuardTrainer:
@@ -713,6 +653,66 @@ def probe(self: NetGuardTrainer, test, n: int = 8, steps: int = 50, lr: float = 
         confidence=p.gather(1, y_inv[:, None]).mean().item(),
     )
 
+# %% ../nbs/04_defend.ipynb #bf1b4d55
+@dataclass
+class DefenseResult:
+    "A defended model (to attack like any target) and the defense's own report (settings, timings, history)."
+
+    defense: str
+    model: nn.Module
+    report: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DefenseSpec:
+    """One defense of the registry `DEFENSES`: `run(target, models, split, protected, *, seed, device, progress,
+    **settings)` returns a `DefenseResult`; `label` names it in messages; `rules` checks its settings (a config class
+    such as `NetGuardConfig`, or a dict of rules per keyword); `needs` lists the models it takes from `models`."""
+
+    run: Callable
+    label: str
+    rules: dict | type = field(default_factory=dict)
+    needs: tuple = ()
+
+# %% ../nbs/04_defend.ipynb #e2686230
+DEFENSES: dict[str, DefenseSpec] = {}
+
+
+def register_defense(name: str, label: str, rules: dict | type | None = None, needs=()):
+    "Decorator: add the `run` function it decorates to `DEFENSES` as defense `name`."
+
+    def add(run):
+        DEFENSES[name] = DefenseSpec(run, label, {} if rules is None else rules, tuple(needs))
+        return run
+
+    return add
+
+
+@register_defense('original', 'original')
+def original(target: nn.Module, *_, **__) -> DefenseResult:
+    "No defense: the target as trained."
+    return DefenseResult('original', target, {})
+
+# %% ../nbs/04_defend.ipynb #706265b0
+def check_options(defense: str, options: dict) -> dict:
+    "The settings of `defense`, checked before any work (names, types, ranges; NetGuard's by `NetGuardConfig`)."
+    if defense not in DEFENSES:
+        raise KeyError(f"unknown defense {defense!r}; choose one of: {', '.join(DEFENSES)}")
+    spec = DEFENSES[defense]
+    config = isinstance(spec.rules, type)
+    valid = list(spec.rules.__dataclass_fields__) if config else list(spec.rules)
+    bad = sorted(set(options) - set(valid))
+    if bad:
+        raise TypeError(
+            f"unknown {spec.label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}"
+        )
+    if config:
+        spec.rules(**options)
+    else:
+        for k, v in options.items():
+            check_setting(f'{spec.label} setting {k}', v, spec.rules[k])
+    return options
+
 # %% ../nbs/04_defend.ipynb #58894d79
 def netguard(
     target: nn.Module,
@@ -953,51 +953,6 @@ def defend(
         )
     return spec.run(target, models, split, protected, seed=seed, device=device, progress=progress, **options)
 
-# %% ../nbs/04_defend.ipynb #681a8c33
-def defense_settings() -> dict:
-    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
-    import inspect
-
-    def own(f):
-        return [
-            k
-            for k, v in inspect.signature(f).parameters.items()
-            if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')
-        ]
-
-    return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
-
-# %% ../nbs/04_defend.ipynb #e0cee9b6
-def parse_settings(items, defenses) -> dict:
-    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
-    null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
-    import json
-
-    valid, out = defense_settings(), {}
-    for item in items:
-        name, _, kv = item.partition('.')
-        key, eq, raw = kv.partition('=')
-        if not (name and key and eq):
-            raise ValueError(f"--set wants DEFENSE.KEY=VALUE, e.g. netguard.protected_cap=None; got {item!r}")
-        if name not in valid:
-            raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
-        if name not in defenses:
-            raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
-        if key not in valid[name]:
-            raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
-        try:
-            check_options(name, {key: value})
-        except (ValueError, TypeError) as e:
-            raise ValueError(f"--set {item}: {e}") from None
-        out.setdefault(name, {})[key] = value
-    for name, opts in out.items():
-        check_options(name, opts)  # and together
-    return out
-
 # %% ../nbs/04_defend.ipynb #71bfd235
 _TERMS = (
     ('private', 'alpha'),
@@ -1108,3 +1063,63 @@ def netguard_widget(
     refresh()
     box.controls = dict(c, state=state)
     return box
+
+# %% ../nbs/04_defend.ipynb #4cad2b86
+WIDGET_SETTINGS = dict(n_fake=16, invert_steps=30, anchor_others=0, fisher_samples=256)
+
+
+def shipped_trainer(preset: str = 'mnist5k', protected=(0,), seed: int = 0, device=None, **settings) -> tuple:
+    """`(trainer, split)`: a `NetGuardTrainer` on `preset`'s shipped models (model seed 0) with the light setup of
+    `WIDGET_SETTINGS` (`settings` override them), and the preset's data."""
+    from netguard.train import get_preset, pretrained
+
+    target, public_model, (G, D) = (pretrained(preset, role, 0, device) for role in ('target', 'public', 'gan'))
+    split = get_preset(preset).split()
+    cfg = NetGuardConfig(**{**WIDGET_SETTINGS, **settings})
+    kw = dict(seed=seed, device=device, decoy_classes=split.public_only)
+    return NetGuardTrainer(target, public_model, G, D, split.private_train, split.public, protected, cfg, **kw), split
+
+# %% ../nbs/04_defend.ipynb #681a8c33
+def defense_settings() -> dict:
+    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
+    import inspect
+
+    def own(f):
+        return [
+            k
+            for k, v in inspect.signature(f).parameters.items()
+            if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')
+        ]
+
+    return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
+
+# %% ../nbs/04_defend.ipynb #e0cee9b6
+def parse_settings(items, defenses) -> dict:
+    """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
+    null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
+    import json
+
+    valid, out = defense_settings(), {}
+    for item in items:
+        name, _, kv = item.partition('.')
+        key, eq, raw = kv.partition('=')
+        if not (name and key and eq):
+            raise ValueError(f"--set wants DEFENSE.KEY=VALUE, e.g. netguard.protected_cap=None; got {item!r}")
+        if name not in valid:
+            raise ValueError(f"--set {item}: {name!r} has no settings; choose one of: {', '.join(valid)}")
+        if name not in defenses:
+            raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
+        if key not in valid[name]:
+            raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
+        try:
+            check_options(name, {key: value})
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"--set {item}: {e}") from None
+        out.setdefault(name, {})[key] = value
+    for name, opts in out.items():
+        check_options(name, opts)  # and together
+    return out

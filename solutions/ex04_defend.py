@@ -5,6 +5,7 @@ import copy
 import torch
 
 from netguard.defend import (
+    WIDGET_SETTINGS,
     NetGuardConfig,
     NetGuardTrainer,
     choose_decoys,
@@ -25,15 +26,18 @@ def exercise_1(
     cfg: NetGuardConfig | None = None,
     seed: int = 0,
 ) -> dict:
-    """The widget with lam = 0.01 and lam = 100, `steps` steps each from the trained weights. With a tiny lam EWC lets
+    """The widget with lam = 0.01 and lam = 100, `steps` steps each from the trained weights (its settings,
+    `WIDGET_SETTINGS`, and its decoys, among `split.public_only`, unless `cfg` says otherwise). With a tiny lam EWC lets
     the weights go: they move further from the trained ones (the EWC penalty at lam = 1, a Fisher-weighted distance, is
     tens of times larger) and the decoy loss (`public`, CE(decoys -> l_t)) falls further, so the fresh inversion of
     l_t turns into the decoy sooner. With lam = 100 the weights stay near the trained ones and the decoy is learnt
     slowly. MC(all) does not fall either way: the replay of private batches, not EWC, is what keeps accuracy. Returns,
     per lam, MC(all), the weights' move and the decoy loss (mean of the last 5 steps), and the original's MC(all)."""
+    cfg = cfg or NetGuardConfig(**WIDGET_SETTINGS)
     tr = NetGuardTrainer(
-        target, public_model, *gan, split.private_train, split.public, [0], cfg or NetGuardConfig(), seed=seed
-    )
+        target, public_model, *gan, split.private_train, split.public, [0], cfg, seed=seed,
+        decoy_classes=split.public_only,
+    )  # fmt: skip
     out = dict(original=accuracy(tr.original, split.private_test))
     for lam in lams:
         tr.reset()

@@ -69,16 +69,13 @@ display(w, probe)""",
 ]
 
 NETGUARD = [
-    SETUP
-    + '\n'
-    + """\
-from netguard.defend import NetGuardConfig, NetGuardTrainer, netguard_widget
-PUB = build('cnn', 5, (1, 32, 32), width=8); train_classifier(PUB, split.public, epochs=1, device='cpu')
-cfg = NetGuardConfig(steps=15, n_fake=8, batch_size=16, replay_batch=16, fisher_samples=64, invert_steps=10,
-                     distill=1.0)
-tr = NetGuardTrainer(T, PUB, G, D, split.private_train, split.public, [0], cfg, seed=0, device='cpu')
-w = netguard_widget(tr, split.private_test.subset(torch.arange(100)), names=split.private_names, steps_per_click=3,
-                    probe_n=2, probe_steps=5)
+    """\
+import torch; torch.set_num_threads(1)
+import ipywidgets as W
+from IPython.display import display
+from netguard.defend import netguard_widget, shipped_trainer
+tr, split = shipped_trainer('mnist5k', [0])  # the shipped models, with the widget's light setup: ready in seconds
+w = netguard_widget(tr, split.private_test, names=split.private_names, steps_per_click=3, probe_n=4, probe_steps=40)
 w.add_class('ng-under-test')
 probe = W.HTML(f'probe alpha={tr.cfg.alpha:g}'); probe.add_class('ng-probe')
 w.controls['alpha'].observe(lambda change: setattr(probe, 'value', f'probe alpha={tr.cfg.alpha:g}'), 'value')
