@@ -88,6 +88,21 @@ def shrink_images(nb, colors: int = 64):
                     o['data']['image/png'] = base64.b64encode(buf.getvalue()).decode()
 
 
+def refresh_card(path: Path, results: Path):
+    "Set the output of `path`'s `chapter_card(...)` cell to what `chapter_card` says with `results` now."
+    from netguard.core import chapter_card
+
+    nb = nbformat.read(path, as_version=4)
+    for c in nb.cells:
+        if c.cell_type == 'code' and (m := re.search(r"chapter_card\('([^']+)'\)", c.source)):
+            md = chapter_card(m.group(1), results).data
+            c.outputs = [nbformat.v4.new_output('execute_result', {'text/markdown': md, 'text/plain': md})]
+    nbformat.write(nb, path)
+    from nbdev.clean import nbdev_clean
+
+    nbdev_clean(fname=str(path))
+
+
 def write_times(results: Path, rows: list, mode: str, argv=None):
     "Record each chapter's seconds under `mode` in `results`.json/.txt, keeping the other mode's and chapters' times."
     from netguard.eval import write_result
@@ -181,6 +196,9 @@ def main(argv=None):
     (out / 'timings.json').write_text(json.dumps(dict(rows=rows, total_seconds=round(total, 1)), indent=1))
     if args.results and not any(r['error'] for r in rows):
         write_times(Path(args.results), rows, mode='tested' if 'slow' in args.skip else 'all', argv=argv)
+        if args.in_place:  # the opening cards show the times just measured
+            for p in paths:
+                refresh_card(p, Path(args.results).with_suffix('.json'))
     return 1 if any(r['error'] for r in rows) else 0
 
 

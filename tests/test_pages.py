@@ -1,0 +1,66 @@
+"""The pages as nbdev builds them (its docs processors, what `nbdev-docs` and `nbdev-preview` run before Quarto): every
+course chapter shows figures, because the notebooks are committed with the outputs of the cells the tests run
+(`python tools/run_notebooks.py --skip slow net gpu --in-place`)."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from browser_util import ROOT, process_for_docs
+
+# the least number of figures each page must show: the chapters open with a picture from the shipped models
+FIGURES = {
+    '00_models.ipynb': 1,
+    '01_data.ipynb': 2,
+    '02_train.ipynb': 2,
+    '03_invert.ipynb': 2,
+    '04_defend.ipynb': 2,
+    '05_eval.ipynb': 2,
+    'index.ipynb': 2,
+}
+IMAGE_TYPES = ('image/png', 'image/jpeg', 'image/svg+xml')
+
+
+def figures(path: Path) -> int:
+    "Figures on the page of a processed notebook: image outputs, and images that its Markdown shows."
+    nb = nbformat.read(path, as_version=4)
+    shown = 0
+    for c in nb.cells:
+        if c.cell_type == 'code':
+            shown += sum(any(t in o.get('data', {}) for t in IMAGE_TYPES) for o in c.outputs)
+        elif c.cell_type == 'markdown':
+            shown += len(re.findall(r'!\[[^\]]*\]\([^)]+\)|<img\s', c.source))
+    return shown
+
+
+@pytest.fixture(scope='module')
+def processed(tmp_path_factory):
+    out = tmp_path_factory.mktemp('proc')
+    summary = process_for_docs([ROOT / 'nbs' / nb for nb in FIGURES], out)
+    return out, summary
+
+
+@pytest.mark.parametrize('nb', list(FIGURES))
+def test_page_shows_its_figures(nb, processed):
+    out, summary = processed
+    assert summary[nb]['error'] is None, summary[nb]['error']
+    n = figures(out / nb)
+    assert n >= FIGURES[nb], (
+        f'the {nb} page shows {n} figure(s), it should show at least {FIGURES[nb]}: commit the notebook with its '
+        'outputs (python tools/run_notebooks.py nbs/' + nb + ' --skip slow net gpu --in-place)'
+    )
+
+
+def test_a_page_without_outputs_fails(tmp_path):
+    "The check can fail: a chapter with its outputs cleared shows no figure once processed."
+    nb = json.loads((ROOT / 'nbs' / '01_data.ipynb').read_text())
+    for c in nb['cells']:
+        if c['cell_type'] == 'code':
+            c['outputs'] = []
+    src = tmp_path / 'src' / '01_data.ipynb'
+    src.parent.mkdir()
+    src.write_text(json.dumps(nb))
+    process_for_docs([src], tmp_path / 'proc')
+    assert figures(tmp_path / 'proc' / '01_data.ipynb') < FIGURES['01_data.ipynb']
