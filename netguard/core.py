@@ -154,7 +154,7 @@ def predict(model: nn.Module, ds_or_x, batch_size: int = 512, device=None) -> to
     model.train(was)
     return out
 
-
+# %% ../nbs/core.ipynb #5867b6c1
 def frozen(*models):
     "Put `models` (None skipped) in eval mode with no gradients: attacks read them, never train them."
     for m in models:
