@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 __all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
            'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
            'frozen', 'thaw', 'check_labels', 'Command', 'command', 'in_range', 'distinct', 'names', 'add_option',
-           'chapter_times', 'chapter_card']
+           'results_dir', 'chapter_times', 'chapter_card']
 
 # %% ../nbs/core.ipynb #96ab9333
 def mix_seed(*parts: int) -> int:
@@ -242,9 +242,17 @@ def add_option(p: argparse.ArgumentParser, name: str, help: str | None = None, *
     return p.add_argument(f'--{name}', **{**OPTIONS[name], **({'help': help} if help else {}), **kw})
 
 # %% ../nbs/core.ipynb #a9ddadba
-def chapter_times(notebook: str, results='../bench/results/chapter_times.json') -> dict:
+def results_dir() -> Path:
+    "`bench/results/` of the clone the package runs from (where it is installed from a clone, as the course is)."
+    import netguard
+
+    return Path(netguard.__file__).resolve().parents[1] / 'bench' / 'results'
+
+
+def chapter_times(notebook: str, results=None) -> dict:
     "`{mode: seconds}` of `notebook` (`02_train` or `02_train.ipynb`) in `results`, and `machine`; `{}` if none."
-    path, notebook = Path(results), notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
+    path = Path(results) if results else results_dir() / 'chapter_times.json'
+    notebook = notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
     if not path.exists():
         return {}
     res = json.loads(path.read_text())
@@ -256,7 +264,7 @@ def _duration(s: float) -> str:
     return f'{s:.0f} s' if s < 90 else f'{s / 60:.0f} min'
 
 
-def chapter_card(notebook: str, results='../bench/results/chapter_times.json'):
+def chapter_card(notebook: str, results=None):
     "The compute time of `notebook` as a line of Markdown, read from `tools/run_notebooks.py`'s result file."
     from IPython.display import Markdown
 
