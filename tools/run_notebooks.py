@@ -194,10 +194,12 @@ def main(argv=None):
     total = sum(r['seconds'] for r in rows)
     print(f"{'all':20s} {total:7.1f} s = {total / 60:.1f} min")
     (out / 'timings.json').write_text(json.dumps(dict(rows=rows, total_seconds=round(total, 1)), indent=1))
-    if args.results and not any(r['error'] for r in rows):
-        write_times(Path(args.results), rows, mode='tested' if 'slow' in args.skip else 'all', argv=argv)
+    course = [(p, r) for p, r in zip(paths, rows) if p.resolve().parent == ROOT / 'nbs']  # only the course's times
+    if args.results and course and not any(r['error'] for r in rows):
+        mode = 'tested' if 'slow' in args.skip else 'all'
+        write_times(Path(args.results), [r for _, r in course], mode=mode, argv=argv)
         if args.in_place:  # the opening cards show the times just measured
-            for p in paths:
+            for p, _ in course:
                 refresh_card(p, Path(args.results).with_suffix('.json'))
     return 1 if any(r['error'] for r in rows) else 0
 
