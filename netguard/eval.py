@@ -41,7 +41,7 @@ from .data import labels_of
 from .defend import DEFENSES, DefenseResult, check_options, defend, parse_settings
 from .invert import ATTACKS, AttackResult, prepare_attack, run_attack
 from .models import check_device, check_out_dir, check_places, default_device
-from .train import accuracy, get_preset, pretrained
+from .train import ROLES, accuracy, get_preset, pretrained
 
 # %% auto #0
 __all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'check_images', 'attack_accuracy',
@@ -316,7 +316,7 @@ def _inception(device, download: bool):
 @torch.no_grad()
 def inception_activations(model: nn.Module, images: torch.Tensor, batch_size: int = 50, device=None) -> torch.Tensor:
     "pytorch-fid's 2048-d Inception features of images in [-1, 1] (grey repeated to 3 channels; resized to 299)."
-    device = device or next(model.parameters()).device
+    device = model_device(model, device)
     out = []
     for c in images.split(batch_size):
         c = c.to(device).float().add(1).div(2).clamp(0, 1)
@@ -656,13 +656,10 @@ def _dump(obj, path: Path):
     tmp.replace(path)
 
 # %% ../nbs/05_eval.ipynb #90f66e7e
-_ROLES = ('target', 'public', 'evaluator', 'checker', 'gan')  # the models of a preset that a benchmark uses
-
-
 def _preset_models(p, ms: int) -> dict:
     "The models of model seed `ms`: those `p.models` gives (a dict, or a function of the model seed), the rest cached."
     m = dict((p.models(ms) if callable(p.models) else p.models) or {})
-    for role in _ROLES:
+    for role in ROLES:  # the models of a preset that a benchmark uses
         if role not in m:
             m[role] = pretrained(p.preset, role, ms, p.device, p.cache, p.progress)
     return m

@@ -140,7 +140,6 @@ def shipped_03():
     "The shipped mnist5k target, GAN and all-class checker: the models of the chapter's z-stepper."
     from netguard.train import pretrained
 
-    torch.set_num_threads(2)
     return {role: pretrained('mnist5k', role, device='cpu') for role in ('target', 'gan', 'checker')}
 
 

@@ -110,17 +110,20 @@ def write_times(results: Path, rows: list, mode: str, argv=None):
     js = results.with_name(results.name + '.json')
     old = json.loads(js.read_text()) if js.exists() else {}
     modes = old.get('modes', {})
-    chapters = {**modes.get(mode, {}).get('chapters', {})}
-    chapters.update({r['notebook']: dict(seconds=r['seconds'], slow_cells=r['slow_cells']) for r in rows})
-    command = 'python tools/run_notebooks.py ' + ' '.join(sys.argv[1:] if argv is None else argv)
-    modes[mode] = dict(command=command.strip(), chapters=chapters)
+    command = ('python tools/run_notebooks.py ' + ' '.join(sys.argv[1:] if argv is None else argv)).strip()
     machine = f'{os.cpu_count()} CPU cores' + (f', {gpu}' if (gpu := _gpu()) else '')
+    chapters = {**modes.get(mode, {}).get('chapters', {})}  # each chapter keeps the command and machine it ran with
+    for r in rows:
+        chapters[r['notebook']] = dict(
+            seconds=r['seconds'], slow_cells=r['slow_cells'], command=command, machine=machine
+        )
+    modes[mode] = dict(command=command, chapters=chapters)
     text = '\n'.join(
         f"{m:6s} {name:20s} {c['seconds']:8.1f} s"
         for m, r in sorted(modes.items())
         for name, c in r['chapters'].items()
     )
-    write_result(results, f'machine: {machine}\n\n{text}', dict(machine=machine, modes=modes), command=command.strip())
+    write_result(results, f'machine: {machine}\n\n{text}', dict(machine=machine, modes=modes), command=command)
 
 
 def _gpu() -> str:
@@ -131,7 +134,7 @@ def _gpu() -> str:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('notebooks', nargs='*', help='default: nbs/00_*.ipynb ... nbs/05_*.ipynb')
+    ap.add_argument('notebooks', nargs='*', help='default: every chapter, nbs/00_*.ipynb ... nbs/06_*.ipynb and core')
     ap.add_argument('--out', default='nb_runs', help='folder for the executed notebooks and timings.json')
     ap.add_argument('--in-place', action='store_true', help='write the executed notebooks over the sources')
     ap.add_argument('--skip', nargs='*', default=['net', 'gpu'], help='flags of cells to leave unrun')
@@ -179,10 +182,10 @@ def main(argv=None):
             error=error,
         )
         rows.append(row)
-        if args.in_place:
+        if args.in_place and error is None:  # a failed run leaves the committed notebook as it was
             shrink_images(nb)
-        nbformat.write(nb, p if args.in_place else out / p.name)
-        if args.in_place:
+        nbformat.write(nb, p if args.in_place and error is None else out / p.name)
+        if args.in_place and error is None:
             from nbdev.clean import nbdev_clean
 
             nbdev_clean(fname=str(p))
@@ -200,7 +203,7 @@ def main(argv=None):
         write_times(Path(args.results), [r for _, r in course], mode=mode, argv=argv)
         if args.in_place:  # the opening cards show the times just measured
             for p, _ in course:
-                refresh_card(p, Path(args.results).with_suffix('.json'))
+                refresh_card(p, Path(args.results).with_name(Path(args.results).name + '.json'))
     return 1 if any(r['error'] for r in rows) else 0
 
 
