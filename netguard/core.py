@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 __all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
            'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
            'frozen', 'thaw', 'check_labels', 'Command', 'command', 'in_range', 'distinct', 'names', 'add_option',
-           'results_dir', 'chapter_times', 'chapter_card']
+           'results_dir', 'chapter_times', 'slow_cells', 'chapter_card']
 
 # %% ../nbs/core.ipynb #96ab9333
 def mix_seed(*parts: int) -> int:
@@ -264,11 +264,21 @@ def _duration(s: float) -> str:
     return f'{s:.0f} s' if s < 90 else f'{s / 60:.0f} min'
 
 
+def slow_cells(notebook: str, results=None) -> int | None:
+    "How many `slow` cells `notebook` has, as the `all` run of `results` counted them (None if not run)."
+    path = Path(results) if results else results_dir() / 'chapter_times.json'
+    name = notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
+    runs = json.loads(path.read_text())['modes'] if path.exists() else {}
+    return runs.get('all', {}).get('chapters', {}).get(name, {}).get('slow_cells')
+
+
 def chapter_card(notebook: str, results=None):
     "The compute time of `notebook` as a line of Markdown, read from `tools/run_notebooks.py`'s result file."
     from IPython.display import Markdown
 
     t = chapter_times(notebook, results)
+    if slow_cells(notebook, results) == 0:  # one run is the chapter: no second number from a second run
+        t.pop('all', None)
     parts = [f'{_duration(t[m])} {what}' for m, what in [('tested', 'for the cells the tests run'),
              ('all', 'for every cell, the slow ones included')] if m in t]  # fmt: skip
     text = f"**Compute time:** {', '.join(parts)} ({t['machine']})." if parts else '**Compute time:** not measured.'
