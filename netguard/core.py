@@ -65,6 +65,7 @@ STREAMS = {
     'eval.held_out': 54,  # the subset of the public classifier's training images
 }
 
+# %% ../nbs/core.ipynb #4d6fe32f
 STEP_STREAMS = {
     'train.epoch_order': None,  # (seed, epoch): the order of the data in an epoch
     'train.dropout': 1,  # (seed, step, 1): the dropout masks of a classifier step
@@ -79,7 +80,7 @@ STEP_STREAMS = {
     'lomma.surrogate': 31,  # (seed, i, 31): the seed of LOMMA's i-th surrogate
 }
 
-
+# %% ../nbs/core.ipynb #e27f81d7
 def stream_seed(seed: int, name: str, *more: int) -> int:
     "The seed of random stream `name` (a key of `STREAMS` or `STEP_STREAMS`) of run `seed`, for `more` (e.g. a step)."
     if name in STREAMS:
@@ -263,7 +264,7 @@ def chapter_times(notebook: str, results=None) -> dict:
 def _duration(s: float) -> str:
     return f'{s:.0f} s' if s < 90 else f'{s / 60:.0f} min'
 
-
+# %% ../nbs/core.ipynb #a8899c83
 def slow_cells(notebook: str, results=None) -> int | None:
     "How many `slow` cells `notebook` has, as the `all` run of `results` counted them (None if not run)."
     path = Path(results) if results else results_dir() / 'chapter_times.json'
