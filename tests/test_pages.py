@@ -64,3 +64,26 @@ def test_a_page_without_outputs_fails(tmp_path):
     src.write_text(json.dumps(nb))
     process_for_docs([src], tmp_path / 'proc')
     assert figures(tmp_path / 'proc' / '01_data.ipynb') < FIGURES['01_data.ipynb']
+
+
+def test_instructor_page_shows_its_plans(tmp_path):
+    "The instructor guide's page shows the tables its hidden cells compute from bench/results/chapter_times.json."
+    summary = process_for_docs([ROOT / 'nbs' / 'instructor.ipynb'], tmp_path)
+    assert summary['instructor.ipynb']['error'] is None, summary['instructor.ipynb']['error']
+    nb = nbformat.read(tmp_path / 'instructor.ipynb', as_version=4)
+    tables = [
+        ''.join(o['data']['text/markdown'])
+        for c in nb.cells
+        if c.cell_type == 'code'
+        for o in c.outputs
+        if 'text/markdown' in o.get('data', {})
+    ]
+    plan = '| part | minutes | run live | waits | shown from a run before class |'
+    heads = [
+        '| chapter | group | its `slow` cells show | cells | time |',
+        plan,
+        plan,
+        '| chapter | tested cells | `slow` cells | every cell |',
+    ]
+    assert [t.split('\n')[0] for t in tables] == heads
+    assert all(re.search(r'\| \d+(\.\d)? (s|min) \|', t) for t in tables), tables  # each shows measured times

@@ -11,7 +11,8 @@ wall time of each notebook, of its slowest cells, and its number of exercises; t
 
 The chapters' compute times go to `bench/results/chapter_times.json` (`--results`), which the chapters' opening
 cells read (`netguard.core.chapter_card`): a run that skips `slow` cells records the `tested` time of each chapter,
-one that runs them the `all` time; each run replaces only its own mode.
+one that runs them the `all` time, with each `slow` cell's time (the instructor guide's plans read them); each run
+replaces only its own mode's times of the chapters it ran, as each chapter finishes.
 """
 
 import argparse
@@ -28,6 +29,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [*sorted((ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb')), ROOT / 'nbs' / 'core.ipynb']
+GUIDE = ROOT / 'nbs' / 'instructor.ipynb'  # run with the chapters (its tables read their times), but not timed as one
 
 
 def flags(source: str) -> set:
@@ -56,6 +58,11 @@ class Client(NotebookClient):
             cell.outputs = []
             return cell
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+
+def head(source: str) -> str:
+    "The first line of a cell's code, after its `#|` directives: how the instructor guide names a `slow` cell."
+    return next((line for line in source.splitlines() if line.strip() and not line.startswith('#|')), '')[:100]
 
 
 def seconds(cell) -> float:
@@ -117,6 +124,8 @@ def write_times(results: Path, rows: list, mode: str, argv=None):
         chapters[r['notebook']] = dict(
             seconds=r['seconds'], slow_cells=r['slow_cells'], command=command, machine=machine
         )
+        if mode == 'all':  # each slow cell's time, for the instructor guide's plans
+            chapters[r['notebook']]['slow'] = r['slow']
     modes[mode] = dict(command=command, chapters=chapters)
     text = '\n'.join(
         f"{m:6s} {name:20s} {c['seconds']:8.1f} s"
@@ -132,9 +141,54 @@ def _gpu() -> str:
     return torch.cuda.get_device_name() if torch.cuda.is_available() else ''
 
 
+def run(p: Path, args, out: Path) -> dict:
+    "Execute notebook `p`, keep it (in place, or in `out`) and return its times."
+    nb = nbformat.read(p, as_version=4)
+    Client.skip = set(args.skip)
+    client = Client(
+        nb,
+        timeout=args.timeout,
+        kernel_name='python3',
+        store_widget_state=True,
+        record_timing=True,
+        resources={'metadata': {'path': str(p.parent)}},
+    )
+    t = time.perf_counter()
+    try:
+        client.execute()
+        error = None
+    except Exception as e:  # keep timing the others; the failure is reported and makes the exit status 1
+        error = f'{type(e).__name__}: {str(e)[-500:]}'
+    wall = time.perf_counter() - t
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    slow = [c for c in code if 'slow' in flags(c.source)]
+    top = sorted(((seconds(c), i) for i, c in enumerate(nb.cells) if c.cell_type == 'code'), reverse=True)[:3]
+    keep = args.in_place and error is None  # a failed run leaves the committed notebook as it was
+    if keep:
+        shrink_images(nb)
+    nbformat.write(nb, p if keep else out / p.name)
+    if keep:
+        from nbdev.clean import nbdev_clean
+
+        nbdev_clean(fname=str(p))
+    return dict(
+        notebook=p.name,
+        seconds=round(wall, 1),
+        slow_cells=len(slow),
+        slow_seconds=round(sum(map(seconds, slow)), 1),
+        skipped=sum(bool(flags(c.source) & Client.skip) for c in code),
+        exercises=exercises(nb),
+        slowest_cells=[dict(cell=i, seconds=round(s, 1)) for s, i in top],
+        slow=[dict(code=head(c.source), seconds=round(seconds(c), 1)) for c in slow],
+        error=error,
+    )
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('notebooks', nargs='*', help='default: every chapter, nbs/00_*.ipynb ... nbs/06_*.ipynb and core')
+    ap.add_argument(
+        'notebooks', nargs='*', help='default: every chapter (nbs/00_*.ipynb ... nbs/06_*.ipynb, core) and the guide'
+    )
     ap.add_argument('--out', default='nb_runs', help='folder for the executed notebooks and timings.json')
     ap.add_argument('--in-place', action='store_true', help='write the executed notebooks over the sources')
     ap.add_argument('--skip', nargs='*', default=['net', 'gpu'], help='flags of cells to leave unrun')
@@ -145,65 +199,27 @@ def main(argv=None):
         help="where the chapters' times go (.json and .txt); '' for nowhere (default: bench/results/chapter_times)",
     )
     args = ap.parse_args(argv)
-    paths = [Path(p) for p in args.notebooks] or CHAPTERS
+    paths = [Path(p) for p in args.notebooks] or [*CHAPTERS, GUIDE]
     os.environ.setdefault('NETGUARD_QUIET', '1')  # no progress bars in the kept outputs
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for p in paths:
-        nb = nbformat.read(p, as_version=4)
-        Client.skip = set(args.skip)
-        client = Client(
-            nb,
-            timeout=args.timeout,
-            kernel_name='python3',
-            store_widget_state=True,
-            record_timing=True,
-            resources={'metadata': {'path': str(p.parent)}},
-        )
-        t = time.perf_counter()
-        try:
-            client.execute()
-            error = None
-        except Exception as e:  # keep timing the others; the failure is reported and makes the exit status 1
-            error = f'{type(e).__name__}: {str(e)[-500:]}'
-        wall = time.perf_counter() - t
-        code = [c for c in nb.cells if c.cell_type == 'code']
-        slow = [c for c in code if 'slow' in flags(c.source)]
-        top = sorted(((seconds(c), i) for i, c in enumerate(nb.cells) if c.cell_type == 'code'), reverse=True)[:3]
-        row = dict(
-            notebook=p.name,
-            seconds=round(wall, 1),
-            slow_cells=len(slow),
-            slow_seconds=round(sum(map(seconds, slow)), 1),
-            skipped=sum(bool(flags(c.source) & Client.skip) for c in code),
-            exercises=exercises(nb),
-            slowest_cells=[dict(cell=i, seconds=round(s, 1)) for s, i in top],
-            error=error,
-        )
+        row = run(p, args, out)
         rows.append(row)
-        if args.in_place and error is None:  # a failed run leaves the committed notebook as it was
-            shrink_images(nb)
-        nbformat.write(nb, p if args.in_place and error is None else out / p.name)
-        if args.in_place and error is None:
-            from nbdev.clean import nbdev_clean
-
-            nbdev_clean(fname=str(p))
         print(
-            f"{p.name:20s} {wall:7.1f} s  (slow cells {row['slow_seconds']:.0f} s)  exercises {row['exercises']}"
-            + (f'  FAILED: {error}' if error else ''),
+            f"{p.name:20s} {row['seconds']:7.1f} s  (slow cells {row['slow_seconds']:.0f} s)  "
+            f"exercises {row['exercises']}" + (f"  FAILED: {row['error']}" if row['error'] else ''),
             flush=True,
         )
+        if args.results and p.resolve() in CHAPTERS and not row['error']:  # only the course's times, as they come
+            results = Path(args.results)
+            write_times(results, [row], mode='tested' if 'slow' in args.skip else 'all', argv=argv)
+            if args.in_place:  # the opening card shows the time just measured
+                refresh_card(p, results.with_name(results.name + '.json'))
     total = sum(r['seconds'] for r in rows)
     print(f"{'all':20s} {total:7.1f} s = {total / 60:.1f} min")
     (out / 'timings.json').write_text(json.dumps(dict(rows=rows, total_seconds=round(total, 1)), indent=1))
-    course = [(p, r) for p, r in zip(paths, rows) if p.resolve().parent == ROOT / 'nbs']  # only the course's times
-    if args.results and course and not any(r['error'] for r in rows):
-        mode = 'tested' if 'slow' in args.skip else 'all'
-        write_times(Path(args.results), [r for _, r in course], mode=mode, argv=argv)
-        if args.in_place:  # the opening cards show the times just measured
-            for p, _ in course:
-                refresh_card(p, Path(args.results).with_name(Path(args.results).name + '.json'))
     return 1 if any(r['error'] for r in rows) else 0
 
 
