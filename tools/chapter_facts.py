@@ -24,7 +24,10 @@ from test_pages import figures  # noqa: E402
 from netguard.core import chapter_times  # noqa: E402
 from netguard.eval import write_result  # noqa: E402
 
-PAGES = [*sorted((ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb')), *(ROOT / 'nbs' / n for n in ('core.ipynb', 'index.ipynb'))]
+PAGES = [
+    *sorted((ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb')),
+    *(ROOT / 'nbs' / n for n in ('core.ipynb', 'index.ipynb', 'instructor.ipynb')),
+]
 
 
 def counts(path: Path) -> dict:
