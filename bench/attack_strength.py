@@ -119,6 +119,8 @@ def main(argv=None):
             fid=False,
         )
     text = tables(rows)
+    if args.merge:  # the commands that measured the pooled rows
+        text = '\n'.join(f'pooled from: $ {c}' for c in extra['pooled_from']) + '\n\n' + text
     print(text)
     write_result(args.out, text, dict(extra, rows=rows), command_line(__file__, argv))
 
