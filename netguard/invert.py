@@ -20,7 +20,7 @@ from fastcore.basics import patch
 
 from .core import check_labels, frozen, model_device, predict, progress_bar, stream, stream_seed, thaw
 from .models import Discriminator, Generator, build
-from .train import augment, batch_stream
+from .train import _diff_augment, _same, augment, batch_stream
 
 # %% auto #0
 __all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ATTACKS', 'ce_loss', 'logit_loss', 'max_margin_loss',
@@ -558,7 +558,7 @@ def train_kedmi_gan(
     G = build('generator', image_shape=image_shape, z_dim=z_dim, width=width).to(device).train()
     D = KEDDiscriminator(K, image_shape, width).to(device).train()
     opt_g, opt_d = (torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999)) for m in (G, D))
-    aug = (lambda x, g: augment(x, g, max_rotate=0, max_shift=1 / 8, hflip=False)) if diff_augment else (lambda x, g: x)
+    aug = _diff_augment if diff_augment else _same  # the augmentation of train_gan
     reals = batch_stream(public, batch_size, seed)
     with _running(steps, 'train KED-MI GAN', progress, target) as bar:
         for step in range(steps):
