@@ -37,7 +37,7 @@ from netguard.core import (
     stream,
     stream_seed,
 )
-from .data import labels_of
+from .data import Split, labels_of
 from .defend import DEFENSES, DefenseResult, check_options, defend, parse_settings
 from .invert import ATTACKS, AttackResult, prepare_attack, run_attack
 from .models import check_device, check_out_dir, check_places, default_device
@@ -372,7 +372,18 @@ class Judge:
     images (as evaluator features, per class) and the private test set. `fid`: None = Inception FID when its weights
     are in the cache, True = also try to download them, False = never."""
 
-    def __init__(self, evaluator, checker, split, *, fid=None, fid_images=500, seed=0, device=None, batch_size=512):
+    def __init__(
+        self,
+        evaluator: nn.Module,
+        checker: nn.Module,
+        split: Split,
+        *,
+        fid: bool | None = None,
+        fid_images: int = 500,
+        seed: int = 0,
+        device=None,
+        batch_size: int = 512,
+    ):
         self.evaluator, self.checker, self.split, self.test = evaluator, checker, split, split.private_test
         self.names, self.all_names = split.private_names, split.all_names
         self.device = model_device(evaluator, device)
