@@ -250,15 +250,19 @@ def results_dir() -> Path:
     return Path(netguard.__file__).resolve().parents[1] / 'bench' / 'results'
 
 
+def _chapter_runs(notebook: str, results=None) -> tuple[dict, str]:
+    "`({mode: record}, machine)` of `notebook` (`02_train` or `02_train.ipynb`) in the times file `results`."
+    path = Path(results) if results else results_dir() / 'chapter_times.json'
+    name = notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
+    res = json.loads(path.read_text()) if path.exists() else {}
+    runs = {m: r['chapters'][name] for m, r in res.get('modes', {}).items() if name in r['chapters']}
+    return runs, res.get('machine', '')
+
+
 def chapter_times(notebook: str, results=None) -> dict:
     "`{mode: seconds}` of `notebook` (`02_train` or `02_train.ipynb`) in `results`, and `machine`; `{}` if none."
-    path = Path(results) if results else results_dir() / 'chapter_times.json'
-    notebook = notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
-    if not path.exists():
-        return {}
-    res = json.loads(path.read_text())
-    out = {m: r['chapters'][notebook]['seconds'] for m, r in res['modes'].items() if notebook in r['chapters']}
-    return {**out, 'machine': res.get('machine', '')} if out else {}
+    runs, machine = _chapter_runs(notebook, results)
+    return {**{m: r['seconds'] for m, r in runs.items()}, 'machine': machine} if runs else {}
 
 
 def _duration(s: float) -> str:
@@ -267,10 +271,7 @@ def _duration(s: float) -> str:
 # %% ../nbs/core.ipynb #a8899c83
 def slow_cells(notebook: str, results=None) -> int | None:
     "How many `slow` cells `notebook` has, as the `all` run of `results` counted them (None if not run)."
-    path = Path(results) if results else results_dir() / 'chapter_times.json'
-    name = notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
-    runs = json.loads(path.read_text())['modes'] if path.exists() else {}
-    return runs.get('all', {}).get('chapters', {}).get(name, {}).get('slow_cells')
+    return _chapter_runs(notebook, results)[0].get('all', {}).get('slow_cells')
 
 
 def chapter_card(notebook: str, results=None):

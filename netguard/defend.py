@@ -30,7 +30,7 @@ __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_N
            'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'replay_loss', 'one_of', 'or_none',
            'check_setting', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'DefenseSpec', 'register_defense',
            'original', 'check_options', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget',
-           'shipped_trainer', 'defense_settings', 'parse_settings']
+           'shipped_trainer', 'defense_settings', 'setting_value', 'parse_settings']
 
 # %% ../nbs/04_defend.ipynb #3f3fa241
 def invert_classes(
@@ -1094,11 +1094,19 @@ def defense_settings() -> dict:
     return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
 
 # %% ../nbs/04_defend.ipynb #e0cee9b6
+def setting_value(raw: str):
+    "A setting's value as written on a command line: JSON (numbers, true, false, null), None/True/False, else the text."
+    import json
+
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return {'None': None, 'True': True, 'False': False}.get(raw, raw)
+
+
 def parse_settings(items, defenses) -> dict:
     """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
     null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
-    import json
-
     valid, out = defense_settings(), {}
     for item in items:
         name, _, kv = item.partition('.')
@@ -1111,10 +1119,7 @@ def parse_settings(items, defenses) -> dict:
             raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
         if key not in valid[name]:
             raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = {'None': None, 'True': True, 'False': False}.get(raw, raw)
+        value = setting_value(raw)
         try:
             check_options(name, {key: value})
         except (ValueError, TypeError) as e:

@@ -38,7 +38,7 @@ from netguard.core import (
     stream_seed,
 )
 from .data import Split, labels_of
-from .defend import DEFENSES, DefenseResult, check_options, defend, parse_settings
+from .defend import DEFENSES, DefenseResult, check_options, defend, parse_settings, setting_value
 from .invert import ATTACKS, AttackResult, prepare_attack, run_attack
 from .models import check_device, check_out_dir, check_places, default_device
 from .train import ROLES, accuracy, get_preset, pretrained
@@ -498,14 +498,6 @@ def _distinct_ints(values, what: str) -> list[int]:
     return vals
 
 # %% ../nbs/05_eval.ipynb #1322fc24
-def _setting_value(raw: str):
-    "A setting's value as written on a command line: JSON (numbers, true, false, null), None/True/False, else the text."
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        return {'None': None, 'True': True, 'False': False}.get(raw, raw)
-
-
 def _tag_settings(kind: str, spec: str, example: str) -> dict:
     "The KEY=VALUE settings after the ':' of a variant `spec` of an attack or defense (`kind`); {} for a plain label."
     tag = spec.partition(':')[2]
@@ -516,7 +508,7 @@ def _tag_settings(kind: str, spec: str, example: str) -> dict:
         key, eq, raw = item.partition('=')
         if not (key and eq):
             raise ValueError(f"{kind} {spec!r}: write its settings as KEY=VALUE pairs joined by ',', e.g. {example}")
-        settings[key] = _setting_value(raw)
+        settings[key] = setting_value(raw)
     return settings
 
 # %% ../nbs/05_eval.ipynb #c696a5fb
@@ -544,7 +536,7 @@ def attack_spec(spec: str, options: dict | None = None) -> tuple[str, dict]:
 
 # %% ../nbs/05_eval.ipynb #04e6d2de
 def _setting_text(value) -> str:
-    "A setting's value as `_setting_value` reads it back: None/True/False, numbers as JSON, text as it is."
+    "A setting's value as `setting_value` reads it back: None/True/False, numbers as JSON, text as it is."
     return (
         value
         if isinstance(value, str)
