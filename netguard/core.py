@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader, Dataset
 # %% auto #0
 __all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
            'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
-           'frozen', 'thaw', 'check_labels', 'Command', 'command', 'in_range', 'distinct', 'names', 'add_option',
+           'frozen', 'thaw', 'check_labels', 'default_device', 'check_device', 'Command', 'command', 'add_option',
            'results_dir', 'chapter_times', 'slow_cells', 'chapter_card']
 
 # %% ../nbs/core.ipynb #96ab9333
@@ -131,10 +131,9 @@ def model_device(model: nn.Module, device=None) -> torch.device:
 
 
 def fetch(ds: Dataset, batches, workers: int = 0):
-    "Yield `(images, labels)` for each index batch: direct indexing for `TensorImages`, a DataLoader otherwise."
-    from netguard.data import TensorImages  # here, not at the top: netguard.data imports this module
-
-    if isinstance(ds, TensorImages):
+    """Yield `(images, labels)` for each index batch: one indexing per batch for a dataset that declares
+    `batched_indexing = True` (as `netguard.data.TensorImages` does), a DataLoader otherwise."""
+    if getattr(ds, 'batched_indexing', False):
         for idx in batches:
             yield ds[idx]
     else:
@@ -181,6 +180,35 @@ def check_labels(labels, num_classes: int) -> list[int]:
         raise ValueError(f"labels must be class indices in 0..{num_classes - 1} of the attacked model; got {labels}")
     return labels
 
+# %% ../nbs/core.ipynb #91594527
+def default_device() -> torch.device:
+    "CUDA when available, else the CPU."
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/core.ipynb #f488ef5e
+def check_device(device=None) -> torch.device:
+    "`device` as a `torch.device` that exists here (None: `default_device()`); a ValueError with the choices if not."
+    if device is None or device == '':
+        return default_device()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"unknown device {device!r}; use cpu, cuda, cuda:N or mps (or leave it out: CUDA when "
+            "available, else the CPU)"
+        ) from None
+    if dev.type == 'cuda':
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu (or leave the device out)")
+        if dev.index is not None and dev.index >= n:
+            raise ValueError(f"device {device!r}: this machine has {n} CUDA GPU(s), cuda:0..cuda:{n - 1}")
+    elif dev.type == 'mps' and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: Apple's MPS backend is not available here; use cpu")
+    elif dev.type not in ('cpu', 'cuda', 'mps'):
+        raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
+    return dev
+
 # %% ../nbs/core.ipynb #d42ff4ae
 @dataclass
 class Command:
@@ -204,31 +232,6 @@ def command(name: str, help: str, description: str, arguments: Callable[[argpars
         return run
 
     return register
-
-# %% ../nbs/core.ipynb #ade77762
-def in_range(flag: str, value: int, lo: int, hi: int, what: str) -> int:
-    "`value` of `flag` checked to lie in `lo..hi`; a one-line ValueError that says what the number counts."
-    if not lo <= value <= hi:
-        raise ValueError(f"{flag} must be in {lo:,}..{hi:,} ({what}); got {value:,}")
-    return value
-
-
-def distinct(flag: str, values: list[int], lo: int = 0) -> list[int]:
-    "`values` of `flag`, each at least `lo` and each given once."
-    low = [v for v in values if v < lo]
-    if low:
-        raise ValueError(f"{flag} takes integers >= {lo}; got {low[0]}")
-    twice = sorted({v for v in values if values.count(v) > 1})
-    if twice:
-        raise ValueError(
-            f"{flag} {' '.join(map(str, values))} names {', '.join(map(str, twice))} twice; give each once"
-        )
-    return values
-
-
-def names(values) -> list[str]:
-    "Names given as `a b`, `a,b` or both."
-    return [v for value in values for v in value.split(',') if v]
 
 # %% ../nbs/core.ipynb #a29f87ef
 OPTIONS = {

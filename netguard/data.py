@@ -25,7 +25,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from .core import add_option, command, in_range
+from .config import in_range
+from .core import add_option, command
+from .files import atomic_save, cache_dir, check_places, safe_load
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'IMAGE_SIZES', 'CHANNELS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS',
@@ -42,6 +44,8 @@ def to_unit_range(x: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/01_data.ipynb #95492d8b
 class TensorImages(Dataset):
     "Images kept in memory as uint8 (N, C, S, S); indexing returns float images in [-1, 1] and long labels."
+
+    batched_indexing = True  # `ds[index_tensor]` returns a whole batch: `netguard.core.fetch` indexes it directly
 
     def __init__(self, images: torch.Tensor, labels):
         if images.dtype != torch.uint8 or images.ndim != 4:
@@ -492,9 +496,6 @@ def rendered_digits(
     n_per_class: int = 500, seed: int = 0, fonts=None, image_size: int = 32, cache=None
 ) -> TensorImages:
     "`draw_digits` drawn once and cached on disk: labels are the digits 0-9."
-    from netguard.models import atomic_save, safe_load
-    from netguard.train import cache_dir
-
     fonts = _check_fonts(fonts)
     key = _render_key(n_per_class, seed, fonts, image_size)
     path = cache_dir(cache) / 'data' / f'digits-{n_per_class}x10-seed{seed}-{key}.pt'
@@ -836,8 +837,6 @@ def data_options(args) -> dict:
 )
 def data_command(args) -> int:
     "`netguard data`: load a split, print its summary, and save grids of private and public samples to `--out`."
-    from netguard.models import check_places
-
     in_range('--per-class', args.per_class, 1, 50, 'images per class in each grid')
     options = data_options(args)
     check_places(args)

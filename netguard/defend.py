@@ -10,9 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import math
-import numbers
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -20,17 +18,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
+from .config import FRACTION, INT_0, INT_1, NON_NEGATIVE, POSITIVE, check_fields, one_of, or_none, setting
 from .core import check_labels, fetch, model_device, predict, progress_bar, stream, stream_seed
 from .data import labels_of
 from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi
+from .registry import DEFENSES, check_settings, get_defense, register_defense, setting_names
 
 # %% auto #0
-__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'CAP_SPREADS', 'DEFENSES',
-           'WIDGET_SETTINGS', 'invert_classes', 'confusion_with', 'decoy_cost', 'assign_decoys', 'choose_decoys',
-           'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'replay_loss', 'one_of', 'or_none',
-           'check_setting', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'DefenseSpec', 'register_defense',
-           'original', 'check_options', 'netguard', 'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget',
-           'shipped_trainer', 'defense_settings', 'setting_value', 'parse_settings']
+__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'WIDGET_SETTINGS', 'invert_classes', 'confusion_with', 'decoy_cost',
+           'assign_decoys', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term',
+           'replay_loss', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'original', 'check_options', 'netguard',
+           'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget', 'shipped_trainer', 'defense_settings',
+           'setting_value', 'parse_settings']
 
 # %% ../nbs/04_defend.ipynb #3f3fa241
 def invert_classes(
@@ -252,105 +251,56 @@ def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
     ys = [torch.full((len(v),), int(k), dtype=torch.long) for k, v in images_per_class.items()]
     return torch.cat(xs), torch.cat(ys)
 
-# %% ../nbs/04_defend.ipynb #92069a87
-INT_1 = ('int', lambda v: v >= 1, 'an integer >= 1')
-INT_0 = ('int', lambda v: v >= 0, 'an integer >= 0')
-POSITIVE = ('number', lambda v: v > 0, 'a finite number > 0')
-NON_NEGATIVE = ('number', lambda v: v >= 0, 'a finite number >= 0')
-FRACTION = ('number', lambda v: 0 < v < 1, 'a number strictly between 0 and 1')
-
-
-def one_of(*choices) -> tuple:
-    return ('choice', lambda v: isinstance(v, str) and v in choices, 'one of ' + ', '.join(map(repr, choices)))
-
-
-def or_none(rule: tuple) -> tuple:
-    return (*rule[:3], True)
-
-
-def check_setting(name: str, value, rule: tuple):
-    """`value` of setting `name` checked against `rule` (kind, test, description[, None allowed]); a one-line ValueError
-    if it fails."""
-    kind, ok, text, *none = rule
-    if value is None and none:
-        return value
-    if kind == 'int':
-        good = isinstance(value, numbers.Integral) and not isinstance(value, bool) and ok(value)
-    elif kind == 'number':
-        good = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and ok(value)
-    else:
-        good = ok(value)
-    if not good:
-        raise ValueError(f"{name} must be {text}{' or None' if none else ''}; got {value!r}")
-    return value
-
 # %% ../nbs/04_defend.ipynb #52631902
-CAP_SPREADS = ('uniform', 'original')
-_NETGUARD_RULES = dict(
-    alpha=NON_NEGATIVE,
-    beta=NON_NEGATIVE,
-    omega=NON_NEGATIVE,
-    lam=NON_NEGATIVE,
-    private_loss=one_of(*PRIVATE_LOSSES),
-    steps=INT_1,
-    lr=POSITIVE,
-    batch_size=INT_1,
-    replay=NON_NEGATIVE,
-    replay_batch=INT_1,
-    distill=NON_NEGATIVE,
-    n_fake=INT_1,
-    decoy_rule=one_of(*DECOY_RULES),
-    decoys=INT_1,
-    rounds=INT_1,
-    invert_settings=or_none(one_of(*SEARCH_SETTINGS)),
-    invert_steps=or_none(INT_1),
-    invert_lr=or_none(POSITIVE),
-    invert_loss=one_of(*IDENTITY_LOSSES),
-    fisher_normalize=or_none(one_of('mean', 'max')),
-    fisher_samples=or_none(INT_1),
-    real_decoys=NON_NEGATIVE,
-    protected_cap=or_none(FRACTION),
-    anchor_others=INT_0,
-    cap_spread=one_of(*CAP_SPREADS),
-    prior_fakes=INT_0,
-)
+CAP_SPREADS = ('uniform', 'original')  # where a capped confidence's remainder goes
 
 # %% ../nbs/04_defend.ipynb #02ec3d68
 @dataclass
 class NetGuardConfig:
-    "Every setting of NetGuard fine-tuning, checked against its rule when made (`validate`)."
+    "Every setting of NetGuard fine-tuning, each with its rule, checked when made (`validate`)."
 
     # the objective: alpha * private + beta * decoys + omega * EWC(lam) + replay + distill + real_decoys
-    alpha: float = 1.0
-    beta: float = 2.0
-    omega: float = 5.0
-    lam: float = 1.0
-    private_loss: str = 'push'  # 'literal' is the patent's -CE, which saturates
-    replay: float = 5.0  # cross-entropy on replayed private training batches (0: off, the patent)
-    distill: float = 1.0  # KL to the original model on random G(z) not labelled as a protected class (0: off)
-    real_decoys: float = 0.0  # CE(real public images of the decoy classes -> l_t) (0: off, the patent)
+    alpha: float = setting(1.0, NON_NEGATIVE)
+    beta: float = setting(2.0, NON_NEGATIVE)
+    omega: float = setting(5.0, NON_NEGATIVE)
+    lam: float = setting(1.0, NON_NEGATIVE)
+    private_loss: str = setting('push', one_of(*PRIVATE_LOSSES))  # 'literal' is the patent's -CE, which saturates
+    # cross-entropy on replayed private training batches (0: off, the patent)
+    replay: float = setting(5.0, NON_NEGATIVE)
+    # KL to the original model on random G(z) not labelled as a protected class (0: off)
+    distill: float = setting(1.0, NON_NEGATIVE)
+    # CE(real public images of the decoy classes -> l_t) (0: off, the patent)
+    real_decoys: float = setting(0.0, NON_NEGATIVE)
     # the optimiser
-    steps: int = 300
-    lr: float = 1e-3
-    batch_size: int = 64
-    replay_batch: int = 64
-    rounds: int = 1  # rounds of re-inversion + fine-tuning
+    steps: int = setting(300, INT_1)
+    lr: float = setting(1e-3, POSITIVE)
+    batch_size: int = setting(64, INT_1)
+    replay_batch: int = setting(64, INT_1)
+    rounds: int = setting(1, INT_1)  # rounds of re-inversion + fine-tuning
     # the fake samples and the decoys
-    n_fake: int = 256  # inverted samples per protected class and per decoy class (the patent leaves it open)
-    decoy_rule: str = 'spread'  # 'random' is the patent's
-    decoys: int = 1  # decoy classes per protected class
-    invert_settings: str | None = None  # a named search setting ('patent', 'gmi', ...); None: the three below
-    invert_steps: int | None = 200  # 200 steps of Adam at lr 0.02, like the CPU-sized attack it defends against
-    invert_lr: float | None = 0.02
-    invert_loss: str = 'ce'  # the identity loss; 'max_margin' or 'logit' find what the strongest attacks find
-    prior_fakes: int = 0  # samples G(z) the original reads as a protected class, pushed away too (0: off)
+    # inverted samples per protected class and per decoy class (the patent leaves it open)
+    n_fake: int = setting(256, INT_1)
+    decoy_rule: str = setting('spread', one_of(*DECOY_RULES))  # 'random' is the patent's
+    decoys: int = setting(1, INT_1)  # decoy classes per protected class
+    # a named search setting ('patent', 'gmi', ...); None: the three below
+    invert_settings: str | None = setting(None, or_none(one_of(*SEARCH_SETTINGS)))
+    # 200 steps of Adam at lr 0.02, like the CPU-sized attack it defends against
+    invert_steps: int | None = setting(200, or_none(INT_1))
+    invert_lr: float | None = setting(0.02, or_none(POSITIVE))
+    # the identity loss; 'max_margin' or 'logit' find what the strongest attacks find
+    invert_loss: str = setting('ce', one_of(*IDENTITY_LOSSES))
+    # samples G(z) the original reads as a protected class, pushed away too (0: off)
+    prior_fakes: int = setting(0, INT_0)
     # what keeps accuracy and the other classes
-    protected_cap: float | None = 0.9  # replayed protected images are trained toward this confidence (None: 1)
-    cap_spread: str = 'uniform'  # where the capped 1 - cap goes: 'uniform', or 'original' (the original's answers)
-    anchor_others: int = 64  # GMI reconstructions per unprotected class whose answers distillation keeps (0: off)
+    # replayed protected images are trained toward this confidence (None: 1)
+    protected_cap: float | None = setting(0.9, or_none(FRACTION))
+    # where the capped 1 - cap goes: 'uniform', or 'original' (the original's answers)
+    cap_spread: str = setting('uniform', one_of(*CAP_SPREADS))
+    # GMI reconstructions per unprotected class whose answers distillation keeps (0: off)
+    anchor_others: int = setting(64, INT_0)
     # EWC's Fisher
-    fisher_normalize: str | None = 'mean'
-    fisher_samples: int | None = 2000
+    fisher_normalize: str | None = setting('mean', or_none(one_of('mean', 'max')))
+    fisher_samples: int | None = setting(2000, or_none(INT_1))
 
     def __post_init__(self):
         self.validate()
@@ -359,9 +309,7 @@ class NetGuardConfig:
 @patch
 def validate(self: NetGuardConfig) -> NetGuardConfig:
     "Check every setting's type and range: a one-line ValueError naming the first that fails."
-    for name, rule in _NETGUARD_RULES.items():
-        check_setting(f'NetGuard setting {name}', getattr(self, name), rule)
-    return self
+    return check_fields(self, 'NetGuard')
 
 # %% ../nbs/04_defend.ipynb #3fefe39b
 class NetGuardTrainer:
@@ -662,33 +610,8 @@ class DefenseResult:
     model: nn.Module
     report: dict = field(default_factory=dict)
 
-
-@dataclass(frozen=True)
-class DefenseSpec:
-    """One defense of the registry `DEFENSES`: `run(target, models, split, protected, *, seed, device, progress,
-    **settings)` returns a `DefenseResult`; `label` names it in messages; `rules` checks its settings (a config class
-    such as `NetGuardConfig`, or a dict of rules per keyword); `needs` lists the models it takes from `models`."""
-
-    run: Callable
-    label: str
-    rules: dict | type = field(default_factory=dict)
-    needs: tuple = ()
-
 # %% ../nbs/04_defend.ipynb #e2686230
-DEFENSES: dict[str, DefenseSpec] = {}
-
-
-def register_defense(name: str, label: str, rules: dict | type | None = None, needs=()):
-    "Decorator: add the `run` function it decorates to `DEFENSES` as defense `name`."
-
-    def add(run):
-        DEFENSES[name] = DefenseSpec(run, label, {} if rules is None else rules, tuple(needs))
-        return run
-
-    return add
-
-
-@register_defense('original', 'original')
+@register_defense('original', stage='post', label='original')
 def original(target: nn.Module, *_, **__) -> DefenseResult:
     "No defense: the target as trained."
     return DefenseResult('original', target, {})
@@ -696,22 +619,7 @@ def original(target: nn.Module, *_, **__) -> DefenseResult:
 # %% ../nbs/04_defend.ipynb #706265b0
 def check_options(defense: str, options: dict) -> dict:
     "The settings of `defense`, checked before any work (names, types, ranges; NetGuard's by `NetGuardConfig`)."
-    if defense not in DEFENSES:
-        raise KeyError(f"unknown defense {defense!r}; choose one of: {', '.join(DEFENSES)}")
-    spec = DEFENSES[defense]
-    config = isinstance(spec.rules, type)
-    valid = list(spec.rules.__dataclass_fields__) if config else list(spec.rules)
-    bad = sorted(set(options) - set(valid))
-    if bad:
-        raise TypeError(
-            f"unknown {spec.label} setting(s) {bad}; valid: {', '.join(valid) or 'none (it has no settings)'}"
-        )
-    if config:
-        spec.rules(**options)
-    else:
-        for k, v in options.items():
-            check_setting(f'{spec.label} setting {k}', v, spec.rules[k])
-    return options
+    return check_settings(get_defense(defense), options)
 
 # %% ../nbs/04_defend.ipynb #58894d79
 def netguard(
@@ -743,7 +651,7 @@ def netguard(
     return DefenseResult('netguard', model, report)
 
 # %% ../nbs/04_defend.ipynb #c61ad53a
-@register_defense('netguard', 'NetGuard', NetGuardConfig, needs=('public', 'gan'))
+@register_defense('netguard', stage='post', needs=('public', 'gan'), settings=NetGuardConfig, label='NetGuard')
 def _netguard(target, models, split, protected, **kw) -> DefenseResult:
     "NetGuard from the registry: the defender's public classifier and GAN, decoys among `split.public_only`."
     return netguard(
@@ -846,8 +754,8 @@ def dp_sgd(
 
 # %% ../nbs/04_defend.ipynb #457aed88
 @register_defense(
-    'dpsgd', 'DP-SGD',
-    dict(epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE, batch_size=INT_1),
+    'dpsgd', stage='train', settings_from=dp_sgd, label='DP-SGD',
+    rules=dict(epsilon=POSITIVE, delta=FRACTION, max_grad_norm=POSITIVE, epochs=INT_1, lr=POSITIVE, batch_size=INT_1),
 )  # fmt: skip
 def _dp_sgd(target, models, split, protected, **kw) -> DefenseResult:
     "DP-SGD from the registry: retrains on the private data (every class is protected)."
@@ -922,7 +830,8 @@ def admi(
     )
 
 
-@register_defense('admi', 'Ad-mi', dict(eps=NON_NEGATIVE, steps=INT_0, inv_steps=INT_1, k=or_none(INT_1)))
+@register_defense('admi', stage='post', settings_from=admi, label='Ad-mi',
+                  rules=dict(eps=NON_NEGATIVE, steps=INT_0, inv_steps=INT_1, k=or_none(INT_1)))  # fmt: skip
 def _admi(target, models, split, protected, **kw) -> DefenseResult:
     "Ad-mi from the registry: the surrogate inversion network is trained on the defender's public data."
     return admi(target, split.public, **kw)
@@ -943,8 +852,8 @@ def defend(
     """Defend `target` with defense `name` (a key of `DEFENSES`). `models` holds what the defender owns besides the
     target: 'public' (the public classifier) and 'gan' ((G, D) trained on public data); `split` the data. `protected` is
     used by NetGuard only (DP-SGD and Ad-mi protect every class)."""
-    check_options(name, options)
-    spec = DEFENSES[name]
+    spec = get_defense(name)
+    check_settings(spec, options)
     missing = [k for k in spec.needs if k not in models]
     if missing:
         raise ValueError(
@@ -1081,17 +990,8 @@ def shipped_trainer(preset: str = 'mnist5k', protected=(0,), seed: int = 0, devi
 
 # %% ../nbs/04_defend.ipynb #681a8c33
 def defense_settings() -> dict:
-    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`."
-    import inspect
-
-    def own(f):
-        return [
-            k
-            for k, v in inspect.signature(f).parameters.items()
-            if v.kind == v.KEYWORD_ONLY and k not in ('seed', 'device', 'progress')
-        ]
-
-    return {'netguard': list(NetGuardConfig.__dataclass_fields__), 'dpsgd': own(dp_sgd), 'admi': own(admi)}
+    "Each defense's settings that `--set` may change: `{defense: [setting, ...]}`, from the registry."
+    return {name: setting_names(spec) for name, spec in DEFENSES.items() if setting_names(spec)}
 
 # %% ../nbs/04_defend.ipynb #e0cee9b6
 def setting_value(raw: str):

@@ -24,34 +24,35 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .config import distinct, distinct_ints, in_range, names
 from netguard.core import (
     add_option,
+    check_device,
     command,
-    distinct,
+    default_device,
     fetch,
-    in_range,
     model_device,
-    names,
     predict,
     progress_bar,
     stream,
     stream_seed,
 )
 from .data import Split, labels_of
-from .defend import DEFENSES, DefenseResult, check_options, defend, parse_settings, setting_value
-from .invert import ATTACKS, AttackResult, prepare_attack, run_attack
-from .models import check_device, check_out_dir, check_places, default_device
+from .defend import DefenseResult, check_options, defend, defense_settings, parse_settings, setting_value
+from .files import check_out_dir, check_places
+from .invert import AttackResult, prepare_attack, run_attack
+from .registry import ATTACKS, DEFENSES, check_settings, get_attack
 from .train import ROLES, accuracy, get_preset, pretrained
 
 # %% auto #0
-__all__ = ['ATTACK_OPTIONS', 'ATTACK_PREP', 'MAX_N', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'check_images', 'attack_accuracy',
-           'all_class_check', 'checker_reads', 'random_baseline', 'features_of', 'knn_distance', 'frechet_distance',
-           'feature_fid', 'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge',
-           'evaluate', 'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'image_grid',
-           'run_benchmark', 'row_metrics', 'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table',
-           'tradeoff_plot', 'read_metrics', 'write_report', 'read_result', 'gan_samples', 'class_shares',
-           'frechet_beside_real', 'public_real_sets', 'attack_leak', 'gan_quality', 'gan_quality_table', 'command_line',
-           'run_info', 'write_result', 'pool_results', 'demo_command', 'bench_command']
+__all__ = ['MAX_N', 'PER_CLASS', 'METRICS', 'TABLE_METRICS', 'check_images', 'attack_accuracy', 'all_class_check',
+           'checker_reads', 'random_baseline', 'features_of', 'knn_distance', 'frechet_distance', 'feature_fid',
+           'inception_weights_path', 'inception_activations', 'inception_fid', 'model_accuracy', 'Judge', 'evaluate',
+           'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'image_grid', 'run_benchmark',
+           'row_metrics', 'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table', 'tradeoff_plot',
+           'read_metrics', 'write_report', 'read_result', 'gan_samples', 'class_shares', 'frechet_beside_real',
+           'public_real_sets', 'attack_leak', 'gan_quality', 'gan_quality_table', 'command_line', 'run_info',
+           'write_result', 'pool_results', 'demo_command', 'bench_command']
 
 # %% ../nbs/05_eval.ipynb #1b4e1fb6
 def check_images(images, what: str = 'images') -> torch.Tensor:
@@ -457,17 +458,6 @@ def evaluate(
     return row
 
 # %% ../nbs/05_eval.ipynb #e63e0d38
-ATTACK_OPTIONS = {  # CPU-sized attack budgets (bench/grid.py --defenses original measures them)
-    'gmi': dict(steps=200, lr=0.02),
-    'lomma': dict(steps=200),
-    'plgmi': dict(steps=200),  # 200 of its paper's 1,500 SGD steps
-    'kedmi': dict(steps=200),
-    'fredrikson': dict(steps=200, init='random'),
-    'alignment': dict(),
-    'mirror_b': dict(population=128, generations=60),
-    'mirror_w': dict(steps=200),
-}
-ATTACK_PREP = {'kedmi': dict(steps=800), 'alignment': dict(steps=1000)}  # KED-MI's GAN, Alignment's inversion network
 MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
 
 # %% ../nbs/05_eval.ipynb #dace3f73
@@ -484,18 +474,6 @@ def check_names(attacks, defenses) -> tuple[list[str], list[str]]:
             if a in given[:i]:
                 raise ValueError(f"the {kind} {a!r} is named twice; name each {kind} once")
     return attacks, defenses
-
-# %% ../nbs/05_eval.ipynb #f3897134
-def _distinct_ints(values, what: str) -> list[int]:
-    "`values` as a non-empty list of distinct integers; a ValueError naming `what` otherwise."
-    vals = [] if isinstance(values, (str, bytes, numbers.Number)) else list(values)
-    if not vals or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in vals):
-        raise ValueError(f"{what} must be a non-empty list of integers; got {values!r}")
-    vals = [int(v) for v in vals]
-    twice = sorted({v for v in vals if vals.count(v) > 1})
-    if twice:
-        raise ValueError(f"{what} {vals} names {', '.join(map(str, twice))} twice; give each once")
-    return vals
 
 # %% ../nbs/05_eval.ipynb #1322fc24
 def _tag_settings(kind: str, spec: str, example: str) -> dict:
@@ -525,14 +503,13 @@ def defense_spec(spec: str, options: dict | None = None) -> tuple[str, dict]:
 
 
 def attack_spec(spec: str, options: dict | None = None) -> tuple[str, dict]:
-    """(NAME, options) of an attack named 'NAME' or 'NAME:TAG': `ATTACK_OPTIONS[NAME]`, `options[NAME]`,
-    `options[spec]`, then the TAG's KEY=VALUE pairs. The attack itself checks them when it runs."""
+    """(NAME, options) of an attack named 'NAME' or 'NAME:TAG': its registered `budget`, `options[NAME]`,
+    `options[spec]`, then the TAG's KEY=VALUE pairs; their names and rules are checked before any work."""
     options = options or {}
     name, _, tag = spec.partition(':')
-    if name not in ATTACKS:
-        raise KeyError(f"unknown attack {spec!r}; choose one of: {', '.join(ATTACKS)}")
-    settings = {**ATTACK_OPTIONS.get(name, {}), **options.get(name, {}), **(options.get(spec, {}) if tag else {})}
-    return name, {**settings, **_tag_settings('attack', spec, 'loss=max_margin,clip=1')}
+    attack = get_attack(name) if name in ATTACKS else get_attack(spec)  # the error names the whole variant
+    settings = {**attack.budget, **options.get(name, {}), **(options.get(spec, {}) if tag else {})}
+    return name, check_settings(attack, {**settings, **_tag_settings('attack', spec, 'loss=max_margin,clip=1')})
 
 # %% ../nbs/05_eval.ipynb #04e6d2de
 def _setting_text(value) -> str:
@@ -681,8 +658,6 @@ def _attack_row(p, run, spec: str, dres: DefenseResult, mc, prior, gan, baseline
     """The evaluated row of the attack variant `spec` from the GAN `gan` of `prior` on `dres`; `run`: the model seed
     `ms`, its split `sp` and `judge`, and the `seed`."""
     name, options = p.attacks[spec]
-    if name == 'fredrikson':
-        options = dict(options, image_shape=options.get('image_shape', run.sp.image_shape))
     kw = dict(seed=run.seed, device=p.device, progress=p.progress)
     t0 = time.perf_counter()
     prepared = prepare_attack(name, dres.model, gan=gan, public=run.sp.public, **kw, **p.prep[spec])
@@ -737,8 +712,8 @@ def _plan(args: dict) -> SimpleNamespace:
         )
     p.defenses = {d: defense_spec(d, given) for d in defenses}
     p.attacks = {a: attack_spec(a, p.attack_options) for a in attacks}
-    p.seeds = _distinct_ints(p.seeds, 'seeds')
-    ms = _distinct_ints([p.model_seed] if isinstance(p.model_seed, numbers.Number) else p.model_seed, 'model seeds')
+    p.seeds = distinct_ints(p.seeds, 'seeds')
+    ms = distinct_ints([p.model_seed] if isinstance(p.model_seed, numbers.Number) else p.model_seed, 'model seeds')
     if len(ms) > 1 and (p.split is not None or isinstance(p.models, dict) and p.models):
         raise ValueError(
             "several model seeds need the models and the split of each: give models as a function of the model "
@@ -747,7 +722,7 @@ def _plan(args: dict) -> SimpleNamespace:
     p.model_seeds, p.gans = ms, _check_priors(p.priors)
     if type(p.n) is not int or not 2 <= p.n <= MAX_N:
         raise ValueError(f"n (reconstructions per class) must be in 2..{MAX_N:,}; got {p.n!r}")
-    p.protected, p.device = _distinct_ints(p.protected, 'protected classes'), check_device(p.device)
+    p.protected, p.device = distinct_ints(p.protected, 'protected classes'), check_device(p.device)
     if p.out is not None:
         check_out_dir(p.out)
     return _plan_data(p)
@@ -760,12 +735,12 @@ def _plan_data(p: SimpleNamespace) -> SimpleNamespace:
     num_private = p.splits[p.model_seeds[0]].num_private
     if any(not 0 <= c < num_private for c in p.protected):
         raise ValueError(f"protected classes must be in 0..{num_private - 1} (the private classes); got {p.protected}")
-    p.classes = list(range(num_private)) if p.classes is None else _distinct_ints(p.classes, 'attacked classes')
+    p.classes = list(range(num_private)) if p.classes is None else distinct_ints(p.classes, 'attacked classes')
     if any(not 0 <= c < num_private for c in p.classes):
         raise ValueError(f"attacked classes must be in 0..{num_private - 1} (the private classes); got {p.classes}")
     prep = p.prep_options or {}
     p.prep = {
-        a: {**ATTACK_PREP.get(name, {}), **prep.get(name, {}), **(prep.get(a, {}) if a != name else {})}
+        a: {**ATTACKS[name].prepare_budget, **prep.get(name, {}), **(prep.get(a, {}) if a != name else {})}
         for a, (name, _) in p.attacks.items()
     }
     p.out = Path(p.out) if p.out is not None else None
@@ -1451,8 +1426,8 @@ def _bench_arguments(p):
         nargs='+',
         default=[],
         metavar='DEFENSE.KEY=VALUE',
-        help="change a defense's setting, e.g. --set netguard.protected_cap=None dpsgd.epsilon=2 (the settings: "
-        "NetGuardConfig, dp_sgd and admi in the Defense chapter)",
+        help="change a defense's setting, e.g. --set netguard.protected_cap=None dpsgd.epsilon=2 (defenses with "
+        f"settings: {', '.join(defense_settings())}; each setting's rule is in the registry)",
     )
 
 # %% ../nbs/05_eval.ipynb #ca8c64cf

@@ -11,7 +11,6 @@ import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable
 
 import torch
 import torch.nn as nn
@@ -20,14 +19,15 @@ from fastcore.basics import patch
 
 from .core import check_labels, frozen, model_device, predict, progress_bar, stream, stream_seed, thaw
 from .models import Discriminator, Generator, build
-from .train import _diff_augment, _same, augment, batch_stream
+from .registry import ATTACKS, check_settings, get_attack, register_attack
+from .train import augment, batch_stream, no_augment, shift_augment
 
 # %% auto #0
-__all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ATTACKS', 'ce_loss', 'logit_loss', 'max_margin_loss',
-           'poincare_loss', 'identity_loss', 'AttackResult', 'prior_loss', 'identity_of', 'latent_losses',
-           'search_settings', 'LatentSearch', 'gmi', 'ZStepper', 'images_png', 'z_stepper_widget', 'distill',
-           'KEDDiscriminator', 'train_kedmi_gan', 'kedmi', 'fredrikson', 'truncate', 'train_alignment', 'alignment',
-           'mirror_b', 'mirror_w', 'AttackSpec', 'prepare_attack', 'run_attack']
+__all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ce_loss', 'logit_loss', 'max_margin_loss', 'poincare_loss',
+           'identity_loss', 'AttackResult', 'prior_loss', 'identity_of', 'latent_losses', 'search_settings',
+           'LatentSearch', 'gmi', 'ZStepper', 'images_png', 'z_stepper_widget', 'distill', 'KEDDiscriminator',
+           'train_kedmi_gan', 'kedmi', 'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w',
+           'registered_attacks', 'prepare_attack', 'run_attack']
 
 # %% ../nbs/03_invert.ipynb #8084f95e
 def ce_loss(logits, y):
@@ -298,6 +298,41 @@ def _gmi_settings(settings, clip, restarts: int, **overrides) -> dict:
         raise ValueError(f"restarts must be >= 1; got {restarts}")
     return s
 
+# %% ../nbs/03_invert.ipynb #03d8bfb9
+def _gan_models(name, target, gan, public, **_):
+    if gan is None:
+        raise ValueError(f"{name} searches the latent space of a GAN: pass gan=(G, D)")
+    return dict(G=gan[0], D=gan[1])
+
+
+def _kedmi_models(name, target, gan, public, **opts):
+    if public is None:
+        raise ValueError("KED-MI trains its GAN on public data: pass public=")
+    G, D = train_kedmi_gan(target, public, **opts)
+    return dict(G=G, D=D)
+
+
+def _alignment_models(name, target, gan, public, **opts):
+    if public is None:
+        raise ValueError("Alignment trains its inversion network on auxiliary data: pass public=")
+    return dict(inv=train_alignment(target, public, **opts))
+
+
+def _lomma_models(name, target, gan, public, surrogates=None, seed=0, **opts):
+    if public is None:
+        raise ValueError("LOMMA distills its surrogates on public data: pass public=")
+    surrogates = LOMMA_SURROGATES if surrogates is None else surrogates
+    subs = [
+        distill(target, public, seed=stream_seed(seed, 'lomma.surrogate', i), **(opts | s))
+        for i, s in enumerate(surrogates)
+    ]
+    return dict(_gan_models(name, target, gan, public), surrogates=subs)
+
+
+def _named(name, res):
+    res.attack = name
+    return res
+
 # %% ../nbs/03_invert.ipynb #3adab306
 def gmi(
     target: nn.Module,
@@ -337,6 +372,30 @@ def gmi(
         images = _generate(G, zb)
     info = dict(s, lam=lam, prior=prior, restarts=restarts, init=init, seed=seed, surrogates=len(surrogates))
     return AttackResult('gmi', labels, images, trace, zb.cpu(), info)
+
+# %% ../nbs/03_invert.ipynb #ac00844f
+@register_attack(
+    'gmi', access='white', needs=('gan',), prepare=_gan_models, settings_from=gmi, budget=dict(steps=200, lr=0.02)
+)
+def _run_gmi(target, models, labels, n, **kw) -> AttackResult:
+    "GMI from the registry: the search in the latent space of the GAN `models` holds."
+    return gmi(target, models['G'], models['D'], labels, n, **kw)
+
+
+@register_attack('lomma', access='white', needs=('gan', 'public'), prepare=_lomma_models, settings_from=gmi,
+                 budget=dict(steps=200))  # fmt: skip
+def _run_lomma(target, models, labels, n, **kw) -> AttackResult:
+    "GMI's search with LOMMA's logit loss and surrogates (distilled on public data by `prepare`)."
+    kw = {'settings': 'lomma', 'surrogates': models['surrogates']} | kw
+    return _named('lomma', gmi(target, models['G'], models['D'], labels, n, **kw))
+
+
+@register_attack(
+    'plgmi', access='white', needs=('gan',), prepare=_gan_models, settings_from=gmi, budget=dict(steps=200)
+)
+def _run_plgmi(target, models, labels, n, **kw) -> AttackResult:
+    "GMI's search with PLG-MI's max-margin loss, 200 of its paper's 1,500 SGD steps on a CPU."
+    return _named('plgmi', gmi(target, models['G'], models['D'], labels, n, **({'settings': 'plgmi'} | kw)))
 
 # %% ../nbs/03_invert.ipynb #26e71ea0
 def _measured(search: LatentSearch, step: int) -> dict:
@@ -558,7 +617,7 @@ def train_kedmi_gan(
     G = build('generator', image_shape=image_shape, z_dim=z_dim, width=width).to(device).train()
     D = KEDDiscriminator(K, image_shape, width).to(device).train()
     opt_g, opt_d = (torch.optim.Adam(m.parameters(), lr=lr, betas=(0.5, 0.999)) for m in (G, D))
-    aug = _diff_augment if diff_augment else _same  # the augmentation of train_gan
+    aug = shift_augment if diff_augment else no_augment  # the augmentation of train_gan
     reals = batch_stream(public, batch_size, seed)
     with _running(steps, 'train KED-MI GAN', progress, target) as bar:
         for step in range(steps):
@@ -636,6 +695,13 @@ def kedmi(
     info = dict(opts, surrogates=len(surrogates), mu=mu.detach().cpu(), std=std)
     return AttackResult('kedmi', labels, images, trace, z.cpu(), info)
 
+# %% ../nbs/03_invert.ipynb #29ac0216
+@register_attack('kedmi', access='white', needs=('public',), prepare=_kedmi_models, settings_from=kedmi,
+                 budget=dict(steps=200), prepare_budget=dict(steps=800))  # fmt: skip
+def _run_kedmi(target, models, labels, n, **kw) -> AttackResult:
+    "KED-MI from the registry: its own GAN, trained on public data by `prepare`."
+    return kedmi(target, models['G'], models['D'], labels, n, **kw)
+
 # %% ../nbs/03_invert.ipynb #67b00d7a
 def _pixel_start(init: str, count: int, image_shape, seed: int, device) -> torch.Tensor:
     "MI-Face's starting images: blank (black, the paper's) or uniform noise."
@@ -683,6 +749,18 @@ def fredrikson(
             bar.update(1)
     info = dict(steps=steps, lr=lr, init=init, final_cost=best_cost.cpu())
     return AttackResult('fredrikson', labels, best.view(L, n, *image_shape).cpu(), trace, None, info)
+
+# %% ../nbs/03_invert.ipynb #41adc544
+def _image_shape(name, target, gan, public, **_) -> dict:
+    "The image shape of the public data, where the attacker holds some (else `fredrikson`'s default)."
+    return {} if public is None else dict(image_shape=tuple(public[0][0].shape))
+
+
+@register_attack('fredrikson', access='white', prepare=_image_shape, settings_from=fredrikson,
+                 budget=dict(steps=200, init='random'))  # fmt: skip
+def _run_fredrikson(target, models, labels, n, **kw) -> AttackResult:
+    "Fredrikson from the registry: a search in pixel space, no GAN."
+    return fredrikson(target, labels, n, **(models | kw))
 
 # %% ../nbs/03_invert.ipynb #39bc7b06
 def truncate(p: torch.Tensor, k: int | None) -> torch.Tensor:
@@ -743,6 +821,13 @@ def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: i
     inv = inv.to(device).eval()
     images = inv(v)
     return AttackResult('alignment', labels, images.view(L, n, *images.shape[1:]).cpu(), [], v.cpu(), dict(blend=blend))
+
+# %% ../nbs/03_invert.ipynb #28ae6241
+@register_attack('alignment', access='black', needs=('public',), prepare=_alignment_models, settings_from=alignment,
+                 prepare_budget=dict(steps=1000))  # fmt: skip
+def _run_alignment(target, models, labels, n, *, progress=None, **kw) -> AttackResult:
+    "Alignment from the registry: the inversion network `prepare` trained reads the target's scores (no progress bar)."
+    return alignment(models['inv'], labels, n, **kw)
 
 # %% ../nbs/03_invert.ipynb #4723d20e
 def _label_log_p(target, G, lab, z) -> torch.Tensor:
@@ -810,6 +895,13 @@ def mirror_b(
     info = dict(population=P, generations=generations, elite=elite, mutation=mutation, clip=clip)
     return AttackResult('mirror_b', labels, _generate(G, zb), trace, zb.cpu(), info)
 
+# %% ../nbs/03_invert.ipynb #fd5994df
+@register_attack('mirror_b', access='black', needs=('gan',), prepare=_gan_models, settings_from=mirror_b,
+                 budget=dict(population=128, generations=60))  # fmt: skip
+def _run_mirror_b(target, models, labels, n, **kw) -> AttackResult:
+    "Mirror-B from the registry: a genetic search in the GAN's latent space that reads the target's scores only."
+    return mirror_b(target, models['G'], labels, n, **kw)
+
 # %% ../nbs/03_invert.ipynb #4f03c59d
 def mirror_w(
     target: nn.Module,
@@ -831,74 +923,17 @@ def mirror_w(
     res.attack = 'mirror_w'
     return res
 
-# %% ../nbs/03_invert.ipynb #03d8bfb9
-@dataclass
-class AttackSpec:
-    "A registered attack: `run(target, models, labels, n, **options)` and `prepare(...)` -> models."
-
-    run: Callable
-    prepare: Callable | None = None
-    white_box: bool = True
-
-
-def _gan_models(name, target, gan, public, **_):
-    if gan is None:
-        raise ValueError(f"{name} searches the latent space of a GAN: pass gan=(G, D)")
-    return dict(G=gan[0], D=gan[1])
-
-
-def _kedmi_models(name, target, gan, public, **opts):
-    if public is None:
-        raise ValueError("KED-MI trains its GAN on public data: pass public=")
-    G, D = train_kedmi_gan(target, public, **opts)
-    return dict(G=G, D=D)
-
-
-def _alignment_models(name, target, gan, public, **opts):
-    if public is None:
-        raise ValueError("Alignment trains its inversion network on auxiliary data: pass public=")
-    return dict(inv=train_alignment(target, public, **opts))
-
-
-def _lomma_models(name, target, gan, public, surrogates=LOMMA_SURROGATES, seed=0, **opts):
-    if public is None:
-        raise ValueError("LOMMA distills its surrogates on public data: pass public=")
-    subs = [
-        distill(target, public, seed=stream_seed(seed, 'lomma.surrogate', i), **(opts | s))
-        for i, s in enumerate(surrogates)
-    ]
-    return dict(_gan_models(name, target, gan, public), surrogates=subs)
+# %% ../nbs/03_invert.ipynb #6c62a795
+@register_attack('mirror_w', access='white', needs=('gan',), prepare=_gan_models, settings_from=mirror_w,
+                 budget=dict(steps=200))  # fmt: skip
+def _run_mirror_w(target, models, labels, n, **kw) -> AttackResult:
+    "Mirror-W from the registry: GMI's search with Adam, no discriminator, a wider box."
+    return mirror_w(target, models['G'], labels, n, **kw)
 
 # %% ../nbs/03_invert.ipynb #1bb5c657
-def _named(name, res):
-    res.attack = name
-    return res
-
-
-ATTACKS = {
-    'gmi': AttackSpec(lambda t, m, labels, n, **o: gmi(t, m['G'], m['D'], labels, n, **o), _gan_models),
-    'lomma': AttackSpec(
-        lambda t, m, labels, n, **o: _named(
-            'lomma', gmi(t, m['G'], m['D'], labels, n, **({'settings': 'lomma', 'surrogates': m['surrogates']} | o))
-        ),
-        _lomma_models,
-    ),
-    'plgmi': AttackSpec(
-        lambda t, m, labels, n, **o: _named('plgmi', gmi(t, m['G'], m['D'], labels, n, **({'settings': 'plgmi'} | o))),
-        _gan_models,
-    ),
-    'kedmi': AttackSpec(lambda t, m, labels, n, **o: kedmi(t, m['G'], m['D'], labels, n, **o), _kedmi_models),
-    'fredrikson': AttackSpec(lambda t, m, labels, n, **o: fredrikson(t, labels, n, **o)),
-    'alignment': AttackSpec(lambda t, m, labels, n, **o: alignment(m['inv'], labels, n, **o), _alignment_models, False),
-    'mirror_b': AttackSpec(lambda t, m, labels, n, **o: mirror_b(t, m['G'], labels, n, **o), _gan_models, False),
-    'mirror_w': AttackSpec(lambda t, m, labels, n, **o: mirror_w(t, m['G'], labels, n, **o), _gan_models),
-}
-
-
-def _spec(name: str) -> AttackSpec:
-    if name not in ATTACKS:
-        raise KeyError(f"unknown attack {name!r}; choose one of: {', '.join(ATTACKS)}")
-    return ATTACKS[name]
+def registered_attacks(access: str | None = None) -> list[str]:
+    "The names of the registered attacks, those of one `access` level ('white', 'black', 'label') if given."
+    return [name for name, spec in ATTACKS.items() if access in (None, spec.access)]
 
 # %% ../nbs/03_invert.ipynb #743f9307
 def prepare_attack(
@@ -913,7 +948,7 @@ def prepare_attack(
     **train_options,
 ) -> dict:
     "What attack `name` needs besides the target, as a dict of models (empty when nothing)."
-    spec = _spec(name)
+    spec = get_attack(name)
     if spec.prepare is None:
         return {}
     return spec.prepare(name, target, gan, public, seed=seed, device=device, progress=progress, **train_options)
@@ -931,8 +966,7 @@ def run_attack(
     progress: bool | None = None,
     **options,
 ) -> AttackResult:
-    "Run attack `name` on `target` with the models from `prepare_attack`."
-    opts = dict(seed=seed, device=device, **options)
-    if name != 'alignment':
-        opts['progress'] = progress
-    return _spec(name).run(target, models, labels, n, **opts)
+    "Run attack `name` on `target` with the models from `prepare_attack`; its settings are checked before it starts."
+    spec = get_attack(name)
+    check_settings(spec, options)
+    return spec.run(target, models, labels, n, seed=seed, device=device, progress=progress, **options)

@@ -10,11 +10,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import pickle
-import re
-import socket
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -23,13 +19,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from .core import command, in_range
+from .config import in_range
+from .core import check_device, command
+from .files import CheckpointError, atomic_save, safe_load
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'STALE_TEMP_SECONDS', 'CHECKPOINT_FORMAT', 'check_image_shape',
-           'SmallCNN', 'VGG16', 'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build', 'num_params',
-           'default_device', 'check_device', 'CheckpointError', 'remove_stale_temps', 'atomic_write', 'atomic_save',
-           'safe_load', 'check_out_dir', 'check_places', 'save_model', 'load_model', 'models_command']
+__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'CHECKPOINT_FORMAT', 'check_image_shape', 'SmallCNN', 'VGG16',
+           'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build', 'num_params', 'save_model', 'load_model',
+           'models_command']
 
 # %% ../nbs/00_models.ipynb #4ee3f4ee
 def check_image_shape(image_shape) -> tuple[int, int, int]:
@@ -269,153 +266,6 @@ def build(name: str, num_classes: int | None = None, image_shape=(1, 32, 32), **
 def num_params(model: nn.Module) -> int:
     "Number of trainable parameters."
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-# %% ../nbs/00_models.ipynb #91594527
-def default_device() -> torch.device:
-    "CUDA when available, else the CPU."
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-
-# %% ../nbs/00_models.ipynb #f488ef5e
-def check_device(device=None) -> torch.device:
-    "`device` as a `torch.device` that exists here (None: `default_device()`); a ValueError with the choices if not."
-    if device is None or device == '':
-        return default_device()
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(
-            f"unknown device {device!r}; use cpu, cuda, cuda:N or mps (or leave it out: CUDA when "
-            "available, else the CPU)"
-        ) from None
-    if dev.type == 'cuda':
-        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if n == 0:
-            raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu (or leave the device out)")
-        if dev.index is not None and dev.index >= n:
-            raise ValueError(f"device {device!r}: this machine has {n} CUDA GPU(s), cuda:0..cuda:{n - 1}")
-    elif dev.type == 'mps' and not torch.backends.mps.is_available():
-        raise ValueError(f"device {device!r}: Apple's MPS backend is not available here; use cpu")
-    elif dev.type not in ('cpu', 'cuda', 'mps'):
-        raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
-    return dev
-
-# %% ../nbs/00_models.ipynb #f4223c59
-class CheckpointError(RuntimeError):
-    "A checkpoint file that cannot be used: unsafe, corrupt or not a netguard file."
-
-# %% ../nbs/00_models.ipynb #36e86ea1
-STALE_TEMP_SECONDS = 3600  # a temporary file this old is a leftover whoever wrote it (no write takes an hour)
-
-
-def _host() -> str:
-    return re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:32] or 'host'
-
-
-def _running(pid: int) -> bool:
-    "Whether process `pid` runs on this machine (a process of another user counts)."
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-# %% ../nbs/00_models.ipynb #401432d6
-def remove_stale_temps(path) -> list[Path]:
-    """Remove the temporary files that writes of `path` left behind when they were killed: those of a process on this
-    machine that no longer runs, and any older than `STALE_TEMP_SECONDS` (from an older netguard or another machine).
-    Only files named like `path`'s temporary files; never one whose writer still runs. Returns the removed files."""
-    path = Path(path)
-    pattern = re.compile(rf'\.{re.escape(path.name)}\.(?:([A-Za-z0-9-]+)\.(\d+)\.)?[a-z0-9_]{{8}}\.tmp')
-    host, me, removed = _host(), os.getpid(), []
-    try:
-        names = os.listdir(path.parent)
-    except OSError:
-        return removed
-    for name in names:
-        m = pattern.fullmatch(name)
-        if not m:
-            continue
-        f = path.parent / name
-        try:
-            age = time.time() - f.stat().st_mtime
-        except OSError:
-            continue  # gone already
-        dead = m[1] == host and int(m[2]) != me and not _running(int(m[2]))
-        if dead or age >= STALE_TEMP_SECONDS:
-            try:
-                f.unlink()
-                removed.append(f)
-            except OSError:
-                pass  # another process cleaned it first
-    return removed
-
-# %% ../nbs/00_models.ipynb #d4cd0487
-def atomic_write(path, write: Callable) -> Path:
-    """Write `path` atomically: `write(f)` fills a temporary file in the same folder (named after `path`, this machine
-    and this process), which then replaces `path`. Stale temporary files of `path` are removed first."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{_host()}.{os.getpid()}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_save(obj, path) -> Path:
-    "`torch.save` `obj` to `path` atomically (`atomic_write`): a crash mid-write leaves the old file whole."
-    return atomic_write(path, lambda f: torch.save(obj, f))
-
-# %% ../nbs/00_models.ipynb #516613c1
-def safe_load(path, map_location='cpu'):
-    "Load a file written by `atomic_save`, refusing anything but tensors and plain containers."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise CheckpointError(
-            f"refused to load {path}: it holds Python objects other than tensors and plain data, and loading "
-            f"them could run code. Only load files you trust; netguard checkpoints never need this. ({e})".split('\n')[
-                0
-            ]
-        ) from None
-    except (RuntimeError, EOFError, OSError) as e:
-        raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {e}") from None
-
-# %% ../nbs/00_models.ipynb #43485dcf
-def check_out_dir(path, what: str = 'out') -> Path:
-    "`path` as a folder that exists or can be made, and can be written; checked before any work; nothing is created."
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise FileExistsError(f"{what} {p} is a file, not a folder; give a folder (made if missing)")
-    q = p.absolute()
-    while not q.exists() and q != q.parent:
-        q = q.parent
-    if not q.is_dir():
-        raise NotADirectoryError(f"{what} {p}: {q} is a file, so no folder can be made there; give another folder")
-    if not os.access(q, os.W_OK | os.X_OK):
-        raise PermissionError(f"{what} {p}: {q} is not writable (permission denied); give a folder you can write to")
-    return p
-
-# %% ../nbs/00_models.ipynb #6a7f71d4
-def check_places(args):
-    "A command's device and folders, checked before any work: the device exists here, the folders can be written."
-    if getattr(args, 'device', None):
-        check_device(args.device)
-    for flag in ('out', 'cache'):
-        if getattr(args, flag, None):
-            check_out_dir(getattr(args, flag), f'--{flag}')
 
 # %% ../nbs/00_models.ipynb #93b228d8
 CHECKPOINT_FORMAT = 'netguard-model-v1'

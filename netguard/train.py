@@ -27,16 +27,17 @@ from torch.utils.data import Dataset
 
 # %% auto #0
 __all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'epoch_batches', 'augment', 'accuracy', 'sync_buffers',
-           'TrainingDiverged', 'train_classifier', 'plot_history', 'gradient_penalty', 'batch_stream', 'train_gan',
-           'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat', 'relabel', 'role_data',
-           'init_distributed', 'save_checkpoint', 'load_checkpoint', 'cache_dir', 'artifact_key', 'artifact_path',
-           'shipped_dir', 'manifest_path', 'write_manifest', 'pretrained', 'pretrained_all', 'ship_weights',
-           'train_command']
+           'TrainingDiverged', 'train_classifier', 'plot_history', 'gradient_penalty', 'batch_stream', 'shift_augment',
+           'no_augment', 'train_gan', 'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat',
+           'relabel', 'role_data', 'init_distributed', 'save_checkpoint', 'load_checkpoint', 'artifact_key',
+           'artifact_path', 'shipped_dir', 'manifest_path', 'write_manifest', 'pretrained', 'pretrained_all',
+           'ship_weights', 'train_command']
 
 # %% ../nbs/02_train.ipynb #04a3275d
 from netguard.core import (
     add_option,
     command,
+    default_device,
     fetch,
     is_distributed,
     predict,
@@ -50,18 +51,17 @@ from netguard.core import (
 from .core import mix_seed as mix_seed  # re-exported: `from netguard.train import mix_seed` keeps working
 from .core import seed_everything as seed_everything
 from .data import ImageFiles, Split, TensorImages, labels_of, load_split, stratified_split
-from netguard.models import (
+from netguard.files import (
     CheckpointError,
     atomic_save,
     atomic_write,
-    build,
+    cache_dir,
     check_places,
-    default_device,
-    load_model,
-    num_params,
+    read_sums,
     safe_load,
-    save_model,
+    sha256,
 )
+from .models import build, load_model, num_params, save_model
 
 # %% ../nbs/02_train.ipynb #631c03d8
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.Tensor]:
@@ -367,12 +367,12 @@ def batch_stream(ds, batch_size: int, seed: int, start: int = 0, workers: int = 
             yield x
 
 # %% ../nbs/02_train.ipynb #df89fc57
-def _diff_augment(x, g):
+def shift_augment(x, g):
     "DiffAugment's random shifts (up to 1/8 of the size), the same for real and fake batches."
     return augment(x, g, max_rotate=0, max_shift=1 / 8, hflip=False)
 
 
-def _same(x, g):
+def no_augment(x, g):
     "No augmentation."
     return x
 
@@ -400,7 +400,7 @@ def _game(G, D, device, loss: str, n_critic: int, gp_weight: float, lr, betas, d
     Gn, Dn = _wrap_ddp(G, device), _wrap_ddp(D, device)
     opt_g, opt_d = (torch.optim.Adam(m.parameters(), lr=lr, betas=tuple(betas)) for m in (G, D))
     d_steps = n_critic if loss == 'wgan-gp' else 1
-    return _Game(G, D, Gn, Dn, opt_g, opt_d, loss, d_steps, gp_weight, _diff_augment if diff_augment else _same)
+    return _Game(G, D, Gn, Dn, opt_g, opt_d, loss, d_steps, gp_weight, shift_augment if diff_augment else no_augment)
 
 # %% ../nbs/02_train.ipynb #96e359c1
 def _critic_loss(game: _Game, real, fake, g):
@@ -764,17 +764,6 @@ def load_checkpoint(path, modules: dict, optimizers: dict, settings: dict) -> tu
 CACHE_FORMAT = 2  # bump when training code changes what a setting produces (2: channels-last training)
 
 
-def cache_dir(cache=None) -> Path:
-    "`cache`, else `$NETGUARD_CACHE`, else the user cache directory (e.g. ~/.cache/netguard)."
-    if cache is not None:
-        return Path(cache).expanduser()
-    if os.environ.get('NETGUARD_CACHE'):
-        return Path(os.environ['NETGUARD_CACHE']).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir('netguard'))
-
-
 def artifact_key(preset: Preset, role: str, seed: int) -> str:
     "Hash of everything that changes the model trained for `role`."
     spec = preset.gan if role == 'gan' else getattr(preset, role)
@@ -836,25 +825,14 @@ def shipped_dir() -> Path:
     return Path(netguard.__file__).parent / 'weights'
 
 
-def _sha256(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _read_sums(folder: Path) -> dict:
-    f = folder / 'SHA256SUMS'
-    if not f.exists():
-        return {}
-    return {name: h for h, name in (line.split(None, 1) for line in f.read_text().splitlines() if line.strip())}
-
-
 def _copy_shipped(files: list[Path], preset: Preset, shipped) -> bool:
     "Copy shipped weights for `files` (cache paths) into the cache when all exist and match their SHA-256; else False."
     src = Path(shipped) / preset.name
-    sums = _read_sums(src)
+    sums = read_sums(src)
     if not all((src / f.name).exists() and f.name in sums for f in files):
         return False
     for f in files:
-        if _sha256(src / f.name) != sums[f.name]:
+        if sha256(src / f.name) != sums[f.name]:
             warnings.warn(
                 f"shipped weights {src / f.name} do not match their SHA-256 in {src / 'SHA256SUMS'}: training instead"
             )
@@ -885,7 +863,7 @@ def write_manifest(path, preset: Preset, role: str, seed: int, part: str = 'mode
     m = dict(
         format=MANIFEST_FORMAT,
         file=path.name,
-        sha256=_sha256(path),
+        sha256=sha256(path),
         size=path.stat().st_size,
         **_identity(preset, role, seed, part),
     )
@@ -938,7 +916,7 @@ def _read_record(path: Path, want: dict, fail: Callable) -> dict | None:
             f"is recorded in {mpath.name} as the {got['role']} ({got['arch']}) of preset {got['preset']!r}, seed "
             f"{got['seed']}, settings key {got['key']} (another model's file and record were put here)"
         )
-    if path.stat().st_size != m.get('size') or _sha256(path) != m.get('sha256'):
+    if path.stat().st_size != m.get('size') or sha256(path) != m.get('sha256'):
         raise fail(
             f"does not match the SHA-256 recorded in {mpath.name} when it was cached: it was changed, truncated "
             f"or replaced since ({_describe(path)})"
@@ -1069,7 +1047,7 @@ def ship_weights(preset: str | Preset, seed: int = 0, dest=None, cache=None) -> 
         for f in [p] + ([p.with_name(p.stem + '-D.pt')] if role == 'gan' else []):
             shutil.copyfile(f, out / f.name)
             names.append(f.name)
-    (out / 'SHA256SUMS').write_text(''.join(f'{_sha256(out / n)}  {n}\n' for n in sorted(names)))
+    (out / 'SHA256SUMS').write_text(''.join(f'{sha256(out / n)}  {n}\n' for n in sorted(names)))
     return out
 
 # %% ../nbs/02_train.ipynb #814c814d

@@ -17,7 +17,8 @@ from netguard import cli
 from netguard.core import COMMANDS
 from netguard.defend import NetGuardConfig
 from netguard.eval import all_class_check, attack_accuracy, checker_reads, knn_distance
-from netguard.models import CheckpointError, atomic_save, build, load_model, safe_load, save_model
+from netguard.files import CheckpointError, atomic_save, safe_load
+from netguard.models import build, load_model, save_model
 
 
 class ComputeStarted(BaseException):

@@ -70,7 +70,7 @@ def test_shipped_weights_are_checked_and_used(tmp_path, monkeypatch):
     src = artifact_path(p, 'target', 0, tmp_path / 'a')
     (shipped / 'mnist5k').mkdir(parents=True)
     (shipped / 'mnist5k' / src.name).write_bytes(src.read_bytes())
-    (shipped / 'mnist5k' / 'SHA256SUMS').write_text(f'{T._sha256(src)}  {src.name}\n')
+    (shipped / 'mnist5k' / 'SHA256SUMS').write_text(f'{T.sha256(src)}  {src.name}\n')
 
     def no_training(*a, **k):
         raise AssertionError('trained although shipped weights were there')
@@ -97,16 +97,17 @@ def test_shipped_weights_are_checked_and_used(tmp_path, monkeypatch):
 
 
 def test_package_ships_mnist5k_weights_matching_the_preset():
-    from netguard.train import ROLES, _read_sums, _sha256, shipped_dir
+    from netguard.files import read_sums, sha256
+    from netguard.train import ROLES, shipped_dir
 
     folder = shipped_dir() / 'mnist5k'
-    sums = _read_sums(folder)
+    sums = read_sums(folder)
     p = get_preset('mnist5k')
     for (
         role
     ) in ROLES:  # the shipped files carry the current settings' keys: a preset change without re-shipping fails here
         name = artifact_path(p, role, 0).name
-        assert name in sums and _sha256(folder / name) == sums[name], (
+        assert name in sums and sha256(folder / name) == sums[name], (
             f'{name} missing or changed; run ship_weights("mnist5k")'
         )
 
@@ -116,7 +117,8 @@ def test_damaged_cache_file_names_the_fix_and_retrain_replaces_it(tmp_path, monk
     import pytest
 
     import netguard.train as T
-    from netguard.models import CheckpointError, build
+    from netguard.files import CheckpointError
+    from netguard.models import build
     from netguard.train import manifest_path
 
     def fake_training(preset, role, seed, *args):  # an untrained model, the same each time: seconds, not a training

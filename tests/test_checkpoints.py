@@ -6,7 +6,8 @@ import pickle
 import pytest
 import torch
 
-from netguard.models import CheckpointError, atomic_save, build, load_model, safe_load, save_model
+from netguard.files import CheckpointError, atomic_save, safe_load
+from netguard.models import build, load_model, save_model
 
 
 class Payload:
@@ -99,7 +100,7 @@ def test_save_needs_registry_model(tmp_path):
 
 KILLED_MID_WRITE = '''
 import os, signal, sys, torch
-from netguard.models import atomic_save
+from netguard.files import atomic_save
 def half(obj, f, *a, **k):
     f.write(b'half a checkpoint'); f.flush()
     os.kill(os.getpid(), signal.SIGKILL)

@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 
 from netguard.data import mnist5k
-from netguard.models import load_model, safe_load
+from netguard.files import safe_load
+from netguard.models import load_model
 from netguard.train import accuracy
 
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from netguard.data import mnist5k
-from netguard.models import build, load_model, safe_load
+from netguard.files import safe_load
+from netguard.models import build, load_model
 from netguard.train import train_classifier, train_gan
 
 SCRIPT = '''
