@@ -14,8 +14,8 @@ public data leaves out, `HELD_OUT_FONTS`); NetGuard inverts with --defender-prio
 are trained against the attacked model (defended or not), as an attacker would. Each row is `run_benchmark`'s: AA and
 the all-class check per attacked class, beside the same two numbers for random samples G(z) of the attacker's GAN,
 MC(all) and MC(l_t). Writes OUT.json and OUT.txt; the default OUT is bench/results/strength
-(bench/results/attack_strength.json holds rows in the script's earlier schema, which the Inversion and Defenses
-chapters read; see bench/README.md).
+(the rows of the script's earlier version, once in bench/results/attack_strength.json, are in strength.json too,
+in this schema; the Inversion and Defenses chapters read strength.json; see bench/README.md).
 """
 
 import argparse
@@ -24,15 +24,8 @@ from pathlib import Path
 import torch
 
 from netguard.data import HELD_OUT_FONTS
-from netguard.eval import (
-    command_line,
-    markdown_table,
-    per_class_table,
-    pool_results,
-    prior_spec,
-    run_benchmark,
-    write_result,
-)
+from netguard.harness import prior_spec, run_benchmark
+from netguard.report import command_line, markdown_table, per_class_table, pool_results, write_result
 from netguard.train import get_preset, pretrained
 
 RESULTS = Path(__file__).parent / 'results'

@@ -19,9 +19,9 @@ from pathlib import Path
 import torch
 
 from netguard.data import TensorImages
-from netguard.eval import command_line, write_result
 from netguard.invert import ATTACKS, prepare_attack, run_attack
 from netguard.models import build
+from netguard.report import command_line, write_result
 from netguard.train import get_preset
 
 

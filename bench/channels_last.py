@@ -19,9 +19,9 @@ from pathlib import Path
 import torch
 
 from netguard.core import stream_seed
-from netguard.eval import command_line, write_result
 from netguard.invert import gmi
 from netguard.models import build
+from netguard.report import command_line, write_result
 from netguard.train import get_preset, pretrained, role_data, train_classifier
 
 

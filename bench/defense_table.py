@@ -24,7 +24,8 @@ from pathlib import Path
 
 import torch
 
-from netguard.eval import command_line, markdown_table, pool_results, run_benchmark, write_result
+from netguard.harness import run_benchmark
+from netguard.report import command_line, markdown_table, pool_results, write_result
 
 RESULTS = Path(__file__).parent / 'results'
 PATENT = dict(

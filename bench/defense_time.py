@@ -17,9 +17,9 @@ from pathlib import Path
 import torch
 
 from netguard.defend import NetGuardConfig, NetGuardTrainer
-from netguard.eval import command_line, write_result
 from netguard.invert import gmi
 from netguard.models import load_model
+from netguard.report import command_line, write_result
 from netguard.train import get_preset, pretrained
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from netguard.defend import fisher_diagonal, fisher_diagonal_loop
-from netguard.eval import command_line, write_result
+from netguard.report import command_line, write_result
 from netguard.train import get_preset, pretrained
 
 

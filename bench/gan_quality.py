@@ -23,7 +23,8 @@ from pathlib import Path
 
 import torch
 
-from netguard.eval import command_line, gan_quality, gan_quality_table, read_result, write_result
+from netguard.eval import gan_quality, gan_quality_table
+from netguard.report import command_line, read_result, write_result
 from netguard.train import get_preset, pretrained
 
 ROLES = ('target', 'evaluator', 'checker', 'public', 'gan')

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from netguard.core import stream_seed
-from netguard.eval import command_line, write_result
+from netguard.report import command_line, write_result
 from netguard.train import confident_fraction, get_preset, pretrained
 
 RECIPES = {'preset': {}, 'lr2e-4': dict(lr=2e-4), 'lr5e-4': dict(lr=5e-4), 'no-aug': dict(diff_augment=False)}

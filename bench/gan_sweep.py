@@ -31,8 +31,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from netguard.core import stream, stream_seed
-from netguard.eval import command_line, run_info
 from netguard.models import build
+from netguard.report import command_line, run_info
 from netguard.train import augment, batch_stream, confident_fraction, get_preset, pretrained
 
 

@@ -19,14 +19,8 @@ from pathlib import Path
 import torch
 
 from netguard.defend import parse_settings
-from netguard.eval import (
-    command_line,
-    markdown_table,
-    per_class_table,
-    pool_results,
-    run_benchmark,
-    write_result,
-)
+from netguard.harness import run_benchmark
+from netguard.report import command_line, markdown_table, per_class_table, pool_results, write_result
 from netguard.train import get_preset
 
 RESULTS = Path(__file__).parent / 'results'

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
-from netguard.eval import command_line, write_result
 from netguard.invert import gmi
 from netguard.models import build
+from netguard.report import command_line, write_result
 from netguard.train import get_preset
 
 

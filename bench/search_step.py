@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from netguard.eval import command_line, write_result
 from netguard.invert import IDENTITY_LOSSES, LatentSearch
+from netguard.report import command_line, write_result
 from netguard.train import pretrained
 
 

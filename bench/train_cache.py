@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from netguard.eval import command_line, write_result
+from netguard.report import command_line, write_result
 from netguard.train import ROLES, accuracy, confident_fraction, get_preset, predict, pretrained, role_data
 
 GOALS = dict(target=0.98, evaluator=0.98, public=0.97, checker=0.97, gan=0.80)

@@ -59,6 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
     "The `netguard` command's argument parser: one subparser for each command the chapters register."
     import netguard.data  # noqa: F401 (importing the chapters registers their commands)
     import netguard.eval  # noqa: F401
+    import netguard.harness  # noqa: F401
     import netguard.models  # noqa: F401
     import netguard.train  # noqa: F401
     from netguard import __version__

@@ -13,8 +13,9 @@ import numbers
 from dataclasses import field, fields, make_dataclass
 
 # %% auto #0
-__all__ = ['INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'RUN_KEYWORDS', 'one_of', 'or_none', 'check_setting',
-           'setting', 'rules_of', 'check_fields', 'settings_class', 'in_range', 'distinct', 'names', 'distinct_ints']
+__all__ = ['INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'RUN_KEYWORDS', 'int_in', 'one_of', 'or_none',
+           'check_setting', 'setting', 'rules_of', 'check_fields', 'settings_class', 'in_range', 'distinct', 'names',
+           'distinct_ints']
 
 # %% ../nbs/config.ipynb #92069a87
 INT_1 = ('int', lambda v: v >= 1, 'an integer >= 1')
@@ -22,6 +23,10 @@ INT_0 = ('int', lambda v: v >= 0, 'an integer >= 0')
 POSITIVE = ('number', lambda v: v > 0, 'a finite number > 0')
 NON_NEGATIVE = ('number', lambda v: v >= 0, 'a finite number >= 0')
 FRACTION = ('number', lambda v: 0 < v < 1, 'a number strictly between 0 and 1')
+
+
+def int_in(lo: int, hi: int) -> tuple:
+    return ('int', lambda v: lo <= v <= hi, f'an integer in {lo}..{hi}')
 
 
 def one_of(*choices) -> tuple:

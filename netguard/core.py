@@ -13,7 +13,6 @@ import json
 import os
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -24,8 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 # %% auto #0
 __all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
            'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
-           'frozen', 'thaw', 'check_labels', 'default_device', 'check_device', 'Command', 'command', 'add_option',
-           'results_dir', 'chapter_times', 'slow_cells', 'chapter_card']
+           'frozen', 'thaw', 'check_labels', 'default_device', 'check_device', 'Command', 'command', 'add_option']
 
 # %% ../nbs/core.ipynb #96ab9333
 def mix_seed(*parts: int) -> int:
@@ -244,47 +242,3 @@ OPTIONS = {
 def add_option(p: argparse.ArgumentParser, name: str, help: str | None = None, **kw):
     "Add `--NAME` as every command spells it (`OPTIONS[name]`), with `help` and `kw` in place of the shared ones."
     return p.add_argument(f'--{name}', **{**OPTIONS[name], **({'help': help} if help else {}), **kw})
-
-# %% ../nbs/core.ipynb #a9ddadba
-def results_dir() -> Path:
-    "`bench/results/` of the clone the package runs from (where it is installed from a clone, as the course is)."
-    import netguard
-
-    return Path(netguard.__file__).resolve().parents[1] / 'bench' / 'results'
-
-
-def _chapter_runs(notebook: str, results=None) -> tuple[dict, str]:
-    "`({mode: record}, machine)` of `notebook` (`02_train` or `02_train.ipynb`) in the times file `results`."
-    path = Path(results) if results else results_dir() / 'chapter_times.json'
-    name = notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
-    res = json.loads(path.read_text()) if path.exists() else {}
-    runs = {m: r['chapters'][name] for m, r in res.get('modes', {}).items() if name in r['chapters']}
-    return runs, res.get('machine', '')
-
-
-def chapter_times(notebook: str, results=None) -> dict:
-    "`{mode: seconds}` of `notebook` (`02_train` or `02_train.ipynb`) in `results`, and `machine`; `{}` if none."
-    runs, machine = _chapter_runs(notebook, results)
-    return {**{m: r['seconds'] for m, r in runs.items()}, 'machine': machine} if runs else {}
-
-
-def _duration(s: float) -> str:
-    return f'{s:.0f} s' if s < 90 else f'{s / 60:.0f} min'
-
-# %% ../nbs/core.ipynb #a8899c83
-def slow_cells(notebook: str, results=None) -> int | None:
-    "How many `slow` cells `notebook` has, as the `all` run of `results` counted them (None if not run)."
-    return _chapter_runs(notebook, results)[0].get('all', {}).get('slow_cells')
-
-
-def chapter_card(notebook: str, results=None):
-    "The compute time of `notebook` as a line of Markdown, read from `tools/run_notebooks.py`'s result file."
-    from IPython.display import Markdown
-
-    t = chapter_times(notebook, results)
-    if slow_cells(notebook, results) == 0:  # one run is the chapter: no second number from a second run
-        t.pop('all', None)
-    parts = [f'{_duration(t[m])} {what}' for m, what in [('tested', 'for the cells the tests run'),
-             ('all', 'for every cell, the slow ones included')] if m in t]  # fmt: skip
-    text = f"**Compute time:** {', '.join(parts)} ({t['machine']})." if parts else '**Compute time:** not measured.'
-    return Markdown(text)

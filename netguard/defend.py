@@ -8,7 +8,6 @@ Docs: https://netguard-mia.github.io/netguard/defend.html.md"""
 from __future__ import annotations
 
 import copy
-import io
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -19,17 +18,17 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 
 from .config import FRACTION, INT_0, INT_1, NON_NEGATIVE, POSITIVE, check_fields, one_of, or_none, setting
-from .core import check_labels, fetch, model_device, predict, progress_bar, stream, stream_seed
+from .core import check_labels, fetch, is_distributed, model_device, predict, progress_bar, stream, stream_seed
 from .data import labels_of
 from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi
 from .registry import DEFENSES, check_settings, get_defense, register_defense, setting_names
+from .train import Strategy, train_classifier
 
 # %% auto #0
-__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'WIDGET_SETTINGS', 'invert_classes', 'confusion_with', 'decoy_cost',
-           'assign_decoys', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term',
-           'replay_loss', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'original', 'check_options', 'netguard',
-           'dp_sgd', 'AdMI', 'admi', 'defend', 'netguard_widget', 'shipped_trainer', 'defense_settings',
-           'setting_value', 'parse_settings']
+__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'invert_classes', 'confusion_with', 'decoy_cost', 'assign_decoys',
+           'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'replay_loss',
+           'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'original', 'check_options', 'netguard',
+           'DPSGDStrategy', 'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings', 'setting_value', 'parse_settings']
 
 # %% ../nbs/04_defend.ipynb #3f3fa241
 def invert_classes(
@@ -681,39 +680,82 @@ def _dp_ready(target: nn.Module, seed: int, device) -> nn.Module:
     return model
 
 # %% ../nbs/04_defend.ipynb #faf2337c
-def _dp_private(model, private_train, *, epsilon, delta, max_grad_norm, epochs, lr, batch_size, seed):
-    "Opacus's engine and the private versions of `model`, its SGD optimiser and a loader over `private_train`."
-    from opacus import PrivacyEngine
-    from torch.utils.data import DataLoader
+class DPSGDStrategy(Strategy):
+    """DP-SGD (Abadi et al. 2016) as a strategy of the one training loop: Opacus clips each sample's gradient to
+    `max_grad_norm` and adds Gaussian noise sized for (`epsilon`, `delta`) after `epochs`; batches come by Poisson
+    sampling (each image with probability batch_size / n), at a constant learning rate, without augmentation; each
+    epoch's row records the privacy spent. Its sampler and accountant go into the loop's checkpoints."""
 
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    loader = DataLoader(
-        private_train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed)
-    )
-    engine = PrivacyEngine(accountant='rdp')
-    dp_model, opt, loader = engine.make_private_with_epsilon(
-        module=model, optimizer=opt, data_loader=loader, target_epsilon=epsilon, target_delta=delta, epochs=epochs,
-        max_grad_norm=max_grad_norm,
-    )  # fmt: skip
-    return engine, dp_model, opt, loader
+    name, stateful = 'dpsgd', True
+
+    def __init__(self, epsilon: float, delta: float, max_grad_norm: float, epochs: int):
+        self.epsilon, self.delta, self.max_grad_norm, self.epochs = epsilon, delta, max_grad_norm, epochs
+
+    def settings(self) -> dict:
+        return dict(strategy=self.name, epsilon=self.epsilon, delta=self.delta, max_grad_norm=self.max_grad_norm)
+
+    def optimizer(self, model, lr, momentum, weight_decay):
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+    def prepare(self, model, net, opt, train, batch_size, seed):
+        "Opacus's engine, and the private versions of the model, the optimiser and a loader over `train`."
+        from opacus import PrivacyEngine
+        from torch.utils.data import DataLoader
+
+        if is_distributed():
+            raise ValueError("DP-SGD runs in one process here; start it without torchrun")
+        self.generator = torch.Generator().manual_seed(seed)
+        loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=self.generator)
+        self.engine = PrivacyEngine(accountant='rdp')
+        self.net, self.opt, self.loader = self.engine.make_private_with_epsilon(
+            module=model, optimizer=opt, data_loader=loader, target_epsilon=self.epsilon, target_delta=self.delta,
+            epochs=self.epochs, max_grad_norm=self.max_grad_norm,
+        )  # fmt: skip
+        self.epoch_start = self.generator.get_state()
+        return self.net, self.opt
+
+# %% ../nbs/04_defend.ipynb #cc3bf7b4
+@patch
+def steps_per_epoch(self: DPSGDStrategy, train, batch_size, seed) -> int:
+    return len(self.loader)
 
 
-def _dp_epochs(dp_model, opt, loader, engine, epochs: int, delta: float, device, bar) -> list:
-    "Train `epochs` epochs under DP; the mean loss and the privacy spent after each."
-    history = []
-    for epoch in range(epochs):
-        total, count = 0.0, 0
-        for x, y in loader:
-            if len(x) == 0:
-                continue  # Poisson sampling can draw an empty batch
-            loss = F.cross_entropy(dp_model(x.to(device)), y.to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total, count = total + loss.item() * len(x), count + len(x)
-        history.append(dict(epoch=epoch + 1, train_loss=total / max(count, 1), epsilon=engine.get_epsilon(delta)))
-        bar.update(1)
-    return history
+@patch
+def batches(self: DPSGDStrategy, train, batch_size, seed, epoch, first, workers=0):
+    "The Poisson-sampled batches of the epoch from its `first` on (a resumed run draws the skipped ones again)."
+    self.epoch_start = self.generator.get_state()
+    it = iter(self.loader)
+    for _ in range(first):
+        next(it)
+    return it
+
+
+@patch
+def batch(self: DPSGDStrategy, x, y, seed, step, device, do_augment):
+    return x.to(device), y.to(device)
+
+
+@patch
+def lr_at(self: DPSGDStrategy, lr, step, total):
+    return lr
+
+
+@patch
+def end_epoch(self: DPSGDStrategy, row: dict) -> dict:
+    row['epsilon'] = self.engine.get_epsilon(self.delta)
+    return row
+
+
+@patch
+def state_dict(self: DPSGDStrategy) -> dict:
+    "Where the sampler's draws of this epoch start, and the privacy accountant's history."
+    return dict(generator=self.epoch_start, accountant=[list(h) for h in self.engine.accountant.history])
+
+
+@patch
+def load_state_dict(self: DPSGDStrategy, state: dict):
+    self.generator.set_state(state['generator'])
+    self.engine.accountant.history = [tuple(h) for h in state['accountant']]
 
 # %% ../nbs/04_defend.ipynb #bef83c3f
 def dp_sgd(
@@ -731,24 +773,24 @@ def dp_sgd(
     progress: bool | None = None,
 ) -> DefenseResult:
     """DP-SGD (Abadi et al. 2016) with Opacus: retrain `target`'s architecture from scratch on the private data with
-    per-sample gradient clipping (`max_grad_norm`) and Gaussian noise sized for (`epsilon`, `delta`) after `epochs`."""
+    per-sample gradient clipping (`max_grad_norm`) and Gaussian noise sized for (`epsilon`, `delta`) after `epochs`,
+    through `train_classifier` with `DPSGDStrategy`."""
     if not (epsilon > 0 and 0 < delta < 1):
         raise ValueError(f"need epsilon > 0 and 0 < delta < 1; got epsilon={epsilon}, delta={delta}")
     device = model_device(target, device)
     model, t0 = _dp_ready(target, seed, device), time.perf_counter()
-    settings = dict(
-        epsilon=epsilon, delta=delta, max_grad_norm=max_grad_norm, epochs=epochs, lr=lr, batch_size=batch_size
-    )
-    engine, dp_model, opt, loader = _dp_private(model, private_train, seed=seed, **settings)
-    bar = progress_bar(epochs, f'DP-SGD (eps={epsilon})', progress)
-    history = _dp_epochs(dp_model, opt, loader, engine, epochs, delta, device, bar)
-    bar.close()
-    model = dp_model.to_standard_module().eval()  # Opacus's hooks off: attacks backpropagate through it like any model
+    dp = DPSGDStrategy(epsilon, delta, max_grad_norm, epochs)
+    history = train_classifier(
+        model, private_train, epochs=epochs, batch_size=batch_size, lr=lr, momentum=0.9, weight_decay=0.0,
+        do_augment=False, seed=seed, device=device, progress=progress, channels_last=False, strategy=dp,
+    )  # fmt: skip
+    model = dp.net.to_standard_module().eval()  # Opacus's hooks off: attacks backpropagate through it like any model
     for p in model.parameters():
         p.grad_sample = None
     report = dict(
-        epsilon=engine.get_epsilon(delta), target_epsilon=epsilon, delta=delta, noise_multiplier=opt.noise_multiplier,
-        max_grad_norm=max_grad_norm, epochs=epochs, history=history, seconds=time.perf_counter() - t0, seed=seed,
+        epsilon=dp.engine.get_epsilon(delta), target_epsilon=epsilon, delta=delta, max_grad_norm=max_grad_norm,
+        noise_multiplier=dp.opt.noise_multiplier, epochs=epochs, history=history, seed=seed,
+        seconds=time.perf_counter() - t0,
     )  # fmt: skip
     return DefenseResult('dpsgd', model, report)
 
@@ -861,132 +903,6 @@ def defend(
             f"(keys {', '.join(map(repr, spec.needs))})"
         )
     return spec.run(target, models, split, protected, seed=seed, device=device, progress=progress, **options)
-
-# %% ../nbs/04_defend.ipynb #71bfd235
-_TERMS = (
-    ('private', 'alpha'),
-    ('public', 'beta'),
-    ('ewc', 'omega'),
-    ('replay', 'replay'),
-    ('distill', 'distill'),
-    ('real_decoys', 'real_decoys'),
-)
-
-
-def _active_terms(cfg) -> list[str]:
-    "The loss terms that `cfg` gives a non-zero weight, in the order of the objective."
-    return [k for k, weight in _TERMS if getattr(cfg, weight, 0)]
-
-# %% ../nbs/04_defend.ipynb #b9f239c6
-def _loss_png(history: list[dict], keys=('private', 'public', 'ewc', 'replay')) -> bytes:
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4, 2.2))
-    for key in keys:
-        if history and key in history[0]:
-            ax.plot([r['step'] for r in history], [r[key] for r in history], label=key)
-    ax.set_xlabel('fine-tuning step')
-    if history:
-        ax.legend(fontsize=7, loc='upper right')
-    else:
-        ax.text(0.5, 0.5, 'no step yet', ha='center', va='center', transform=ax.transAxes)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=72)
-    plt.close(fig)
-    return buf.getvalue()
-
-# %% ../nbs/04_defend.ipynb #0cc5c4b8
-def _netguard_panel(cfg, steps_per_click: int, probe_n: int) -> tuple:
-    "The widget's controls by name, and the box that lays them out."
-    import ipywidgets as W
-
-    c = dict(
-        alpha=W.FloatSlider(value=cfg.alpha, min=0, max=10, step=0.5, description='alpha'),
-        beta=W.FloatSlider(value=cfg.beta, min=0, max=10, step=0.5, description='beta'),
-        omega=W.FloatSlider(value=cfg.omega, min=0, max=20, step=0.5, description='omega'),
-        lam=W.FloatLogSlider(value=cfg.lam, base=10, min=-2, max=3, step=0.25, description='lam'),
-        step=W.Button(description=f'step x{steps_per_click}'),
-        reset=W.Button(description='reset'),
-        play=W.Play(value=0, min=0, max=1000, step=1, interval=500, description='play'),
-        # align_self: a flex row stretches its children to the tallest one (the loss plot), which distorted the images
-        image=W.Image(format='png', width=72 * probe_n, layout=W.Layout(align_self='flex-start', object_fit='contain')),
-        curves=W.Image(format='png', width=288),
-        text=W.HTML(),
-    )
-    rows = [('play', 'step', 'reset'), ('alpha', 'beta'), ('omega', 'lam'), ('image', 'curves')]
-    return c, W.VBox([W.HBox([c[k] for k in row]) for row in rows] + [c['text']])
-
-# %% ../nbs/04_defend.ipynb #1754600b
-def _show_probe(trainer: NetGuardTrainer, c: dict, test, names, probe_n: int, probe_steps: int) -> dict:
-    "Probe `trainer`'s model and show it in the panel's controls `c`; returns the probe."
-    from netguard.invert import images_png
-
-    pr = trainer.probe(test, n=probe_n, steps=probe_steps)
-    y = torch.tensor(trainer.protected).repeat_interleave(probe_n)
-    c['image'].value = images_png(pr['images'].flatten(0, 1), y, names, probe_n)
-    keys = _active_terms(trainer.cfg)
-    c['curves'].value = _loss_png(trainer.history, keys)
-    last = trainer.history[-1] if trainer.history else {}
-    terms = ' &nbsp; '.join(f"{k} {last[k]:.3f}" for k in keys + ['total'] if k in last)
-    c['text'].value = (
-        f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
-        f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
-        f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoy_map})"
-    )
-    return pr
-
-# %% ../nbs/04_defend.ipynb #a78245ca
-def netguard_widget(
-    trainer: NetGuardTrainer, test, names=None, steps_per_click: int = 10, probe_n: int = 4, probe_steps: int = 30
-):
-    """An ipywidgets panel around `trainer`: step/play/reset, sliders for alpha, beta, omega and lam, the loss curves,
-    MC(all), MC(l_t) on `test`, and a fresh GMI inversion of the protected classes after every click."""
-    c, box = _netguard_panel(trainer.cfg, steps_per_click, probe_n)
-    state = {}
-
-    def refresh():
-        state.update(_show_probe(trainer, c, test, names, probe_n, probe_steps))
-
-    def on_step(_=None):
-        trainer.step(steps_per_click)
-        refresh()
-
-    def on_reset(_=None):
-        trainer.reset()
-        c['play'].value = 0
-        refresh()
-
-    def on_slider(change):
-        setattr(trainer.cfg, change['owner'].description, change['new'])
-
-    def on_play(change):
-        if change['new'] > change['old']:
-            on_step()
-
-    c['step'].on_click(on_step)
-    c['reset'].on_click(on_reset)
-    c['play'].observe(on_play, 'value')
-    for k in ('alpha', 'beta', 'omega', 'lam'):
-        c[k].observe(on_slider, 'value')
-    refresh()
-    box.controls = dict(c, state=state)
-    return box
-
-# %% ../nbs/04_defend.ipynb #4cad2b86
-WIDGET_SETTINGS = dict(n_fake=16, invert_steps=30, anchor_others=0, fisher_samples=256)
-
-
-def shipped_trainer(preset: str = 'mnist5k', protected=(0,), seed: int = 0, device=None, **settings) -> tuple:
-    """`(trainer, split)`: a `NetGuardTrainer` on `preset`'s shipped models (model seed 0) with the light setup of
-    `WIDGET_SETTINGS` (`settings` override them), and the preset's data."""
-    from netguard.train import get_preset, pretrained
-
-    target, public_model, (G, D) = (pretrained(preset, role, 0, device) for role in ('target', 'public', 'gan'))
-    split = get_preset(preset).split()
-    cfg = NetGuardConfig(**{**WIDGET_SETTINGS, **settings})
-    kw = dict(seed=seed, device=device, decoy_classes=split.public_only)
-    return NetGuardTrainer(target, public_model, G, D, split.private_train, split.public, protected, cfg, **kw), split
 
 # %% ../nbs/04_defend.ipynb #681a8c33
 def defense_settings() -> dict:

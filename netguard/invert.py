@@ -7,7 +7,6 @@ Docs: https://netguard-mia.github.io/netguard/invert.html.md"""
 # %% ../nbs/03_invert.ipynb #389593e9
 from __future__ import annotations
 
-import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,9 +24,9 @@ from .train import augment, batch_stream, no_augment, shift_augment
 # %% auto #0
 __all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ce_loss', 'logit_loss', 'max_margin_loss', 'poincare_loss',
            'identity_loss', 'AttackResult', 'prior_loss', 'identity_of', 'latent_losses', 'search_settings',
-           'LatentSearch', 'gmi', 'ZStepper', 'images_png', 'z_stepper_widget', 'distill', 'KEDDiscriminator',
-           'train_kedmi_gan', 'kedmi', 'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w',
-           'registered_attacks', 'prepare_attack', 'run_attack']
+           'LatentSearch', 'gmi', 'ZStepper', 'distill', 'KEDDiscriminator', 'train_kedmi_gan', 'kedmi', 'fredrikson',
+           'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'registered_attacks', 'prepare_attack',
+           'run_attack']
 
 # %% ../nbs/03_invert.ipynb #8084f95e
 def ce_loss(logits, y):
@@ -465,65 +464,6 @@ def images(self: ZStepper) -> torch.Tensor:
     "The current images `G(z)`, (L*n, C, H, W)."
     with torch.no_grad():
         return self.G(self.z).cpu()
-
-# %% ../nbs/03_invert.ipynb #80d45d84
-def images_png(images: torch.Tensor, labels, names, ncols) -> bytes:
-    "A grid of `images` titled with their `labels` (`names` when given), `ncols` wide, as PNG bytes for a widget."
-    import matplotlib.pyplot as plt
-
-    from netguard.data import show_images
-
-    fig = show_images(images, labels, names, ncols=ncols, size=1.0)
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=72)
-    plt.close(fig)
-    return buf.getvalue()
-
-# %% ../nbs/03_invert.ipynb #4ff1ce65
-def _stepper_status(stepper: ZStepper, names=None) -> str:
-    "The widget's status line: the step, the loss terms and the target's confidence per label."
-    s = stepper.last
-    conf = ', '.join(
-        f"{names[lab] if names else lab}: {c:.2f}" for lab, c in zip(stepper.labels, s['confidence_per_label'])
-    )
-    return (
-        f"<b>step {s['step']}</b> &nbsp; prior {s['prior']:.3f} &nbsp; identity {s['identity']:.3f} "
-        f"&nbsp; total {s['total']:.2f}<br>target confidence per label: {conf}"
-    )
-
-# %% ../nbs/03_invert.ipynb #f333ee5f
-def z_stepper_widget(stepper: ZStepper, names=None, steps_per_click: int = 5):
-    "An ipywidgets panel around `stepper`: step/play/reset buttons, lam and lr sliders, the image grid and the losses."
-    import ipywidgets as W
-
-    lam = W.FloatLogSlider(value=stepper.lam, base=10, min=-1, max=4, step=0.1, description='lam')
-    lr = W.FloatLogSlider(value=stepper.lr, base=10, min=-4, max=0, step=0.1, description='lr')
-    step_btn, reset_btn = W.Button(description=f'step x{steps_per_click}'), W.Button(description='reset')
-    play = W.Play(value=0, min=0, max=1000, step=1, interval=300, description='play')
-    image, text = W.Image(format='png', width=72 * stepper.n), W.HTML()
-
-    def refresh():
-        image.value = images_png(stepper.images(), stepper.y.cpu(), names, stepper.n)
-        text.value = _stepper_status(stepper, names)
-
-    def on_step(_=None):
-        stepper.step(steps_per_click)
-        refresh()
-
-    def on_reset(_=None):
-        stepper.reset()
-        play.value = 0
-        refresh()
-
-    step_btn.on_click(on_step)
-    reset_btn.on_click(on_reset)
-    lam.observe(lambda change: setattr(stepper, 'lam', change['new']), 'value')
-    lr.observe(lambda change: setattr(stepper, 'lr', change['new']), 'value')
-    play.observe(lambda change: on_step() if change['new'] > change['old'] else None, 'value')
-    refresh()
-    box = W.VBox([W.HBox([play, step_btn, reset_btn]), W.HBox([lam, lr]), image, text])
-    box.controls = dict(lam=lam, lr=lr, step=step_btn, reset=reset_btn, play=play, image=image, text=text)
-    return box
 
 # %% ../nbs/03_invert.ipynb #671a8d8b
 def distill(

@@ -19,14 +19,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from .config import in_range
+from .config import check_setting, in_range, int_in
 from .core import check_device, command
 from .files import CheckpointError, atomic_save, safe_load
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'CHECKPOINT_FORMAT', 'check_image_shape', 'SmallCNN', 'VGG16',
-           'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build', 'num_params', 'save_model', 'load_model',
-           'models_command']
+__all__ = ['CLASSIFIERS', 'GANS', 'REGISTRY', 'MAX_CLASSES', 'DROPOUT', 'CHECKPOINT_FORMAT', 'check_image_shape', 'SmallCNN',
+           'VGG16', 'ResNet18', 'EvalNet', 'Generator', 'Discriminator', 'build', 'num_params', 'save_model',
+           'load_model', 'models_command']
 
 # %% ../nbs/00_models.ipynb #4ee3f4ee
 def check_image_shape(image_shape) -> tuple[int, int, int]:
@@ -229,6 +229,7 @@ GANS = {'generator': Generator, 'discriminator': Discriminator}
 REGISTRY: dict[str, Callable[..., nn.Module]] = {**CLASSIFIERS, **GANS}
 MAX_CLASSES = 100_000  # CelebA has 10,177 identities, VGG-Face2 9,131: room to spare, and a head that fits in memory
 _MAX_SIZE = {'width': 1024, 'z_dim': 4096}  # the largest width / latent size accepted
+DROPOUT = ('number', lambda v: 0 <= v < 1, 'a number in [0, 1)')  # the rule of a dropout option
 
 # %% ../nbs/00_models.ipynb #dcb32b14
 def _check_options(name: str, kwargs: dict) -> dict:
@@ -237,11 +238,10 @@ def _check_options(name: str, kwargs: dict) -> dict:
     bad = sorted(set(kwargs) - set(valid))
     if bad:
         raise TypeError(f"{name!r} has no option(s) {', '.join(bad)}; valid: {', '.join(valid)}")
+    rules = {k: int_in(1, hi) for k, hi in _MAX_SIZE.items()} | dict(dropout=DROPOUT)
     for k, v in kwargs.items():
-        if k in _MAX_SIZE and not (type(v) is int and 1 <= v <= _MAX_SIZE[k]):
-            raise ValueError(f"{name!r} option {k} must be an integer in 1..{_MAX_SIZE[k]}; got {v!r}")
-        if k == 'dropout' and not (type(v) in (int, float) and 0 <= v < 1):
-            raise ValueError(f"{name!r} option dropout must be a number in [0, 1); got {v!r}")
+        if k in rules:
+            check_setting(f'{name!r} option {k}', v, rules[k])
     return kwargs
 
 # %% ../nbs/00_models.ipynb #7e5f76fc

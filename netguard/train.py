@@ -27,13 +27,14 @@ from torch.utils.data import Dataset
 
 # %% auto #0
 __all__ = ['PRESETS', 'CACHE_FORMAT', 'ROLES', 'MANIFEST_FORMAT', 'epoch_batches', 'augment', 'accuracy', 'sync_buffers',
-           'TrainingDiverged', 'train_classifier', 'plot_history', 'gradient_penalty', 'batch_stream', 'shift_augment',
-           'no_augment', 'train_gan', 'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset', 'concat',
-           'relabel', 'role_data', 'init_distributed', 'save_checkpoint', 'load_checkpoint', 'artifact_key',
+           'TrainingDiverged', 'Strategy', 'train_classifier', 'plot_history', 'gradient_penalty', 'batch_stream',
+           'shift_augment', 'no_augment', 'train_gan', 'confident_fraction', 'Role', 'GANSpec', 'Preset', 'get_preset',
+           'concat', 'relabel', 'role_data', 'init_distributed', 'save_checkpoint', 'load_checkpoint', 'artifact_key',
            'artifact_path', 'shipped_dir', 'manifest_path', 'write_manifest', 'pretrained', 'pretrained_all',
            'ship_weights', 'train_command']
 
 # %% ../nbs/02_train.ipynb #04a3275d
+from .config import INT_1, NON_NEGATIVE, POSITIVE, check_setting
 from netguard.core import (
     add_option,
     command,
@@ -105,12 +106,9 @@ def accuracy(model: nn.Module, ds: Dataset, device=None, per_class: bool = False
 # %% ../nbs/02_train.ipynb #cb6934d4
 def _check_loop(fn: str, counts: dict, rates: dict, others: dict | None = None):
     "A training loop's settings, checked before any work: `counts` ints >= 1, `rates` finite > 0, `others` finite >= 0."
-    for k, v in counts.items():
-        if type(v) is not int or v < 1:
-            raise ValueError(f"{fn}: {k} must be an integer >= 1; got {v!r}")
-    for k, v in {**rates, **(others or {})}.items():
-        if type(v) not in (int, float) or not math.isfinite(v) or (v <= 0 if k in rates else v < 0):
-            raise ValueError(f"{fn}: {k} must be a finite number {'> 0' if k in rates else '>= 0'}; got {v!r}")
+    for values, rule in [(counts, INT_1), (rates, POSITIVE), (others or {}, NON_NEGATIVE)]:
+        for k, v in values.items():
+            check_setting(f'{fn}: {k}', v, rule)
 
 
 def _check_finite_weights(fn: str, step: int, **models):
@@ -226,13 +224,53 @@ def _classifier_batch(x, y, seed: int, step: int, device, do_augment: bool):
         x = augment(x, stream(seed, 'train.augment', step))
     return x, y
 
+# %% ../nbs/02_train.ipynb #7d57c5ce
+class Strategy:
+    """Plain training, and the hooks a training-time defense overrides (optimiser, batches, batch, loss, learning
+    rate, the epoch's row, and what checkpoints record: `settings`, and `state_dict`s when `stateful`)."""
 
-def _sgd_step(net, opt, x, y, lr: float, run: _Loop):
-    "One SGD step on the cross-entropy at the cosine learning rate of the run's step; returns (loss, logits)."
+    name = 'plain'
+    stateful = False  # True: the strategy's state_dict goes into the loop's checkpoints
+
+    def settings(self) -> dict:
+        "What a checkpoint records of the strategy (a run with other settings does not resume it); plain: nothing."
+        return {}
+
+    def optimizer(self, model: nn.Module, lr: float, momentum: float, weight_decay: float):
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
+
+    def prepare(self, model: nn.Module, net: nn.Module, opt, train, batch_size: int, seed: int) -> tuple:
+        "The network and optimiser that the steps use (a defense may wrap them); called once before the first step."
+        return net, opt
+
+    def steps_per_epoch(self, train, batch_size: int, seed: int) -> int:
+        return len(epoch_batches(len(train), batch_size, seed, 0))
+
+    def batches(self, train, batch_size: int, seed: int, epoch: int, first: int, workers: int = 0):
+        "The `(images, labels)` batches of `epoch`, from its batch `first` on (a resumed run starts mid-epoch)."
+        return fetch(train, epoch_batches(len(train), batch_size, seed, epoch)[first:], workers)
+
+    def batch(self, x, y, seed: int, step: int, device, do_augment: bool) -> tuple:
+        return _classifier_batch(x, y, seed, step, device, do_augment)
+
+    def lr_at(self, lr: float, step: int, total: int) -> float:
+        return _cosine_lr(lr, step, total)
+
+    def loss(self, net: nn.Module, x, y) -> tuple:
+        "`(loss, logits)` of the batch."
+        logits = net(x)
+        return F.cross_entropy(logits, y), logits
+
+    def end_epoch(self, row: dict) -> dict:
+        "The epoch's history row, with whatever the strategy adds to it."
+        return row
+
+# %% ../nbs/02_train.ipynb #757df14c
+def _sgd_step(strategy: Strategy, net, opt, x, y, lr: float, run: _Loop):
+    "One update at the strategy's learning rate for the run's step, on the strategy's loss; returns (loss, logits)."
     for g in opt.param_groups:
-        g['lr'] = _cosine_lr(lr, run.step, run.total)
-    logits = net(x)
-    loss = F.cross_entropy(logits, y)
+        g['lr'] = strategy.lr_at(lr, run.step, run.total)
+    loss, logits = strategy.loss(net, x, y)
     if not torch.isfinite(loss):
         what = f"classifier training diverged at step {run.step}: the loss is {loss.item()} on finite images"
         raise _diverged(run.checkpoint, what, f"Lower the learning rate (now {lr}).")
@@ -251,7 +289,7 @@ def _end_epoch(run: _Loop, model, val, device, per_epoch: int, tally: list, opt,
     "Add the epoch's row to the history (and to the progress bar); returns a fresh tally."
     sync_buffers(model)
     loss, correct, n = tally
-    row = dict(epoch=run.step // per_epoch, step=run.step, train_loss=loss / n, train_acc=correct / n)
+    row = dict(epoch=run.step // per_epoch, step=run.step, train_loss=loss / max(n, 1), train_acc=correct / max(n, 1))
     row.update(lr=opt.param_groups[0]['lr'], seconds=time.time() - t0)
     if val is not None and process_rank() == 0:
         row['val_acc'] = accuracy(model, val, device)
@@ -285,36 +323,48 @@ def _classifier_settings(n: int, epochs, batch_size, lr, momentum, weight_decay,
         n=n,
     )
 
+# %% ../nbs/02_train.ipynb #27d5d1ff
+def _train_step(strategy: Strategy, net, opt, batch, seed: int, run: _Loop, device, do_augment: bool, lr: float):
+    "The strategy's step on `batch`, or nothing for an empty batch; returns (loss, logits, labels) or None."
+    x, y = batch
+    if len(y) == 0:
+        return None
+    x, y = strategy.batch(x, y, seed, run.step, device, do_augment)
+    return (*_sgd_step(strategy, net, opt, x, y, lr, run), y)
+
 # %% ../nbs/02_train.ipynb #f70d855d
 def train_classifier(model: nn.Module, train: Dataset, val: Dataset | None = None, *, epochs: int = 10,
                      batch_size: int = 64, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 5e-4,
                      do_augment: bool = True, seed: int = 0, device=None, checkpoint=None, checkpoint_every: int = 100,
                      resume: bool = True, progress: bool | None = None, workers: int = 0, channels_last: bool = True,
-                     callbacks: tuple[Callable, ...] = ()) -> list[dict]:  # fmt: skip
-    "Train `model` with cross-entropy and SGD; returns the history (one dict per epoch)."
+                     callbacks: tuple[Callable, ...] = (), strategy: Strategy | None = None) -> list[dict]:  # fmt: skip
+    "Train `model` with `strategy` (plain: cross-entropy and SGD); returns the history (one dict per epoch)."
     counts, others = dict(epochs=epochs, batch_size=batch_size), dict(momentum=momentum, weight_decay=weight_decay)
     _check_loop('train_classifier', counts, dict(lr=lr), others)
-    device = torch.device(device) if device else default_device()
+    strategy, device = strategy or Strategy(), torch.device(device) if device else default_device()
     model.to(device, memory_format=_layout(channels_last)).train()
-    net = _wrap_ddp(model, device)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
-    per_epoch = len(epoch_batches(len(train), batch_size, seed, 0))
+    opt = strategy.optimizer(model, lr, momentum, weight_decay)
+    net, opt = strategy.prepare(model, _wrap_ddp(model, device), opt, train, batch_size, seed)
+    per_epoch = strategy.steps_per_epoch(train, batch_size, seed)
     settings = _classifier_settings(len(train), epochs, batch_size, lr, momentum, weight_decay, do_augment, seed)
-    run = _Loop('train_classifier', epochs * per_epoch, {'model': model}, {'opt': opt}, settings, checkpoint)
+    states = {'opt': opt} | ({'strategy': strategy} if strategy.stateful else {})
+    run = _Loop(
+        'train_classifier', epochs * per_epoch, {'model': model}, states, settings | strategy.settings(), checkpoint
+    )
     run.every = checkpoint_every
     run.start(resume, progress, 'train classifier', model=model)
     t0, tally = time.time(), [0.0, 0, 0]
     while run.step < run.total:
         epoch, first = divmod(run.step, per_epoch)
-        for x, y in fetch(train, epoch_batches(len(train), batch_size, seed, epoch)[first:], workers):
-            x, y = _classifier_batch(x, y, seed, run.step, device, do_augment)
-            loss, logits = _sgd_step(net, opt, x, y, lr, run)
+        for batch in strategy.batches(train, batch_size, seed, epoch, first, workers):
+            done = _train_step(strategy, net, opt, batch, seed, run, device, do_augment, lr)
             run.advance()
-            tally = _tally(tally, loss, logits, y)
+            tally = _tally(tally, *done) if done else tally
             for cb in callbacks:
-                cb(dict(step=run.step, total=run.total, loss=loss.item(), model=model))
+                cb(dict(step=run.step, total=run.total, loss=done[0].item() if done else None, model=model))
             if run.step % per_epoch == 0:
                 tally = _end_epoch(run, model, val, device, per_epoch, tally, opt, t0)
+                strategy.end_epoch(run.history[-1])
             run.save_due()
     return _finish(run, model)
 
@@ -744,9 +794,8 @@ def load_checkpoint(path, modules: dict, optimizers: dict, settings: dict) -> tu
     "Restore a training state saved by `save_checkpoint`; returns `(step, history)`."
     ck = safe_load(path)
     if ck.get('settings') != settings:
-        diff = {
-            k: (ck.get('settings', {}).get(k), v) for k, v in settings.items() if ck.get('settings', {}).get(k) != v
-        }
+        old = ck.get('settings') or {}
+        diff = {k: (old.get(k), settings.get(k)) for k in [*settings, *old] if old.get(k) != settings.get(k)}
         raise CheckpointError(
             f"{path} was written by a run with other settings {diff} (checkpoint, now): "
             "delete it to start over, or pass resume=False"

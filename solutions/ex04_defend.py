@@ -5,7 +5,6 @@ import copy
 import torch
 
 from netguard.defend import (
-    WIDGET_SETTINGS,
     NetGuardConfig,
     NetGuardTrainer,
     choose_decoys,
@@ -14,6 +13,7 @@ from netguard.defend import (
     fisher_diagonal,
 )
 from netguard.train import accuracy
+from netguard.widgets import WIDGET_SETTINGS
 
 
 def exercise_1(

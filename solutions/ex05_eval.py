@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from netguard.defend import admi
-from netguard.eval import feature_fid, random_baseline, run_benchmark
+from netguard.eval import feature_fid, random_baseline
+from netguard.harness import run_benchmark
 from netguard.train import mix_seed
 
 

@@ -31,13 +31,13 @@ def _stop(*args, **kwargs):
 
 @pytest.fixture(autouse=True)
 def no_compute(monkeypatch):
-    import netguard.eval
+    import netguard.harness
     import netguard.train
 
     for mod, name in [
         (netguard.train, 'pretrained'),
         (netguard.train, 'pretrained_all'),
-        (netguard.eval, 'pretrained'),
+        (netguard.harness, 'pretrained'),
     ]:
         monkeypatch.setattr(mod, name, _stop)
     monkeypatch.setenv('NETGUARD_QUIET', '1')
@@ -304,7 +304,7 @@ def test_ctrl_c_is_one_line_and_130(monkeypatch, capsys, tmp_path):
     assert error_lines(capsys.readouterr().err) == [
         'netguard: interrupted (Ctrl-C) during train; the models trained before it stay in the cache'
     ]
-    import netguard.eval
+    import netguard.harness
 
     def half_done(*args, out=None, **kwargs):  # the benchmark keeps metrics.json up to date after each run
         os.makedirs(out, exist_ok=True)
@@ -312,7 +312,7 @@ def test_ctrl_c_is_one_line_and_130(monkeypatch, capsys, tmp_path):
             f.write('[]\n')
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(netguard.eval, 'run_benchmark', half_done)
+    monkeypatch.setattr(netguard.harness, 'run_benchmark', half_done)
     assert run(['bench', '--out', str(tmp_path / 'b')]) == 130
     (line,) = error_lines(capsys.readouterr().err)
     assert (
@@ -427,10 +427,10 @@ VALUES = st.one_of(
 @given(argv=st.lists(st.one_of(TOKENS, VALUES), max_size=8))
 def test_random_command_lines(argv, tmp_path, monkeypatch, capsys):
     import netguard.data
-    import netguard.eval
+    import netguard.harness
     import netguard.models
 
-    for mod, name in [(netguard.eval, 'run_benchmark'), (netguard.data, 'load_split'), (netguard.models, 'build')]:
+    for mod, name in [(netguard.harness, 'run_benchmark'), (netguard.data, 'load_split'), (netguard.models, 'build')]:
         monkeypatch.setattr(mod, name, _stop)
     afile = tmp_path / 'afile'
     afile.write_text('keep')

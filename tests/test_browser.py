@@ -58,7 +58,8 @@ import ipywidgets as W
 from IPython.display import display
 from netguard.data import mnist5k
 from netguard.train import pretrained
-from netguard.invert import ZStepper, z_stepper_widget
+from netguard.invert import ZStepper
+from netguard.widgets import z_stepper_widget
 target, gan = pretrained('mnist5k', 'target', device='cpu'), pretrained('mnist5k', 'gan', device='cpu')
 stepper = ZStepper(target, *gan, labels=range(5), n=3, loss='max_margin')
 w = z_stepper_widget(stepper, names=mnist5k(seed=0).private_names, steps_per_click=3)
@@ -73,7 +74,7 @@ NETGUARD = [
 import torch; torch.set_num_threads(1)
 import ipywidgets as W
 from IPython.display import display
-from netguard.defend import netguard_widget, shipped_trainer
+from netguard.widgets import netguard_widget, shipped_trainer
 tr, split = shipped_trainer('mnist5k', [0])  # the shipped models, with the widget's light setup: ready in seconds
 w = netguard_widget(tr, split.private_test, names=split.private_names, steps_per_click=3, probe_n=4, probe_steps=40)
 w.add_class('ng-under-test')

@@ -12,7 +12,7 @@ import torch.nn as nn
 from netguard.cli import main, make_parser
 from netguard.config import POSITIVE, check_fields, setting
 from netguard.defend import DefenseResult, defense_settings
-from netguard.eval import run_benchmark
+from netguard.harness import run_benchmark
 from netguard.invert import AttackResult
 from netguard.registry import ATTACKS, DEFENSES, register_attack, register_defense
 

@@ -26,7 +26,7 @@ from pathlib import Path
 LAYERS = [
     ('infrastructure', ['core', 'files', 'config', 'registry']),
     ('chapters', ['models', 'data', 'train', 'invert', 'defend', 'eval']),
-    ('harness', ['harness', 'report', 'widgets', 'course', 'cli', 'all']),
+    ('on top', ['report', 'widgets', 'harness', 'course', 'cli', 'all']),
 ]
 UNIT_LIMIT, CELL_LIMIT, TOP = 60, 40, 5
 ROOT = Path(__file__).resolve().parents[1]

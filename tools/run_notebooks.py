@@ -10,7 +10,7 @@ wall time of each notebook, of its slowest cells, and its number of exercises; t
 (or back in place with `--in-place`, then cleaned with `nbdev-clean`).
 
 The chapters' compute times go to `bench/results/chapter_times.json` (`--results`), which the chapters' opening
-cells read (`netguard.core.chapter_card`): a run that skips `slow` cells records the `tested` time of each chapter,
+cells read (`netguard.course.chapter_card`): a run that skips `slow` cells records the `tested` time of each chapter,
 one that runs them the `all` time, with each `slow` cell's time (the instructor guide's plans read them); each run
 replaces only its own mode's times of the chapters it ran, as each chapter finishes.
 """
@@ -97,7 +97,7 @@ def shrink_images(nb, colors: int = 64):
 
 def refresh_card(path: Path, results: Path):
     "Set the output of `path`'s `chapter_card(...)` cell to what `chapter_card` says with `results` now."
-    from netguard.core import chapter_card
+    from netguard.course import chapter_card
 
     nb = nbformat.read(path, as_version=4)
     for c in nb.cells:
@@ -112,7 +112,7 @@ def refresh_card(path: Path, results: Path):
 
 def write_times(results: Path, rows: list, mode: str, argv=None):
     "Record each chapter's seconds under `mode` in `results`.json/.txt, keeping the other mode's and chapters' times."
-    from netguard.eval import write_result
+    from netguard.report import write_result
 
     js = results.with_name(results.name + '.json')
     old = json.loads(js.read_text()) if js.exists() else {}
