@@ -6,7 +6,7 @@
         --prior mnist5k-shift --out /tmp/strength
     python bench/attack_strength.py --merge /tmp/a.json /tmp/b.json   # pool earlier runs into one table
 
-A thin `main()` over `netguard.eval.run_benchmark`. Each (attack, loss, clip) is the attack variant
+A thin `main()` over `netguard.harness.run_benchmark`. Each (attack, loss, clip) is the attack variant
 'ATTACK:loss=LOSS,clip=CLIP' (an attack that searches no latent takes neither), each defense a variant
 'NAME[:KEY=VALUE,...]' protecting class 0 (or --protect). The attacks search the GAN --prior ('PRESET', 'PRESET:SEED'
 or 'PRESET:+K' as `prior_spec` reads them, or 'mnist5k-heldout': mnist5k-shift's recipe drawn with the fonts its

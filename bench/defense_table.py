@@ -1,6 +1,6 @@
 """NetGuard's default and the patent as written, attacked from the defender's GAN and from priors it never saw.
 
-Over seeds and model seeds, with `netguard.eval.run_benchmark`:
+Over seeds and model seeds, with `netguard.harness.run_benchmark`:
 
     python bench/defense_table.py --seeds 0 1 2                      # the table, l_t = 0
     python bench/defense_table.py --model-seeds 0 1 2 --seeds 0      # over three sets of models (and private splits)
@@ -13,8 +13,9 @@ Defenses: 'original', 'netguard' (NetGuardConfig's defaults), 'netguard:patent' 
 decoy, no replay, distillation, cap or anchors, 64 fakes per class), or any 'netguard:KEY=VALUE,...'. Priors (the GANs
 the attack searches): 'own' (the defender's), 'PRESET:+1' (the preset's GAN of the next model seed: the same public
 data, other weights), 'mnist5k-shift' (a GAN trained on other images, among them digits of the private classes). The
-attack is GMI, 64 latents per private class, Adam lr 0.02, 200 steps (`ATTACK_OPTIONS`). Model seeds other than 0
-train their models first (about 3 minutes each, then cached). On 2 CPU cores the default table takes about 15 minutes
+attack is GMI, 64 latents per private class, Adam lr 0.02, 200 steps (GMI's registered budget,
+`netguard.registry.ATTACKS['gmi'].budget`). Model seeds other than 0 train their models first (about 3 minutes each,
+then cached). On 2 CPU cores the default table takes about 15 minutes
 a seed; --protect-all adds about 20.
 """
 
@@ -77,7 +78,7 @@ def main(argv=None):
     ap.add_argument(
         '--sweep', nargs='+', metavar=('DEFENSE.KEY', 'VALUE'), help='one variant per value, e.g. netguard.lam 1 10'
     )
-    ap.add_argument('--steps', type=int, default=None, help='GMI steps (default: ATTACK_OPTIONS)')
+    ap.add_argument('--steps', type=int, default=None, help="GMI steps (default: GMI's registered budget)")
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--merge', nargs='+', metavar='JSON', help='pool the rows of earlier results instead of running')
     ap.add_argument('--out', default=str(RESULTS / 'defense_table'), help='writes OUT.json and OUT.txt')

@@ -7,10 +7,11 @@
     python bench/grid.py --merge /tmp/s1.json /tmp/s2.json                                              # then pooled
 
 Per (model seed, seed, defense, attack): `evaluate`'s row (AA top-1/top-5 and the all-class check per class, MC(all),
-MC(l_t), KNN distance, feature FID, the random-G(z) baseline), 32 reconstructions per class at the CPU budgets of
-`ATTACK_OPTIONS`. Writes OUT.json (the command, the versions, every row) and OUT.txt (the table, then the per-class
-table); `--report DIR` also writes `write_report`'s folder there (image grids, trade-off plot). The default grid takes
-about 40 minutes a seed on 2 CPU cores (KED-MI retrains its GAN for every defended model; Ad-mi perturbs every query).
+MC(l_t), KNN distance, feature FID, the random-G(z) baseline), 32 reconstructions per class at the attacks' CPU
+budgets (registered with each attack, `netguard.registry`). Writes OUT.json (the command, the versions, every row) and
+OUT.txt (the table, then the per-class table); `--report DIR` also writes `write_report`'s folder there (image grids,
+trade-off plot). The default grid takes about 40 minutes a seed on 2 CPU cores (KED-MI retrains its GAN for every
+defended model; Ad-mi perturbs every query).
 """
 
 import argparse

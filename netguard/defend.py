@@ -264,12 +264,9 @@ class NetGuardConfig:
     omega: float = setting(5.0, NON_NEGATIVE)
     lam: float = setting(1.0, NON_NEGATIVE)
     private_loss: str = setting('push', one_of(*PRIVATE_LOSSES))  # 'literal' is the patent's -CE, which saturates
-    # cross-entropy on replayed private training batches (0: off, the patent)
-    replay: float = setting(5.0, NON_NEGATIVE)
-    # KL to the original model on random G(z) not labelled as a protected class (0: off)
-    distill: float = setting(1.0, NON_NEGATIVE)
-    # CE(real public images of the decoy classes -> l_t) (0: off, the patent)
-    real_decoys: float = setting(0.0, NON_NEGATIVE)
+    replay: float = setting(5.0, NON_NEGATIVE)  # CE on replayed private training batches (0: off, the patent)
+    distill: float = setting(1.0, NON_NEGATIVE)  # KL to the original on G(z) not read as protected (0: off)
+    real_decoys: float = setting(0.0, NON_NEGATIVE)  # CE(real decoy-class images -> l_t) (0: off, the patent)
     # the optimiser
     steps: int = setting(300, INT_1)
     lr: float = setting(1e-3, POSITIVE)
@@ -277,27 +274,18 @@ class NetGuardConfig:
     replay_batch: int = setting(64, INT_1)
     rounds: int = setting(1, INT_1)  # rounds of re-inversion + fine-tuning
     # the fake samples and the decoys
-    # inverted samples per protected class and per decoy class (the patent leaves it open)
-    n_fake: int = setting(256, INT_1)
+    n_fake: int = setting(256, INT_1)  # inverted samples per protected and per decoy class (the patent: open)
     decoy_rule: str = setting('spread', one_of(*DECOY_RULES))  # 'random' is the patent's
     decoys: int = setting(1, INT_1)  # decoy classes per protected class
-    # a named search setting ('patent', 'gmi', ...); None: the three below
-    invert_settings: str | None = setting(None, or_none(one_of(*SEARCH_SETTINGS)))
-    # 200 steps of Adam at lr 0.02, like the CPU-sized attack it defends against
-    invert_steps: int | None = setting(200, or_none(INT_1))
+    invert_settings: str | None = setting(None, or_none(one_of(*SEARCH_SETTINGS)))  # named; None: the 3 below
+    invert_steps: int | None = setting(200, or_none(INT_1))  # Adam at lr 0.02, like the CPU-sized attack
     invert_lr: float | None = setting(0.02, or_none(POSITIVE))
-    # the identity loss; 'max_margin' or 'logit' find what the strongest attacks find
-    invert_loss: str = setting('ce', one_of(*IDENTITY_LOSSES))
-    # samples G(z) the original reads as a protected class, pushed away too (0: off)
-    prior_fakes: int = setting(0, INT_0)
-    # what keeps accuracy and the other classes
-    # replayed protected images are trained toward this confidence (None: 1)
-    protected_cap: float | None = setting(0.9, or_none(FRACTION))
-    # where the capped 1 - cap goes: 'uniform', or 'original' (the original's answers)
-    cap_spread: str = setting('uniform', one_of(*CAP_SPREADS))
-    # GMI reconstructions per unprotected class whose answers distillation keeps (0: off)
-    anchor_others: int = setting(64, INT_0)
-    # EWC's Fisher
+    invert_loss: str = setting('ce', one_of(*IDENTITY_LOSSES))  # 'max_margin', 'logit': as the strongest attacks
+    prior_fakes: int = setting(0, INT_0)  # G(z) the original reads as protected, pushed away too (0: off)
+    # what keeps accuracy and the other classes (EWC's Fisher last)
+    protected_cap: float | None = setting(0.9, or_none(FRACTION))  # replayed protected images' target (None: 1)
+    cap_spread: str = setting('uniform', one_of(*CAP_SPREADS))  # where 1 - cap goes: 'uniform' or 'original'
+    anchor_others: int = setting(64, INT_0)  # reconstructions per other class, kept by distillation (0: off)
     fisher_normalize: str | None = setting('mean', or_none(one_of('mean', 'max')))
     fisher_samples: int | None = setting(2000, or_none(INT_1))
 
@@ -739,7 +727,7 @@ def batch(self: DPSGDStrategy, x, y, seed, step, device, do_augment):
 def lr_at(self: DPSGDStrategy, lr, step, total):
     return lr
 
-
+# %% ../nbs/04_defend.ipynb #932ec534
 @patch
 def end_epoch(self: DPSGDStrategy, row: dict) -> dict:
     row['epsilon'] = self.engine.get_epsilon(self.delta)

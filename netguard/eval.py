@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 
 from netguard.core import (
     default_device,
@@ -396,15 +397,17 @@ class Judge:
             features_of(self.evaluator, x, self.batch_size, self.device), self.private_features[mask]
         )
 
-    def fid(self, x: torch.Tensor, classes) -> float | None:
-        "Inception FID between `x` and up to `fid_images` private training images of `classes` (None without it)."
-        if self.inception is None:
-            return None
-        key = tuple(sorted(int(c) for c in classes))
-        if key not in self._inception_private:
-            self._inception_private[key] = _inception_reference(self, key)
-        x_features = inception_activations(self.inception, x, device=self.device)
-        return frechet_distance(x_features, self._inception_private[key])
+# %% ../nbs/05_eval.ipynb #d97c4df1
+@patch
+def fid(self: Judge, x: torch.Tensor, classes) -> float | None:
+    "Inception FID between `x` and up to `fid_images` private training images of `classes` (None without it)."
+    if self.inception is None:
+        return None
+    key = tuple(sorted(int(c) for c in classes))
+    if key not in self._inception_private:
+        self._inception_private[key] = _inception_reference(self, key)
+    x_features = inception_activations(self.inception, x, device=self.device)
+    return frechet_distance(x_features, self._inception_private[key])
 
 # %% ../nbs/05_eval.ipynb #b8b92eaf
 def evaluate(

@@ -309,31 +309,12 @@ def _prep(variant: str, name: str, prep_options: dict) -> dict:
     return {**ATTACKS[name].prepare_budget, **prep_options.get(name, {}), **prep_options.get(variant, {})}
 
 # %% ../nbs/harness.ipynb #841dd485
-def plan_benchmark(
-    preset='mnist5k',
-    attacks=('gmi',),
-    defenses=('original', 'netguard'),
-    seeds=(0,),
-    n: int = 32,
-    protected=(0,),
-    device=None,
-    progress: bool | None = None,
-    out=None,
-    *,
-    models=None,
-    split=None,
-    classes=None,
-    attack_options: dict | None = None,
-    prep_options: dict | None = None,
-    defense_options: dict | None = None,
-    model_seed=0,
-    priors=(None,),
-    sweep=None,
-    cache=None,
-    fid: bool | None = None,
-    baseline_n: int = 1000,
-    title: str | None = None,
-) -> BenchmarkPlan:
+def plan_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'netguard'), seeds=(0,), n: int = 32,
+                   protected=(0,), device=None, progress: bool | None = None, out=None, *, models=None, split=None,
+                   classes=None, attack_options: dict | None = None, prep_options: dict | None = None,
+                   defense_options: dict | None = None, model_seed=0, priors=(None,), sweep=None, cache=None,
+                   fid: bool | None = None, baseline_n: int = 1000,
+                   title: str | None = None) -> BenchmarkPlan:  # fmt: skip
     "`run_benchmark`'s arguments, checked, as the plan its loop reads (a ValueError or KeyError before any work)."
     attack_specs, defense_specs = _variants(attacks, defenses, sweep, attack_options, defense_options)
     seeds, ms, gans = distinct_ints(seeds, 'seeds'), _model_seeds(model_seed, split, models), _check_priors(priors)

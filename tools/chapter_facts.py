@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tests'))
 
 from browser_util import browser_missing, process_for_docs, start_chrome, to_html  # noqa: E402
-from netguard.course import chapter_times  # noqa: E402
 from test_pages import figures  # noqa: E402
 
+from netguard.course import chapter_times  # noqa: E402
 from netguard.report import write_result  # noqa: E402
 
 PAGES = [
