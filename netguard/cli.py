@@ -13,10 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from .config import SEED, check_setting
 from .core import COMMANDS
 
 # %% auto #0
-__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'ORDER', 'error_line', 'make_parser', 'main']
+__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'ORDER', 'error_line', 'make_parser', 'check_shared', 'main']
 
 # %% ../nbs/06_cli.ipynb #6c46e9b8
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -75,6 +76,23 @@ def make_parser() -> argparse.ArgumentParser:
         sp.set_defaults(func=c.run)
     return p
 
+# %% ../nbs/06_cli.ipynb #9bc51a0f
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    "The subparser of `command` in the `netguard` parser."
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[command]
+
+
+def check_shared(parser: argparse.ArgumentParser, args) -> None:
+    "The options every command shares, checked before it runs: each seed by the `SEED` rule, no empty folder path."
+    for a in _subparser(parser, args.command)._actions:
+        value, flag = getattr(args, a.dest, None), max(a.option_strings, key=len, default=a.dest)
+        if a.dest in ('seed', 'seeds') and value is not None:
+            for v in value if isinstance(value, list) else [value]:
+                check_setting(flag if a.dest == 'seed' else f'each of {flag}', v, SEED)
+        if a.metavar == 'DIR' and value == '':
+            raise ValueError(f"{flag} is an empty path; give a folder, e.g. {flag} ./{a.dest}, or drop {flag}")
+
 # %% ../nbs/06_cli.ipynb #d7728f60
 def _debug(args) -> bool:
     return bool(getattr(args, 'debug', False)) or os.environ.get('NETGUARD_DEBUG', '') not in ('', '0')
@@ -100,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     started = time.time()
     try:
+        check_shared(parser, args)
         return args.func(args)
     except KeyboardInterrupt:
         if _debug(args):

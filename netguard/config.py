@@ -13,7 +13,7 @@ import numbers
 from dataclasses import field, fields, make_dataclass
 
 # %% auto #0
-__all__ = ['INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'RUN_KEYWORDS', 'int_in', 'one_of', 'or_none',
+__all__ = ['INT_1', 'INT_0', 'POSITIVE', 'NON_NEGATIVE', 'FRACTION', 'RUN_KEYWORDS', 'SEED', 'int_in', 'one_of', 'or_none',
            'check_setting', 'setting', 'rules_of', 'check_fields', 'settings_class', 'in_range', 'distinct', 'names',
            'distinct_ints']
 
@@ -92,6 +92,9 @@ def settings_class(fn, rules: dict | None = None, what: str | None = None, skip=
         f'{fn.__name__}_settings', specs, namespace={'__post_init__': lambda self: check_fields(self, what)}
     )
 
+# %% ../nbs/config.ipynb #1f9ae394
+SEED = int_in(0, 2**32 - 1)  # every seed: an integer each seeder (NumPy, torch, Python) takes as it is
+
 # %% ../nbs/config.ipynb #ade77762
 def in_range(flag: str, value: int, lo: int, hi: int, what: str) -> int:
     "`value` of `flag` checked to lie in `lo..hi`; a one-line ValueError that says what the number counts."
@@ -118,8 +121,8 @@ def names(values) -> list[str]:
     return [v for value in values for v in value.split(',') if v]
 
 # %% ../nbs/config.ipynb #f3897134
-def distinct_ints(values, what: str) -> list[int]:
-    "`values` as a non-empty list of distinct integers; a ValueError naming `what` otherwise."
+def distinct_ints(values, what: str, rule: tuple | None = None) -> list[int]:
+    "`values` as a non-empty list of distinct integers, each passing `rule` if given; a ValueError naming `what`."
     vals = [] if isinstance(values, (str, bytes, numbers.Number)) else list(values)
     if not vals or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in vals):
         raise ValueError(f"{what} must be a non-empty list of integers; got {values!r}")
@@ -127,4 +130,6 @@ def distinct_ints(values, what: str) -> list[int]:
     twice = sorted({v for v in vals if vals.count(v) > 1})
     if twice:
         raise ValueError(f"{what} {vals} names {', '.join(map(str, twice))} twice; give each once")
+    for v in vals if rule else []:
+        check_setting(f'each of {what}', v, rule)
     return vals

@@ -23,7 +23,8 @@ from torch.utils.data import DataLoader, Dataset
 # %% auto #0
 __all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
            'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
-           'frozen', 'thaw', 'check_labels', 'default_device', 'check_device', 'Command', 'command', 'add_option']
+           'frozen', 'thaw', 'check_labels', 'check_finite', 'default_device', 'check_device', 'Command', 'command',
+           'add_option']
 
 # %% ../nbs/core.ipynb #96ab9333
 def mix_seed(*parts: int) -> int:
@@ -177,6 +178,34 @@ def check_labels(labels, num_classes: int) -> list[int]:
     if not labels or bad:
         raise ValueError(f"labels must be class indices in 0..{num_classes - 1} of the attacked model; got {labels}")
     return labels
+
+# %% ../nbs/core.ipynb #3ff79e9b
+def _non_finite(t: torch.Tensor) -> str:
+    "'NaN', 'Inf' or 'NaN and Inf': what the non-finite values of `t` are."
+    nan, inf = bool(t.isnan().any()), bool(t.isinf().any())
+    return ' and '.join(k for k, has in (('NaN', nan), ('Inf', inf)) if has)
+
+
+def check_finite(what: str, *values, fix: str | None = None) -> None:
+    """Raise a one-line ValueError naming `what` if a model (its parameters and buffers) or a tensor among `values`
+    holds NaN or Inf (None skipped); `fix` ends the message (by default: load or retrain, or recompute)."""
+    for v in values:
+        if isinstance(v, nn.Module):
+            named = [(k, t) for k, t in (*v.named_parameters(), *v.named_buffers()) if t.is_floating_point()]
+            if named and not torch.stack([t.isfinite().all() for _, t in named]).all():
+                bad = [(k, t) for k, t in named if not t.isfinite().all()]
+                more = f' and {len(bad) - 1} more' if len(bad) > 1 else ''
+                raise ValueError(
+                    f"{what} has non-finite weights ({_non_finite(bad[0][1])} in {bad[0][0]!r}{more}); "
+                    f"{fix or 'load a checkpoint that is whole or retrain it'}"
+                )
+        elif isinstance(v, torch.Tensor):
+            if v.is_floating_point() and not v.isfinite().all():
+                bad = int((~v.isfinite()).sum())
+                fix = fix or 'recompute them from finite inputs'
+                raise ValueError(f"non-finite values in {what} ({_non_finite(v)} in {bad} of {v.numel()}); {fix}")
+        elif v is not None:
+            raise TypeError(f"check_finite takes models and tensors; got {type(v).__name__} for {what}")
 
 # %% ../nbs/core.ipynb #91594527
 def default_device() -> torch.device:

@@ -31,9 +31,9 @@ from .files import atomic_save, cache_dir, check_places, safe_load
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'IMAGE_SIZES', 'CHANNELS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS',
-           'DATASETS', 'to_unit_range', 'TensorImages', 'check_image_size', 'shared_images', 'labels_of', 'Split',
-           'stratified_split', 'mnist5k', 'per_class', 'show_images', 'font_dir', 'digit_fonts', 'glyphs',
-           'draw_digits', 'rendered_digits', 'mnist5k_shift', 'BadImageFile', 'ImageFiles', 'DatasetNotFound',
+           'MAX_IMAGE_PIXELS', 'DATASETS', 'to_unit_range', 'TensorImages', 'check_image_size', 'shared_images',
+           'labels_of', 'Split', 'stratified_split', 'mnist5k', 'per_class', 'show_images', 'font_dir', 'digit_fonts',
+           'glyphs', 'draw_digits', 'rendered_digits', 'mnist5k_shift', 'BadImageFile', 'ImageFiles', 'DatasetNotFound',
            'data_root', 'mnist', 'celeba', 'folder', 'load_split', 'data_options', 'data_command']
 
 # %% ../nbs/01_data.ipynb #73b79d70
@@ -492,16 +492,28 @@ def _render_key(n_per_class: int, seed: int, fonts: list[str], image_size: int) 
     return h.hexdigest()[:12]
 
 # %% ../nbs/01_data.ipynb #bf560ee0
+def _cached_digits(path: Path, n: int, image_size: int) -> dict | None:
+    "The digits cached at `path`; None, with a warning that names the file, when it is unreadable or holds others."
+    try:
+        d = safe_load(path)
+        x, y = d['images'], d['labels']
+        if x.dtype == torch.uint8 and tuple(x.shape) == (n, 1, image_size, image_size) and tuple(y.shape) == (n,):
+            return d
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError):  # truncated, damaged, or not this cache
+        pass
+    warnings.warn(f"{path}: the cached digits are unreadable or not the ones asked for; drawing them again")
+    return None
+
+
 def rendered_digits(
     n_per_class: int = 500, seed: int = 0, fonts=None, image_size: int = 32, cache=None
 ) -> TensorImages:
-    "`draw_digits` drawn once and cached on disk: labels are the digits 0-9."
+    "`draw_digits` drawn once and cached on disk (`cache`/data): labels are the digits 0-9; a damaged file is redrawn."
     fonts = _check_fonts(fonts)
     key = _render_key(n_per_class, seed, fonts, image_size)
     path = cache_dir(cache) / 'data' / f'digits-{n_per_class}x10-seed{seed}-{key}.pt'
-    if path.is_file():
-        d = safe_load(path)
-    else:
+    d = _cached_digits(path, 10 * n_per_class, image_size) if path.is_file() else None
+    if d is None:
         x, y, f = draw_digits(n_per_class, seed, fonts, image_size)
         d = dict(images=x, labels=y, font=f, fonts=fonts)
         atomic_save(d, path)
@@ -544,7 +556,28 @@ def mnist5k_shift(
 
 # %% ../nbs/01_data.ipynb #f14a2208
 class BadImageFile(ValueError):
-    "An image file that cannot be read (truncated, damaged or not an image); the message names it."
+    "An image file that cannot be read (truncated, damaged, too large or not an image); the message names it."
+
+
+MAX_IMAGE_PIXELS = 50_000_000  # far above any face dataset (CelebA 178x218, VGG-Face2 a few megapixels)
+
+
+def _open_image(path):
+    "`path` opened lazily (its header read, no pixel decoded); refused with its name above `MAX_IMAGE_PIXELS`."
+    from PIL import Image
+
+    too_big = f"{path}: more than {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, more than netguard decodes"
+    with warnings.catch_warnings():  # the size is checked here, naming the file, not by PIL's nameless warning
+        warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+        try:
+            img = Image.open(path)
+        except Image.DecompressionBombError:
+            raise BadImageFile(f"{too_big}; shrink the image or delete it") from None
+    w, h = img.size
+    if w * h > MAX_IMAGE_PIXELS:
+        img.close()
+        raise BadImageFile(f"{too_big} ({w}x{h}); shrink the image or delete it")
+    return img
 
 
 def _face_crop(img):
@@ -570,10 +603,12 @@ class ImageFiles(Dataset):
         from PIL import Image
 
         try:
-            with Image.open(self.paths[i]) as img:
+            with _open_image(self.paths[i]) as img:
                 img = _face_crop(img.convert('L' if self.channels == 1 else 'RGB'))
                 img = img.resize((self.image_size, self.image_size), Image.BILINEAR)
                 arr = torch.from_numpy(np.asarray(img, dtype=np.uint8).copy())
+        except BadImageFile:
+            raise
         except Exception as e:  # PIL raises OSError, SyntaxError, ValueError... for a bad file: all say which file here
             why = next((line for line in str(e).splitlines() if line.strip()), type(e).__name__)
             raise BadImageFile(
@@ -765,10 +800,12 @@ def folder(
 DATASETS = {'mnist5k': mnist5k, 'mnist5k-shift': mnist5k_shift, 'mnist': mnist, 'celeba': celeba, 'folder': folder}
 
 
-def load_split(name: str, **kwargs) -> Split:
-    "Build the split called `name` (one of `DATASETS`) with its options."
+def load_split(name: str, cache=None, **kwargs) -> Split:
+    "Build the split called `name` (one of `DATASETS`) with its options; a loader that draws data keeps it in `cache`."
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    if 'cache' in inspect.signature(DATASETS[name]).parameters:
+        kwargs['cache'] = cache
     return DATASETS[name](**kwargs)
 
 # %% ../nbs/01_data.ipynb #0ca3e589
@@ -777,6 +814,7 @@ def _data_arguments(p):
     p.add_argument('--dataset', default='mnist5k', help='split to load (default: %(default)s, embedded, offline)')
     add_option(p, 'seed', help='seed of the private train/test split (default: %(default)s)')
     p.add_argument('--out', metavar='DIR', help='folder to write private_train.png and public.png into')
+    add_option(p, 'cache', help='folder for drawn data, mnist5k-shift (default: $NETGUARD_CACHE or the user cache dir)')
     p.add_argument('--per-class', type=int, default=6, help='images per class in the grids (default: %(default)s)')
     p.add_argument(
         '--root',
@@ -842,7 +880,7 @@ def data_command(args) -> int:
     check_places(args)
     with warnings.catch_warnings(record=True) as said:  # what a loader skipped: one line each, not a warning's two
         warnings.simplefilter('always')
-        split = load_split(args.dataset, seed=args.seed, **options)
+        split = load_split(args.dataset, seed=args.seed, cache=args.cache, **options)
     for w in said:
         print(f"netguard: warning: {w.message}", file=sys.stderr)
     print(split.summary())
@@ -850,11 +888,12 @@ def data_command(args) -> int:
         import matplotlib
 
         matplotlib.use('Agg')
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out, figs = Path(args.out), {}
         for part, names in [('private_train', split.private_names), ('public', split.public_names)]:
-            xs, ys = per_class(getattr(split, part), args.per_class, seed=args.seed)
-            fig = show_images(xs, ys, names, ncols=10, title=f'{split.name}: {part}')
+            xs, ys = per_class(getattr(split, part), args.per_class, seed=args.seed)  # every image read before a write
+            figs[part] = show_images(xs, ys, names, ncols=10, title=f'{split.name}: {part}')
+        out.mkdir(parents=True, exist_ok=True)
+        for part, fig in figs.items():
             fig.savefig(out / f'{part}.png', dpi=100)
             print(f'wrote {out / (part + ".png")}')
     return 0

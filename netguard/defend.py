@@ -17,17 +17,38 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-from .config import FRACTION, INT_0, INT_1, NON_NEGATIVE, POSITIVE, check_fields, one_of, or_none, setting
-from .core import check_labels, fetch, is_distributed, model_device, predict, progress_bar, stream, stream_seed
+from netguard.config import (
+    FRACTION,
+    INT_0,
+    INT_1,
+    NON_NEGATIVE,
+    POSITIVE,
+    check_fields,
+    int_in,
+    one_of,
+    or_none,
+    setting,
+)
+from netguard.core import (
+    check_finite,
+    check_labels,
+    fetch,
+    is_distributed,
+    model_device,
+    predict,
+    progress_bar,
+    stream,
+    stream_seed,
+)
 from .data import labels_of
 from .invert import IDENTITY_LOSSES, SEARCH_SETTINGS, gmi
-from .registry import DEFENSES, check_settings, get_defense, register_defense, setting_names
+from .registry import DEFENSES, check_models, check_settings, get_defense, register_defense, setting_names
 from .train import Strategy, train_classifier
 
 # %% auto #0
-__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'invert_classes', 'confusion_with', 'decoy_cost', 'assign_decoys',
-           'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term', 'replay_loss',
-           'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'original', 'check_options', 'netguard',
+__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'MAX_FAKES', 'invert_classes', 'confusion_with', 'decoy_cost',
+           'assign_decoys', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term',
+           'replay_loss', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'original', 'check_options', 'netguard',
            'DPSGDStrategy', 'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings', 'setting_value', 'parse_settings']
 
 # %% ../nbs/04_defend.ipynb #3f3fa241
@@ -252,6 +273,7 @@ def _pool(images_per_class: dict) -> tuple[torch.Tensor, torch.Tensor]:
 
 # %% ../nbs/04_defend.ipynb #52631902
 CAP_SPREADS = ('uniform', 'original')  # where a capped confidence's remainder goes
+MAX_FAKES = 20_000  # latents, images or a batch per class: 20,000 64 px colour images are 1 GB of float32
 
 # %% ../nbs/04_defend.ipynb #02ec3d68
 @dataclass
@@ -270,24 +292,24 @@ class NetGuardConfig:
     # the optimiser
     steps: int = setting(300, INT_1)
     lr: float = setting(1e-3, POSITIVE)
-    batch_size: int = setting(64, INT_1)
-    replay_batch: int = setting(64, INT_1)
+    batch_size: int = setting(64, int_in(1, MAX_FAKES))
+    replay_batch: int = setting(64, int_in(1, MAX_FAKES))
     rounds: int = setting(1, INT_1)  # rounds of re-inversion + fine-tuning
     # the fake samples and the decoys
-    n_fake: int = setting(256, INT_1)  # inverted samples per protected and per decoy class (the patent: open)
+    n_fake: int = setting(256, int_in(1, MAX_FAKES))  # inverted samples per protected and decoy class (patent: open)
     decoy_rule: str = setting('spread', one_of(*DECOY_RULES))  # 'random' is the patent's
     decoys: int = setting(1, INT_1)  # decoy classes per protected class
     invert_settings: str | None = setting(None, or_none(one_of(*SEARCH_SETTINGS)))  # named; None: the 3 below
     invert_steps: int | None = setting(200, or_none(INT_1))  # Adam at lr 0.02, like the CPU-sized attack
     invert_lr: float | None = setting(0.02, or_none(POSITIVE))
     invert_loss: str = setting('ce', one_of(*IDENTITY_LOSSES))  # 'max_margin', 'logit': as the strongest attacks
-    prior_fakes: int = setting(0, INT_0)  # G(z) the original reads as protected, pushed away too (0: off)
+    prior_fakes: int = setting(0, int_in(0, MAX_FAKES))  # G(z) the original reads as protected, pushed too (0: off)
     # what keeps accuracy and the other classes (EWC's Fisher last)
     protected_cap: float | None = setting(0.9, or_none(FRACTION))  # replayed protected images' target (None: 1)
     cap_spread: str = setting('uniform', one_of(*CAP_SPREADS))  # where 1 - cap goes: 'uniform' or 'original'
-    anchor_others: int = setting(64, INT_0)  # reconstructions per other class, kept by distillation (0: off)
+    anchor_others: int = setting(64, int_in(0, MAX_FAKES))  # per other class, kept by distillation (0: off)
     fisher_normalize: str | None = setting('mean', or_none(one_of('mean', 'max')))
-    fisher_samples: int | None = setting(2000, or_none(INT_1))
+    fisher_samples: int | None = setting(2000, or_none(int_in(1, 1_000_000)))
 
     def __post_init__(self):
         self.validate()
@@ -890,7 +912,10 @@ def defend(
             f"{spec.label} needs the defender's {' and '.join(missing)} model(s) in `models` "
             f"(keys {', '.join(map(repr, spec.needs))})"
         )
-    return spec.run(target, models, split, protected, seed=seed, device=device, progress=progress, **options)
+    check_models(target, models)  # no NaN or Inf in the target or in what the defender gives ('gan[0]', ...)
+    res = spec.run(target, models, split, protected, seed=seed, device=device, progress=progress, **options)
+    check_finite(f'the model {name} made', res.model, fix='its training diverged: run it again with a smaller lr')
+    return res
 
 # %% ../nbs/04_defend.ipynb #681a8c33
 def defense_settings() -> dict:
@@ -911,7 +936,7 @@ def setting_value(raw: str):
 def parse_settings(items, defenses) -> dict:
     """`--set DEFENSE.KEY=VALUE` items as `{defense: {key: value}}`: values are read as JSON (numbers, true, false,
     null) or as `None`/`True`/`False`, else kept as text; every name, type and range is checked before anything runs."""
-    valid, out = defense_settings(), {}
+    valid, out, given = defense_settings(), {}, {}
     for item in items:
         name, _, kv = item.partition('.')
         key, eq, raw = kv.partition('=')
@@ -923,6 +948,11 @@ def parse_settings(items, defenses) -> dict:
             raise ValueError(f"--set {item}: the defense {name!r} is not run here; add it to --defenses")
         if key not in valid[name]:
             raise ValueError(f"--set {item}: {name} has no setting {key!r}; valid: {', '.join(valid[name])}")
+        if (name, key) in given:
+            raise ValueError(
+                f"--set {name}.{key} is given twice ({given[name, key]} and {item}); give each setting once"
+            )
+        given[name, key] = item
         value = setting_value(raw)
         try:
             check_options(name, {key: value})

@@ -24,6 +24,7 @@ import torch.nn as nn
 from fastcore.basics import patch
 
 from netguard.core import (
+    check_finite,
     default_device,
     fetch,
     model_device,
@@ -34,7 +35,7 @@ from netguard.core import (
 from .data import Split, labels_of
 from .defend import DefenseResult, defend
 from .invert import AttackResult, prepare_attack, run_attack
-from .registry import ATTACKS, DEFENSES
+from .registry import ATTACKS, DEFENSES, check_models
 from .train import accuracy, get_preset, pretrained
 
 # %% auto #0
@@ -424,6 +425,8 @@ def evaluate(
     what the checker reads, KNN distance (per class), feature FID and Inception FID (None when unavailable), and the
     random-G(z) baseline when given. `mc` reuses accuracies already computed for this defended model."""
     x, y = attack.flat()
+    check_models(defense.model, dict(evaluator=judge.evaluator, checker=judge.checker))
+    check_finite(f'the images {attack.attack} made', x)
     classes = [int(c) for c in attack.labels]
     acc_all, acc_prot = mc if mc is not None else model_accuracy(defense.model, judge.test, protected)
     aa = attack_accuracy(judge.evaluator, x, y)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fastcore.meta import delegates
 
-from .config import distinct, distinct_ints, in_range, names
+from .config import SEED, distinct, distinct_ints, in_range, names
 from netguard.core import (
     add_option,
     check_device,
@@ -285,7 +285,7 @@ def _variants(attacks, defenses, sweep, attack_options, defense_options) -> tupl
 
 
 def _model_seeds(model_seed, split, models) -> list[int]:
-    ms = distinct_ints([model_seed] if isinstance(model_seed, numbers.Number) else model_seed, 'model seeds')
+    ms = distinct_ints([model_seed] if isinstance(model_seed, numbers.Number) else model_seed, 'model seeds', SEED)
     if len(ms) > 1 and (split is not None or isinstance(models, dict) and models):
         raise ValueError(
             "several model seeds need the models and the split of each: give models as a function of the model "
@@ -317,14 +317,15 @@ def plan_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'ne
                    title: str | None = None) -> BenchmarkPlan:  # fmt: skip
     "`run_benchmark`'s arguments, checked, as the plan its loop reads (a ValueError or KeyError before any work)."
     attack_specs, defense_specs = _variants(attacks, defenses, sweep, attack_options, defense_options)
-    seeds, ms, gans = distinct_ints(seeds, 'seeds'), _model_seeds(model_seed, split, models), _check_priors(priors)
+    seeds, ms = distinct_ints(seeds, 'seeds', SEED), _model_seeds(model_seed, split, models)
+    gans = _check_priors(priors)
     if type(n) is not int or not 2 <= n <= MAX_N:
         raise ValueError(f"n (reconstructions per class) must be in 2..{MAX_N:,}; got {n!r}")
     protected, device = distinct_ints(protected, 'protected classes'), check_device(device)
     if out is not None:
         check_out_dir(out)
     preset = get_preset(preset) if isinstance(preset, str) else preset
-    splits = {m: split or preset.split(m) for m in ms}
+    splits = {m: split or preset.split(m, cache) for m in ms}
     classes = _classes(splits[ms[0]].num_private, protected, classes)
     prep = {a: _prep(a, name, prep_options or {}) for a, (name, _) in attack_specs.items()}
     out = Path(out) if out is not None else None

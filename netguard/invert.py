@@ -16,9 +16,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-from .core import check_labels, frozen, model_device, predict, progress_bar, stream, stream_seed, thaw
+from netguard.core import (
+    check_finite,
+    check_labels,
+    frozen,
+    model_device,
+    predict,
+    progress_bar,
+    stream,
+    stream_seed,
+    thaw,
+)
 from .models import Discriminator, Generator, build
-from .registry import ATTACKS, check_settings, get_attack, register_attack
+from .registry import ATTACKS, check_models, check_settings, get_attack, register_attack
 from .train import augment, batch_stream, no_augment, shift_augment
 
 # %% auto #0
@@ -109,8 +119,10 @@ def _per_label_z(labels, n, z_dim, seed, device, restart: int = 0, init: str = '
     return torch.cat([draw(stream(seed, 'latents.per_label', lab, restart)) for lab in labels]).to(device)
 
 # %% ../nbs/03_invert.ipynb #98bb3f3e
-def _attacked(device, *models) -> list:
-    "`models` (None kept) on `device`, frozen."
+def _attacked(device, *models, names=('the target', 'G', 'D')) -> list:
+    "`models` (None kept) on `device`, frozen; first a ValueError if one holds NaN or Inf, named by `names`."
+    for i, m in enumerate(models):
+        check_finite(names[i] if i < len(names) else f'surrogates[{i - len(names)}]', m)
     models = [m if m is None else m.to(device) for m in models]
     frozen(*models)
     return models
@@ -137,6 +149,7 @@ def _opt_step(opt, loss):
 def _frozen_target_for(target: nn.Module, data, device):
     """Freeze `target` on `device` for training an attack model on `data`; returns (target, device, image_shape,
     classes)."""
+    check_finite('the target', target)
     device = model_device(target, device)
     target = target.to(device)
     frozen(target)
@@ -749,6 +762,7 @@ def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: i
     """Reconstruct each label by inverting 'certainly this label' confidence vectors (one-hot blended with up to `blend`
     noise)."""
     device = model_device(inv, device)
+    (inv,) = _attacked(device, inv, names=('inv',))
     K = inv.z_dim
     labels = check_labels(labels, K)
     L = len(labels)
@@ -758,8 +772,8 @@ def alignment(inv: nn.Module, labels, n: int = 8, *, blend: float = 0.1, seed: i
     eps = torch.rand(L * n, 1, generator=g) * blend
     eps[::n] = 0  # the first reconstruction of each label is the pure one-hot
     v = truncate((1 - eps) * onehot + eps * noise, getattr(inv, 'k', None)).to(device)
-    inv = inv.to(device).eval()
     images = inv(v)
+    thaw(inv)
     return AttackResult('alignment', labels, images.view(L, n, *images.shape[1:]).cpu(), [], v.cpu(), dict(blend=blend))
 
 # %% ../nbs/03_invert.ipynb #28ae6241
@@ -815,7 +829,7 @@ def mirror_b(
 ) -> AttackResult:
     "Mirror-B (An et al. 2022): a genetic algorithm over latents of `G`, scored only by the target's confidence."
     device = model_device(target, device)
-    target, G = target.to(device).eval(), G.to(device).eval()
+    target, G = _attacked(device, target, G)
     labels = check_labels(labels, _num_classes(target, G.image_shape))
     L, P = len(labels), population
     if not n <= P or not 2 <= elite < P:
@@ -824,7 +838,7 @@ def mirror_b(
     z = torch.randn(L, P, G.z_dim, generator=g).clamp(-clip, clip).to(device)
     fitness = partial(_label_log_p, target, G, torch.tensor(labels, device=device))
     fit, trace = fitness(z), []
-    with _running(generations, f'Mirror-B {L} labels', progress) as bar:
+    with _running(generations, f'Mirror-B {L} labels', progress, target, G) as bar:
         for gen in range(generations):
             z, fit = _evolve(z, fit, fitness, g, elite, mutation, mutation_prob, clip)
             best = fit.max(1).values.exp()
@@ -887,8 +901,9 @@ def prepare_attack(
     progress: bool | None = None,
     **train_options,
 ) -> dict:
-    "What attack `name` needs besides the target, as a dict of models (empty when nothing)."
+    "What attack `name` needs besides the target, as a dict of models (empty when nothing); refuses NaN or Inf first."
     spec = get_attack(name)
+    check_models(target, dict(zip(('G', 'D'), gan or ())))
     if spec.prepare is None:
         return {}
     return spec.prepare(name, target, gan, public, seed=seed, device=device, progress=progress, **train_options)
@@ -906,7 +921,10 @@ def run_attack(
     progress: bool | None = None,
     **options,
 ) -> AttackResult:
-    "Run attack `name` on `target` with the models from `prepare_attack`; its settings are checked before it starts."
+    "Run `name` on `target` with the models from `prepare_attack`; settings and models checked first, images after."
     spec = get_attack(name)
     check_settings(spec, options)
-    return spec.run(target, models, labels, n, seed=seed, device=device, progress=progress, **options)
+    check_models(target, models)
+    res = spec.run(target, models, labels, n, seed=seed, device=device, progress=progress, **options)
+    check_finite(f'the images {name} made', res.images, fix='its search diverged: run it again with a smaller lr')
+    return res

@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
+import torch
+import torch.nn as nn
+
 from .config import settings_class
+from .core import check_finite
 
 # %% auto #0
 __all__ = ['ACCESS', 'STAGES', 'NEEDS', 'ATTACKS', 'DEFENSES', 'Attack', 'Defense', 'register_attack', 'register_defense',
-           'get_attack', 'get_defense', 'setting_names', 'check_settings']
+           'get_attack', 'get_defense', 'setting_names', 'check_settings', 'check_models']
 
 # %% ../nbs/registry.ipynb #346e7e65
 ACCESS = ('white', 'black', 'label')  # weights and gradients; returned scores; the returned label only
@@ -134,3 +138,13 @@ def check_settings(spec, options: dict) -> dict:
     if spec.settings:
         spec.settings(**options)
     return options
+
+# %% ../nbs/registry.ipynb #08d75b13
+def check_models(target, models: dict | None = None) -> None:
+    "A ValueError naming the first of `target` ('the target') and the models in `models` that holds NaN or Inf."
+    check_finite('the target', target)
+    for key, value in (models or {}).items():
+        many = isinstance(value, (list, tuple))
+        for i, v in enumerate(value if many else [value]):
+            if isinstance(v, (nn.Module, torch.Tensor)):
+                check_finite(f'{key}[{i}]' if many else key, v)

@@ -59,6 +59,7 @@ from netguard.files import (
     cache_dir,
     check_places,
     read_sums,
+    remove_stale_temps,
     safe_load,
     sha256,
 )
@@ -647,9 +648,9 @@ class Preset:
     checker: Role
     gan: GANSpec
 
-    def split(self, seed: int = 0) -> Split:
-        "The data split of this preset (private train/test split fixed by `seed`)."
-        return load_split(self.dataset, seed=seed, **self.data_kwargs)
+    def split(self, seed: int = 0, cache=None) -> Split:
+        "The data split of this preset (private train/test split fixed by `seed`; drawn data, if any, kept in `cache`)."
+        return load_split(self.dataset, seed=seed, cache=cache, **self.data_kwargs)
 
 # %% ../nbs/02_train.ipynb #b1b75d70
 PRESETS = {
@@ -790,15 +791,20 @@ def save_checkpoint(path, step: int, modules: dict, optimizers: dict, history: l
     )
 
 # %% ../nbs/02_train.ipynb #c5442f6d
+_RESUME_FIX = 'delete it to start over, or pass resume=False'  # the fix a checkpoint that cannot be resumed names
+
+
 def load_checkpoint(path, modules: dict, optimizers: dict, settings: dict) -> tuple[int, list]:
-    "Restore a training state saved by `save_checkpoint`; returns `(step, history)`."
-    ck = safe_load(path)
+    "Restore a training state saved by `save_checkpoint`; returns `(step, history)`; refuses a bad file with the fix."
+    try:
+        ck = safe_load(path)
+    except CheckpointError as e:
+        raise CheckpointError(f"{str(e).splitlines()[0]}; {_RESUME_FIX}") from None
     if ck.get('settings') != settings:
         old = ck.get('settings') or {}
         diff = {k: (old.get(k), settings.get(k)) for k in [*settings, *old] if old.get(k) != settings.get(k)}
         raise CheckpointError(
-            f"{path} was written by a run with other settings {diff} (checkpoint, now): "
-            "delete it to start over, or pass resume=False"
+            f"{path} was written by a run with other settings {diff} (checkpoint, now): {_RESUME_FIX}"
         )
     for k, m in modules.items():
         _unwrap(m).load_state_dict(ck['modules'][k])
@@ -874,10 +880,19 @@ def shipped_dir() -> Path:
     return Path(netguard.__file__).parent / 'weights'
 
 
+def _shipped_sums(preset: Preset, shipped) -> dict:
+    "`{file name: SHA-256}` of the weights shipped for `preset`: the package's (`shipped=True`), a folder's, or none."
+    return {} if shipped is False else read_sums((shipped_dir() if shipped is True else Path(shipped)) / preset.name)
+
+
+def _side(path: Path) -> Path:
+    "Where the new version of the cached `path` is written, beside it, before it replaces `path`."
+    return path.with_name(f'.{path.name}.new')
+
+
 def _copy_shipped(files: list[Path], preset: Preset, shipped) -> bool:
-    "Copy shipped weights for `files` (cache paths) into the cache when all exist and match their SHA-256; else False."
-    src = Path(shipped) / preset.name
-    sums = read_sums(src)
+    "Copy the shipped weights of `files` (cache paths) to their side files when all exist and match their SHA-256."
+    src, sums = Path(shipped) / preset.name, _shipped_sums(preset, shipped)
     if not all((src / f.name).exists() and f.name in sums for f in files):
         return False
     for f in files:
@@ -888,7 +903,7 @@ def _copy_shipped(files: list[Path], preset: Preset, shipped) -> bool:
             return False
     for f in files:
         with open(src / f.name, 'rb') as g:
-            atomic_write(f, lambda out: shutil.copyfileobj(g, out))
+            atomic_write(_side(f), lambda out: shutil.copyfileobj(g, out))
     return True
 
 # %% ../nbs/02_train.ipynb #e689d364
@@ -906,12 +921,13 @@ def _identity(preset: Preset, role: str, seed: int, part: str) -> dict:
     return dict(preset=preset.name, role=role, seed=seed, key=artifact_key(preset, role, seed), arch=arch)
 
 
-def write_manifest(path, preset: Preset, role: str, seed: int, part: str = 'model') -> Path:
-    "Write atomically beside the cached `path` its SHA-256, size and identity (preset, role, seed, settings key, arch)."
+def write_manifest(path, preset: Preset, role: str, seed: int, part: str = 'model', name: str | None = None) -> Path:
+    """Write atomically beside the cached `path` its SHA-256, size and identity (preset, role, seed, settings
+    key, arch); `name` is the file name it is recorded under (a side file's: the name of the file it replaces)."""
     path = Path(path)
     m = dict(
         format=MANIFEST_FORMAT,
-        file=path.name,
+        file=name or path.name,
         sha256=sha256(path),
         size=path.stat().st_size,
         **_identity(preset, role, seed, part),
@@ -919,6 +935,37 @@ def write_manifest(path, preset: Preset, role: str, seed: int, part: str = 'mode
     return atomic_write(
         manifest_path(path), lambda f: f.write((json.dumps(m, indent=1, sort_keys=True) + '\n').encode())
     )
+
+# %% ../nbs/02_train.ipynb #f863d94a
+def _marker(files: list[Path]) -> Path:
+    "The file that says the side files of `files` are complete: they replace `files`, even after a crash."
+    return files[0].with_name(f'.{files[0].name}.commit')
+
+
+def _finish_replace(files: list[Path]) -> bool:
+    """Settle a replacement of `files` a crash interrupted (under the lock, before any load): with its marker, move the
+    side files and their records over the old ones; without, remove them. Whether it moved them. The temporary files
+    of writes killed on the way go too."""
+    marker = _marker(files)
+    done = marker.exists()
+    remove_stale_temps(marker)
+    for f in files:
+        for side, old in ((_side(f), f), (manifest_path(_side(f)), manifest_path(f))):
+            remove_stale_temps(side)
+            if done and side.exists():
+                os.replace(side, old)
+            else:
+                side.unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+    return done
+
+
+def _replace(files: list[Path], preset: Preset, role: str, seed: int):
+    "Replace `files` by their complete side files: the side files' records first, then the marker, then the moves."
+    for f, part in zip(files, ('model', 'D')):
+        write_manifest(_side(f), preset, role, seed, part, name=f.name)
+    atomic_write(_marker(files), lambda out: out.write(b'complete\n'))
+    _finish_replace(files)
 
 # %% ../nbs/02_train.ipynb #b34bb1d8
 def _retrain_hint(preset: Preset, role: str, seed: int, cache) -> str:
@@ -973,10 +1020,11 @@ def _read_record(path: Path, want: dict, fail: Callable) -> dict | None:
     return m
 
 # %% ../nbs/02_train.ipynb #0cf1d1c0
-def _load_cached(path: Path, preset: Preset, role: str, seed: int, cache, device, part: str = 'model'):
-    """Load the cached `path` after checking it is the model asked for: its SHA-256 and size against the manifest
-    written when it was cached, and the manifest's and the file's own record of preset, role, seed, settings key and
-    arch. A file cached before manifests existed is checked by its own record, then gets one."""
+def _load_cached(path: Path, preset: Preset, role: str, seed: int, cache, device, part: str = 'model', shipped=True):
+    """Load the cached `path` after checking it is the model asked for: its SHA-256 and size against the record
+    written when it was cached, and the record's and the file's own metadata of preset, role, seed, settings key and
+    arch. A file without a record is trusted only if it is the shipped file of its name (by SHA-256),
+    then gets one."""
     want = _identity(preset, role, seed, part)
     what = f"the cached {role}{' discriminator' if part == 'D' else ''} of preset {preset.name!r} (seed {seed})"
 
@@ -984,6 +1032,11 @@ def _load_cached(path: Path, preset: Preset, role: str, seed: int, cache, device
         return CheckpointError(f"{path}: {what} {problem}; {_retrain_hint(preset, role, seed, cache)}")
 
     m = _read_record(path, want, fail)
+    if m is None and _shipped_sums(preset, shipped).get(path.name) != sha256(path):
+        raise fail(
+            f"has no record {manifest_path(path).name} and is not the shipped file of its name (by SHA-256), so "
+            "nothing shows it is that model"
+        )
     try:
         model = load_model(path, device)
     except CheckpointError as e:
@@ -1007,36 +1060,51 @@ def _class_names(split: Split, role: str) -> list[str] | None:
     return split.all_names if role == 'checker' else split.public_names if role == 'public' else split.private_names
 
 
-def _train_into_cache(files: list[Path], preset: Preset, role: str, seed: int, device, progress):
-    "Train `role` and save it (and the GAN's discriminator) as `files`, each with its record."
+def _ckpt(path: Path) -> Path:
+    "The training checkpoint of the cached `path`, beside it."
+    return path.with_suffix('.ckpt')
+
+
+def _train_into_cache(files: list[Path], preset: Preset, role: str, seed: int, device, progress, cache=None):
+    "Train `role` into the side files of `files` (the GAN's discriminator too), which then replace `files`."
     path = files[0]
     if progress if progress is not None else not quiet():
         msg = f"netguard: training the {role} of preset {preset.name!r} (seed {seed}) into {path}"
         print(msg, file=sys.stderr, flush=True)
-    split, ckpt = preset.split(seed), path.with_suffix('.ckpt')
-    model, D, hist = _train_role(preset, role, seed, device, split, ckpt, progress)
+    split, ckpt = preset.split(seed, cache), _ckpt(path)
+    try:
+        model, D, hist = _train_role(preset, role, seed, device, split, ckpt, progress)
+    except CheckpointError as e:
+        raise CheckpointError(str(e).replace(_RESUME_FIX, _retrain_hint(preset, role, seed, cache))) from None
     history = [{k: v for k, v in r.items() if k != 'samples'} for r in hist[-200:]]
     extra = dict(preset=preset.name, role=role, seed=seed, key=artifact_key(preset, role, seed), history=history)
     if D is not None:
-        save_model(D, files[1], extra=extra)
-    save_model(model, path, class_names=_class_names(split, role), extra=extra)
-    for f, part in zip(files, ('model', 'D')):
-        write_manifest(f, preset, role, seed, part)
+        save_model(D, _side(files[1]), extra=extra)
+    save_model(model, _side(path), class_names=_class_names(split, role), extra=extra)
+    _replace(files, preset, role, seed)
     ckpt.unlink(missing_ok=True)
 
-
-def _fill_cache(files: list[Path], preset: Preset, role: str, seed: int, device, progress, retrain, shipped):
-    "Make `files` exist in the cache: from scratch with `retrain`, else copied from the shipped weights, else trained."
+# %% ../nbs/02_train.ipynb #dce44238
+def _fill_cache(
+    files: list[Path], preset: Preset, role: str, seed: int, device, progress, retrain, shipped, cache=None
+):
+    "Make `files` exist in the cache, each with its record or the shipped SHA-256; the old files stay until replaced."
+    _finish_replace(files)
+    sums = {} if retrain else _shipped_sums(preset, shipped)
+    disowned = [f for f in files if f.name in sums and f.exists() and not manifest_path(f).exists()]
+    disowned = [f for f in disowned if sha256(f) != sums[f.name]]
+    for f in disowned:
+        warnings.warn(
+            f"{f}: the cached {role} of preset {preset.name!r} (seed {seed}) has no record and is not the shipped "
+            "file of its name (its SHA-256 differs): not trusted, so it is replaced"
+        )
     if retrain:
-        for f in files:
-            f.unlink(missing_ok=True)
-            manifest_path(f).unlink(missing_ok=True)
-    if not all(f.exists() for f in files) and not retrain and shipped is not False:
-        if _copy_shipped(files, preset, shipped_dir() if shipped is True else shipped):
-            for f, part in zip(files, ('model', 'D')):
-                write_manifest(f, preset, role, seed, part)
-    if not all(f.exists() for f in files):
-        _train_into_cache(files, preset, role, seed, device, progress)
+        _ckpt(files[0]).unlink(missing_ok=True)
+    elif all(f.exists() for f in files) and not disowned:
+        return
+    elif shipped is not False and _copy_shipped(files, preset, shipped_dir() if shipped is True else shipped):
+        return _replace(files, preset, role, seed)
+    _train_into_cache(files, preset, role, seed, device, progress, cache)
 
 # %% ../nbs/02_train.ipynb #c04cdba1
 def pretrained(
@@ -1052,7 +1120,8 @@ def pretrained(
     """The trained `role` model of `preset` for `seed`: from the cache, else from the weights the package ships
     (checked by SHA-256; `shipped=False` or `retrain=True` never uses them, `shipped=<folder>` looks there), else
     trained once and cached. 'gan' gives (G, D). Every cached file is checked on load against the record written next
-    to it (SHA-256, preset, role, seed, settings key): a changed or swapped file is refused, naming it and the fix."""
+    to it (SHA-256, preset, role, seed, settings key): a changed or swapped file is refused, naming it and the fix. A
+    new file replaces the old one only once it is complete: an interrupted `retrain=True` leaves the old one."""
     from filelock import FileLock
 
     preset = get_preset(preset) if isinstance(preset, str) else preset
@@ -1064,9 +1133,11 @@ def pretrained(
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + '.lock'):
         files = [path, d_path] if role == 'gan' else [path]
-        _fill_cache(files, preset, role, seed, device, progress, retrain, shipped)
-        model = _load_cached(path, preset, role, seed, cache, device)
-        return (model, _load_cached(d_path, preset, role, seed, cache, device, 'D')) if role == 'gan' else model
+        _fill_cache(files, preset, role, seed, device, progress, retrain, shipped, cache)
+        model = _load_cached(path, preset, role, seed, cache, device, 'model', shipped)
+        return (
+            (model, _load_cached(d_path, preset, role, seed, cache, device, 'D', shipped)) if role == 'gan' else model
+        )
 
 # %% ../nbs/02_train.ipynb #c6987ddb
 def pretrained_all(
@@ -1140,7 +1211,7 @@ def train_command(args) -> int:
             pub = models.get('public') or pretrained(preset, 'public', args.seed, args.device, args.cache)
             score = f"{confident_fraction(m, pub, seed=args.seed):.1%} of samples confidently classified"
         else:
-            split = split or preset.split(args.seed)
+            split = split or preset.split(args.seed, args.cache)
             score = f"validation accuracy {accuracy(m, role_data(split, role, args.seed)[1]):.4f}"
         print(
             f"{role:10s} {m.meta['arch']['name']:13s} {num_params(m):>10,d} params  {score}  ({time.time() - t:.1f} s)"

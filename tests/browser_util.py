@@ -412,7 +412,7 @@ def screenshot(driver, element, path: Path) -> Path:
 # ---------------------------------------------------------------- docs: nbdev's processing of notebooks, then nbconvert
 
 
-def process_for_docs(notebooks, out: Path, timeout=150) -> dict:
+def process_for_docs(notebooks, out: Path, timeout=600) -> dict:
     """Run nbdev's docs processors (`nbdev.processors.FilterDefaults`, what `nbdev-proc-nbs`/`nbdev-docs` run on every
     notebook before Quarto) on `notebooks`, in a child process, writing the processed copies to `out`. One deviation:
     cells flagged with the project's `tst_flags` (slow, gpu, net) are not executed (nbdev would execute those that

@@ -70,7 +70,8 @@ def assert_one_line(err, code):
     return lines[-1]
 
 
-# (command line, exit status, part of the message); {file} is an existing file, --out is added where the command has it
+# (command line, exit status, part of the message); {file} is an existing file, {empty} an empty argument, --out is
+# added where the command has it
 CASES = [
     # wrong results, silently: now refused before any work
     ('bench --set netguard.steps=-1', 1, 'NetGuard setting steps must be an integer >= 1; got -1'),
@@ -86,7 +87,7 @@ CASES = [
     ('bench --set netguard.lr=-1', 1, 'lr must be a finite number > 0; got -1'),
     ('bench --set netguard.lr=NaN', 1, 'got nan'),
     ('bench --set netguard.lr=Infinity', 1, 'got inf'),
-    ('bench --set netguard.batch_size=0', 1, 'batch_size must be an integer >= 1; got 0'),
+    ('bench --set netguard.batch_size=0', 1, 'batch_size must be an integer in 1..20000; got 0'),
     ('bench --set netguard.decoy_rule=bogus', 1, "decoy_rule must be one of 'random'"),
     (
         'bench --set netguard.protected_cap=2',
@@ -99,11 +100,11 @@ CASES = [
     ('bench --set netguard.rounds=0', 1, 'rounds must be an integer >= 1'),
     ('bench --set netguard.private_loss=nope', 1, "private_loss must be one of 'literal', 'push'"),
     ('bench --set netguard.fisher_normalize=sum', 1, "fisher_normalize must be one of 'mean', 'max' or None"),
-    ('bench --set netguard.fisher_samples=0', 1, 'fisher_samples must be an integer >= 1 or None'),
+    ('bench --set netguard.fisher_samples=0', 1, 'fisher_samples must be an integer in 1..1000000 or None'),
     ('bench --set netguard.invert_steps=0', 1, 'invert_steps must be an integer >= 1 or None; got 0'),
-    ('bench --set netguard.n_fake=0', 1, 'n_fake must be an integer >= 1'),
+    ('bench --set netguard.n_fake=0', 1, 'n_fake must be an integer in 1..20000'),
     ('bench --set netguard.decoys=0', 1, 'decoys must be an integer >= 1'),
-    ('bench --set netguard.anchor_others=-1', 1, 'anchor_others must be an integer >= 0'),
+    ('bench --set netguard.anchor_others=-1', 1, 'anchor_others must be an integer in 0..20000'),
     ('bench --set netguard.cap_spread=x', 1, "cap_spread must be one of 'uniform', 'original'"),
     ('demo --set netguard.replay=-0.5', 1, 'replay must be a finite number >= 0; got -0.5'),
     ('bench --set netguard.gamma=1', 1, "netguard has no setting 'gamma'; valid: alpha"),
@@ -146,6 +147,21 @@ CASES = [
     ('bench --protect -1', 1, '--protect takes integers >= 0; got -1'),
     ('bench --protect 7', 1, 'protected classes must be in 0..4 (the private classes); got [7]'),
     ('bench --seeds 0 0', 1, '--seeds 0 0 names 0 twice'),
+    # seeds: one rule (an integer in 0..2**32-1) in every command, before any work
+    ('data --seed -1', 1, '--seed must be an integer in 0..4294967295; got -1'),
+    ('train --seed -1', 1, '--seed must be an integer in 0..4294967295; got -1'),
+    ('demo --seed -1', 1, '--seed must be an integer in 0..4294967295; got -1'),
+    ('bench --seeds -1', 1, 'each of --seeds must be an integer in 0..4294967295; got -1'),
+    ('train --seed 99999999999999999999999', 1, 'got 99999999999999999999999'),
+    ('data --seed 4294967296', 1, 'got 4294967296'),
+    ('bench --seeds 0 4294967296', 1, 'each of --seeds must be an integer in 0..4294967295; got 4294967296'),
+    # a setting given twice: refused, not the last one silently
+    (
+        'bench --set netguard.steps=5 netguard.steps=6',
+        1,
+        '--set netguard.steps is given twice (netguard.steps=5 and netguard.steps=6); give each setting once',
+    ),
+    ('demo --set netguard.lam=1 netguard.lam=1', 1, 'netguard.lam is given twice'),
     ('bench --attacks gmi gmi', 1, "the attack 'gmi' is named twice"),
     ('bench --defenses original,original', 1, "the defense 'original' is named twice"),
     ('bench --attacks ,', 1, 'no attack given'),
@@ -197,6 +213,12 @@ CASES = [
     ('demo --out {file}', 1, 'is a file, not a folder'),
     ('data --out {file}', 1, 'is a file, not a folder'),
     ('train --cache {file}', 1, '--cache'),
+    ('data --out {empty}', 1, '--out is an empty path; give a folder, e.g. --out ./out, or drop --out'),
+    ('bench --out {empty}', 1, '--out is an empty path'),
+    ('demo --out {empty}', 1, '--out is an empty path'),
+    ('train --cache {empty}', 1, '--cache is an empty path; give a folder, e.g. --cache ./cache, or drop --cache'),
+    ('bench --cache {empty}', 1, '--cache is an empty path'),
+    ('data --dataset folder --root {empty} --n-private 1', 1, '--root is an empty path'),
     # usage errors: argparse's format, exit 2
     ('bench --seeds x', 2, "argument --seeds: invalid int value: 'x'"),
     ('bench --seeds', 2, 'expected at least one argument'),
@@ -220,7 +242,7 @@ if not torch.cuda.is_available():
 def test_bad_input(line, code, says, tmp_path, capsys):
     afile = tmp_path / 'afile'
     afile.write_text('keep')
-    argv = line.replace('{file}', str(afile)).split()
+    argv = [a.replace('{empty}', '') for a in line.replace('{file}', str(afile)).split()]
     if argv[0] in ('bench', 'demo', 'data') and '--out' not in argv:
         argv += ['--out', str(tmp_path / 'out')]
     assert run(argv) == code

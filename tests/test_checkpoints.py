@@ -124,3 +124,18 @@ def test_temp_file_of_a_killed_write_is_removed_by_the_next_write(tmp_path):
     (tmp_path / 'other.pt').write_bytes(b'keep')  # another file: never touched
     save_model(build('cnn', 2, width=4), path, class_names=['a', 'b'])
     assert sorted(p.name for p in tmp_path.iterdir()) == ['model.pt', 'other.pt']
+
+
+def test_truncated_training_checkpoint_names_the_fix(tmp_path):
+    "A training checkpoint cut short: one line with the file and how to fix it (delete it, or resume=False)."
+    from netguard.train import load_checkpoint, save_checkpoint
+
+    model = build('cnn', 2, width=4)
+    path = tmp_path / 'run.ckpt'
+    save_checkpoint(path, 3, {'model': model}, {}, [], {'seed': 0})
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(path, {'model': model}, {}, {'seed': 0})
+    msg = str(e.value)
+    assert msg.startswith(f'{path} is not a readable PyTorch checkpoint') and '\n' not in msg
+    assert msg.endswith('delete it to start over, or pass resume=False')

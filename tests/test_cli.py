@@ -93,6 +93,20 @@ def test_bad_input_is_one_plain_line():
     assert r.returncode == 2 and "invalid int value: 'abc'" in r.stderr
 
 
+def test_seeds_and_empty_paths_are_one_line_as_a_user_runs_them(tmp_path):
+    "A seed out of range and an empty folder: one line each, before any work, and nothing written in the folder."
+    r = run('train', '--seed', '99999999999999999999999', '--cache', str(tmp_path / 'c'))
+    assert r.returncode == 1 and r.stderr == (
+        'netguard: error: --seed must be an integer in 0..4294967295; got 99999999999999999999999\n'
+    )
+    assert not (tmp_path / 'c').exists()  # no cache folder, no stale .lock
+    r = subprocess.run([NETGUARD, 'data', '--out', ''], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr == (
+        'netguard: error: --out is an empty path; give a folder, e.g. --out ./out, or drop --out\n'
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_import_is_light():
     "`import netguard` loads no torch, no data and no model."
     code = "import sys, netguard; print(sorted(m for m in ('torch', 'mlxtend', 'matplotlib') if m in sys.modules))"

@@ -190,3 +190,37 @@ def test_cli_data_reads_a_face_folder(face_trees, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "split 'folder': images 3x32x32" in out and 'Aaron_Eckhart' in out
     assert sorted(p.name for p in (tmp_path / 'grids').iterdir()) == ['private_train.png', 'public.png']
+
+
+def test_an_image_above_the_pixel_limit_names_the_file_before_decoding(face_trees, monkeypatch):
+    "The limit is read from the header, before any pixel; PIL's own bomb check (a warning naming no file) never speaks."
+    import warnings
+
+    from PIL import Image
+
+    import netguard.data as nd
+
+    split = folder(face_trees['vggface2'], n_private=2, image_size=32)
+    path = split.public.paths[0]  # 96x120
+    monkeypatch.setattr(nd, 'MAX_IMAGE_PIXELS', 96 * 120 - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        with pytest.raises(nd.BadImageFile, match=rf'{re.escape(str(path))}: more than .* megapixels.*\(96x120\)'):
+            split.public[0]
+        monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 5000)  # PIL refuses past 2 x 5000 pixels, in open itself
+        with pytest.raises(nd.BadImageFile, match=rf'{re.escape(str(path))}: more than .*; shrink the image or delete'):
+            split.public[0]
+    monkeypatch.setattr(nd, 'MAX_IMAGE_PIXELS', 96 * 120)
+    monkeypatch.setattr(Image, 'MAX_IMAGE_PIXELS', 96 * 120 - 1)  # PIL's warning alone: silenced, the image read
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert split.public[0][0].shape == (3, 32, 32)
+
+
+def test_load_split_passes_the_cache_to_the_loaders_that_write(tmp_path, monkeypatch):
+    monkeypatch.setenv('NETGUARD_CACHE', str(tmp_path / 'default'))
+    split = load_split('mnist5k-shift', n_per_class=3, cache=tmp_path / 'mine')
+    assert len(split.public) == 2_500 + 30
+    assert len(list((tmp_path / 'mine' / 'data').glob('digits-3x10-seed0-*.pt'))) == 1
+    assert load_split('mnist5k', cache=tmp_path / 'mine').name == 'mnist5k'  # a loader that writes nothing ignores it
+    assert not (tmp_path / 'default').exists()
