@@ -103,7 +103,8 @@ def _partial(args, started: float) -> str:
     out = getattr(args, 'out', None)
     metrics = Path(out) / 'metrics.json' if out else None
     if metrics and metrics.exists() and metrics.stat().st_mtime >= started:
-        return f"; the runs finished so far are in {metrics} (no report.md: run the command again to finish)"
+        again = 'run it again with --resume' if args.command == 'bench' else 'run the command again'
+        return f"; the runs finished so far are in {metrics} (no report.md: {again} to finish)"
     if args.command == 'train':
         return '; the models trained before it stay in the cache'
     return '; no results were written'

@@ -11,7 +11,8 @@ import json
 import numbers
 import sys
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastcore.meta import delegates
@@ -28,12 +29,12 @@ from .eval import Judge, evaluate, model_accuracy, random_baseline
 from .files import check_out_dir, check_places
 from .invert import prepare_attack, run_attack
 from .registry import ATTACKS, DEFENSES, check_settings, get_attack
-from .report import dump_json, grid_path, markdown_table, save_grid, write_report
+from .report import dump_json, grid_path, markdown_table, read_result, save_grid, write_report
 from .train import ROLES, get_preset, pretrained
 
 # %% auto #0
-__all__ = ['MAX_N', 'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'BenchmarkPlan', 'plan_benchmark',
-           'run_benchmark', 'demo_command', 'bench_command']
+__all__ = ['MAX_N', 'ROW_KEY', 'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'BenchmarkPlan',
+           'row_key', 'plan_record', 'earlier_rows', 'plan_benchmark', 'run_benchmark', 'demo_command', 'bench_command']
 
 # %% ../nbs/harness.ipynb #e63e0d38
 MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
@@ -206,28 +207,33 @@ def _attack_row(p, run, spec: str, dres: DefenseResult, mc, prior, gan, baseline
     return row
 
 # %% ../nbs/harness.ipynb #ad4ecdc6
-def _run_model_seed(p, ms: int, rows: list, bar):
-    "Append to `rows` every row of model seed `ms`: each seed x defense variant x attack variant x prior."
+def _run_model_seed(p, ms: int, rows: list, bar, done: dict):
+    """Append to `rows` every row of model seed `ms`: each seed x defense variant x attack variant x prior. A row in
+    `done` (by `row_key`) is kept, and a defense whose rows are all there is not run again."""
     sp, m = p.splits[ms], _preset_models(p, ms)
     gans = {label: _prior_gan(g, m['gan'], ms, p.device, p.cache, p.progress) for label, g in p.gans.items()}
     judge = Judge(m['evaluator'], m['checker'], sp, fid=p.fid, seed=ms, device=p.device)
     for seed in p.seeds:
-        base = {
-            label: random_baseline(G, m['evaluator'], m['checker'], p.classes, p.baseline_n, seed, p.device)
-            for label, (G, _) in gans.items()
-        }
+        base = {}  # the random-G baseline of each prior, made when a row first needs it
         for spec in p.defenses:
+            keys = {(a, label): (ms, seed, spec, a, label) for a in p.attacks for label in gans}
+            if all(k in done for k in keys.values()):
+                rows.extend(done[k] for k in keys.values())
+                bar.update(1 + len(keys))
+                continue
             bar.set_postfix_str(f'model {ms}, seed {seed}: defense {spec}')
             dres, dsec, mc = _defended(p, spec, m, sp, seed)
             bar.update(1)
             run = _Run(ms, sp, judge, seed, spec, dsec)
-            for aspec in p.attacks:
-                for label, gan in gans.items():
-                    bar.set_postfix_str(f'model {ms}, seed {seed}: {aspec} vs {spec}')
-                    rows.append(_attack_row(p, run, aspec, dres, mc, label, gan, base[label]))
-                    if p.out:
-                        dump_json(rows, p.out / 'metrics.json')
-                    bar.update(1)
+            for (aspec, label), key in keys.items():
+                if key not in done and label not in base:
+                    G, judges = gans[label][0], (m['evaluator'], m['checker'])
+                    base[label] = random_baseline(G, *judges, p.classes, p.baseline_n, seed, p.device)
+                bar.set_postfix_str(f'model {ms}, seed {seed}: {aspec} vs {spec}')
+                rows.append(done.get(key) or _attack_row(p, run, aspec, dres, mc, label, gans[label], base[label]))
+                if p.out:
+                    dump_json(rows, p.out / 'metrics.json')
+                bar.update(1)
 
 # %% ../nbs/harness.ipynb #ef438e01
 @dataclass(frozen=True)
@@ -255,6 +261,7 @@ class BenchmarkPlan:
     fid: bool | None = None
     baseline_n: int = 1000
     title: str | None = None
+    earlier: tuple = ()  # the rows an earlier run of this plan left in `out`, kept when resumed
 
 
 @dataclass(frozen=True)
@@ -308,14 +315,58 @@ def _prep(variant: str, name: str, prep_options: dict) -> dict:
     "An attack variant's preparation options: its registered budget, `prep_options` for its name, then for it."
     return {**ATTACKS[name].prepare_budget, **prep_options.get(name, {}), **prep_options.get(variant, {})}
 
+# %% ../nbs/harness.ipynb #3354b00c
+ROW_KEY = ('model_seed', 'seed', 'defense', 'attack', 'prior')  # what names a row of the benchmark
+
+
+def row_key(row: dict) -> tuple:
+    return tuple(row[k] for k in ROW_KEY)
+
+
+def plan_record(p: BenchmarkPlan) -> dict:
+    "What makes the rows of the plan `p`, as plain JSON (`plan.json` beside `metrics.json`): a resumed run must match."
+    keep = 'attacks', 'defenses', 'prep', 'seeds', 'model_seeds', 'classes', 'protected', 'n', 'baseline_n', 'fid'
+    rec = dict(preset=p.preset.name, priors=list(p.gans), models='given' if p.models else None)
+    rec.update({k: getattr(p, k) for k in keep})
+    return json.loads(json.dumps(rec, default=str))
+
+# %% ../nbs/harness.ipynb #f0ff6ab7
+def earlier_rows(p: BenchmarkPlan, resume: bool) -> list[dict]:
+    "The rows an earlier run left in `p.out` to keep: with `resume`, those of the same plan; else none (a warning)."
+    metrics, record = p.out / 'metrics.json', p.out / 'plan.json'
+    if not metrics.is_file():
+        return []
+    if not resume:
+        warnings.warn(f"{metrics} holds an earlier run; it is replaced (resume=True, or --resume, continues it)")
+        return []
+    try:
+        rows, earlier = read_result(metrics)['rows'], json.loads(record.read_text())
+        ok = isinstance(rows, list) and all(isinstance(r, dict) and set(ROW_KEY) <= set(r) for r in rows)
+    except (OSError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"cannot resume {p.out}: its metrics.json or plan.json is missing, unreadable or not a benchmark's; "
+            'give another out folder'
+        )
+    now = plan_record(p)
+    if earlier != now:
+        diff = sorted(k for k in earlier.keys() | now.keys() if earlier.get(k) != now.get(k))
+        raise ValueError(
+            f"cannot resume {p.out}: it holds a run of another plan (its {', '.join(diff)} differ); give the same "
+            'options, or another out folder'
+        )
+    return rows
+
 # %% ../nbs/harness.ipynb #841dd485
 def plan_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'netguard'), seeds=(0,), n: int = 32,
                    protected=(0,), device=None, progress: bool | None = None, out=None, *, models=None, split=None,
                    classes=None, attack_options: dict | None = None, prep_options: dict | None = None,
                    defense_options: dict | None = None, model_seed=0, priors=(None,), sweep=None, cache=None,
-                   fid: bool | None = None, baseline_n: int = 1000,
-                   title: str | None = None) -> BenchmarkPlan:  # fmt: skip
-    "`run_benchmark`'s arguments, checked, as the plan its loop reads (a ValueError or KeyError before any work)."
+                   fid: bool | None = None, baseline_n: int = 1000, title: str | None = None,
+                   resume: bool = False) -> BenchmarkPlan:  # fmt: skip
+    """`run_benchmark`'s arguments, checked, as the plan its loop reads (a ValueError or KeyError before any work).
+    With `out` and `resume`, the rows an earlier run of the same plan left there are kept (`earlier_rows`)."""
     attack_specs, defense_specs = _variants(attacks, defenses, sweep, attack_options, defense_options)
     seeds, ms = distinct_ints(seeds, 'seeds', SEED), _model_seeds(model_seed, split, models)
     gans = _check_priors(priors)
@@ -324,25 +375,31 @@ def plan_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'ne
     protected, device = distinct_ints(protected, 'protected classes'), check_device(device)
     if out is not None:
         check_out_dir(out)
+    elif resume:
+        raise ValueError('resume needs out: the folder of the run to continue')
     preset = get_preset(preset) if isinstance(preset, str) else preset
     splits = {m: split or preset.split(m, cache) for m in ms}
     classes = _classes(splits[ms[0]].num_private, protected, classes)
     prep = {a: _prep(a, name, prep_options or {}) for a, (name, _) in attack_specs.items()}
     out = Path(out) if out is not None else None
     kw = dict(out=out, models=models, cache=cache, progress=progress, fid=fid, baseline_n=baseline_n, title=title)
-    return BenchmarkPlan(preset, attack_specs, defense_specs, prep, seeds, ms, gans, splits, classes, protected, n,
-                         device, **kw)  # fmt: skip
+    p = BenchmarkPlan(preset, attack_specs, defense_specs, prep, seeds, ms, gans, splits, classes, protected, n,
+                      device, **kw)  # fmt: skip
+    return replace(p, earlier=tuple(earlier_rows(p, resume))) if out is not None else p
 
 # %% ../nbs/harness.ipynb #5c0e5df4
 def _run_plan(p: BenchmarkPlan) -> list[dict]:
-    "Every row of the plan `p`; with `p.out`, also the grids and `write_report`'s files."
+    """Every row of the plan `p`; with `p.out`, also the grids, `write_report`'s files and `plan.json` (what a resumed
+    run checks); `metrics.json` holds every finished row while it runs."""
     if p.out:
         p.out.mkdir(parents=True, exist_ok=True)
+        dump_json(plan_record(p), p.out / 'plan.json')
+    done = {row_key(r): r for r in p.earlier}
     rows, runs = [], len(p.seeds) * len(p.defenses) * (1 + len(p.attacks) * len(p.gans))
     bar = progress_bar(len(p.model_seeds) * runs, 'benchmark', p.progress)
     try:
         for ms in p.model_seeds:
-            _run_model_seed(p, ms, rows, bar)
+            _run_model_seed(p, ms, rows, bar, done)
     finally:
         bar.close()
     if p.out:
@@ -455,6 +512,11 @@ def _bench_arguments(p):
     p.add_argument(
         '--out', metavar='DIR', help='folder for metrics.json, table.csv, table.md, report.md and the figures'
     )
+    p.add_argument(
+        '--resume',
+        action='store_true',
+        help="continue the run in --out: its finished rows are kept, the rest are run (the same options needed)",
+    )
     add_option(p, 'device')
     add_option(p, 'cache')
     p.add_argument(
@@ -484,11 +546,16 @@ def bench_command(args) -> int:
     distinct('--protect', args.protect)
     get_preset(args.preset)
     check_places(args)
+    if args.out and not args.resume and (Path(args.out) / 'metrics.json').is_file():
+        raise FileExistsError(
+            f"{Path(args.out) / 'metrics.json'} holds an earlier run: --resume continues it; to start "
+            'over, delete it or give another --out'
+        )
     import matplotlib
 
     matplotlib.use('Agg')
     kw = dict(n=args.n, protected=args.protect, device=args.device, progress=None, out=args.out, cache=args.cache)
-    rows = run_benchmark(args.preset, attacks, defenses, args.seeds, **kw, defense_options=options)
+    rows = run_benchmark(args.preset, attacks, defenses, args.seeds, **kw, defense_options=options, resume=args.resume)
     print(markdown_table(rows))
     if args.out:
         out = Path(args.out)
