@@ -27,7 +27,7 @@ from torch.utils.data import Dataset
 
 from .config import in_range
 from .core import add_option, command
-from .files import atomic_save, cache_dir, check_places, safe_load
+from .files import atomic_save, atomic_write, cache_dir, check_places, safe_load, sha256
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'IMAGE_SIZES', 'CHANNELS', 'DIGIT_FONTS', 'STROKES', 'STROKE_P', 'RENDER_FORMAT', 'HELD_OUT_FONTS',
@@ -492,16 +492,23 @@ def _render_key(n_per_class: int, seed: int, fonts: list[str], image_size: int) 
     return h.hexdigest()[:12]
 
 # %% ../nbs/01_data.ipynb #bf560ee0
+def _digest_path(path: Path) -> Path:
+    return path.with_name(path.name + '.sha256')  # the SHA-256 of the digits file, written when they are drawn
+
+
 def _cached_digits(path: Path, n: int, image_size: int) -> dict | None:
-    "The digits cached at `path`; None, with a warning that names the file, when it is unreadable or holds others."
+    """The digits cached at `path` if its SHA-256 is the one recorded when they were drawn; None, with a warning that
+    names the file, when it is changed, unreadable or holds others."""
     try:
+        if _digest_path(path).read_text().strip() != sha256(path):
+            raise ValueError('changed since it was drawn')
         d = safe_load(path)
         x, y = d['images'], d['labels']
         if x.dtype == torch.uint8 and tuple(x.shape) == (n, 1, image_size, image_size) and tuple(y.shape) == (n,):
             return d
-    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError):  # truncated, damaged, or not this cache
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, AttributeError):  # changed, cut, or not this cache
         pass
-    warnings.warn(f"{path}: the cached digits are unreadable or not the ones asked for; drawing them again")
+    warnings.warn(f"{path}: the cached digits are changed, unreadable or not the ones asked for; drawing them again")
     return None
 
 
@@ -517,6 +524,7 @@ def rendered_digits(
         x, y, f = draw_digits(n_per_class, seed, fonts, image_size)
         d = dict(images=x, labels=y, font=f, fonts=fonts)
         atomic_save(d, path)
+        atomic_write(_digest_path(path), lambda f: f.write(sha256(path).encode() + b'\n'))
     return TensorImages(d['images'], d['labels'])
 
 # %% ../nbs/01_data.ipynb #f7aebe9d

@@ -102,6 +102,14 @@ def atomic_save(obj, path) -> Path:
     return atomic_write(path, lambda f: torch.save(obj, f))
 
 # %% ../nbs/files.ipynb #516613c1
+def _first_global(e: Exception) -> str:
+    "The object PyTorch's refusal names (e.g. 'builtins.exec among them'), or a general phrase when it names none."
+    m = re.search(
+        r'GLOBAL (\S+)', str(e)
+    )  # 'Unsupported global: GLOBAL builtins.exec ...', '... GLOBAL posix.system whose'
+    return f'{m.group(1)} among them' if m else 'objects PyTorch does not allow'
+
+
 def safe_load(path, map_location='cpu'):
     "Load a file written by `atomic_save`, refusing anything but tensors and plain containers."
     path = Path(path)
@@ -111,10 +119,8 @@ def safe_load(path, map_location='cpu'):
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise CheckpointError(
-            f"refused to load {path}: it holds Python objects other than tensors and plain data, and loading "
-            f"them could run code. Only load files you trust; netguard checkpoints never need this. ({e})".split('\n')[
-                0
-            ]
+            f"refused to load {path}: it holds Python objects other than tensors and plain data ({_first_global(e)}), "
+            'and loading them could run code. Only load files you trust; netguard checkpoints never need this'
         ) from None
     except (RuntimeError, EOFError, OSError) as e:
         raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {e}") from None

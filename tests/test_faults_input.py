@@ -188,15 +188,16 @@ def test_drawn_digits_go_to_the_given_cache_and_a_damaged_file_is_redrawn(tmp_pa
     argv = ['data', '--dataset', 'mnist5k-shift', '--cache', str(tmp_path / 'mine')]
     assert run(argv) == 0
     (path,) = (tmp_path / 'mine' / 'data').glob('digits-5x10-seed0-*.pt')
-    assert written(tmp_path) == ['mine', 'mine/data', f'mine/data/{path.name}']  # nothing in the default cache
+    digest = f'mine/data/{path.name}.sha256'  # its SHA-256, checked when it is loaded
+    assert written(tmp_path) == ['mine', 'mine/data', f'mine/data/{path.name}', digest]  # nothing in the default cache
     good = safe_load(path)['images']
     path.write_bytes(path.read_bytes()[:200])  # a process killed mid-write, a full disk
     capsys.readouterr()
     assert run(argv) == 0
     err = capsys.readouterr().err
     assert (
-        f'netguard: warning: {path}: the cached digits are unreadable or not the ones asked for; drawing them again'
-        in err
+        f'netguard: warning: {path}: the cached digits are changed, unreadable or not the ones asked for; drawing '
+        'them again' in err
     )
     assert (safe_load(path)['images'] == good).all()
 
