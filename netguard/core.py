@@ -23,8 +23,8 @@ from torch.utils.data import DataLoader, Dataset
 # %% auto #0
 __all__ = ['STREAMS', 'STEP_STREAMS', 'COMMANDS', 'OPTIONS', 'mix_seed', 'seed_everything', 'stream_seed', 'stream',
            'is_distributed', 'process_rank', 'world_size', 'quiet', 'progress_bar', 'model_device', 'fetch', 'predict',
-           'frozen', 'thaw', 'check_labels', 'check_finite', 'default_device', 'check_device', 'Command', 'command',
-           'add_option']
+           'frozen', 'thaw', 'check_labels', 'check_finite', 'default_device', 'check_device', 'free_memory',
+           'activation_bytes', 'check_memory', 'Command', 'command', 'add_option']
 
 # %% ../nbs/core.ipynb #96ab9333
 def mix_seed(*parts: int) -> int:
@@ -235,6 +235,51 @@ def check_device(device=None) -> torch.device:
     elif dev.type not in ('cpu', 'cuda', 'mps'):
         raise ValueError(f"device {device!r}: netguard runs on cpu, cuda or mps")
     return dev
+
+# %% ../nbs/core.ipynb #a2128cfc
+def free_memory(device='cpu') -> int | None:
+    """Bytes this process can still allocate on `device`: CUDA's free memory; on the host, `MemAvailable` or, in a
+    container with a limit, that limit less what it uses, whichever is smaller; None where neither is known."""
+    device = torch.device(device)
+    if device.type == 'cuda':
+        return torch.cuda.mem_get_info(device)[0]
+    free = []
+    try:
+        with open('/proc/meminfo') as f:
+            free += [int(line.split()[1]) * 1024 for line in f if line.startswith('MemAvailable:')]
+        limit, used = (open(f'/sys/fs/cgroup/memory.{k}').read().strip() for k in ('max', 'current'))
+        free += [int(limit) - int(used)] if limit != 'max' else []
+    except (OSError, ValueError):
+        pass
+    return min(free) if free else None
+
+# %% ../nbs/core.ipynb #8418c06a
+def activation_bytes(model: nn.Module, x: torch.Tensor) -> int:
+    "Bytes of the outputs of `model`'s leaf modules in one forward pass of `x`, without gradients."
+    total = 0
+
+    def count(module, inputs, out):
+        nonlocal total
+        total += sum(t.numel() * t.element_size() for t in (out if isinstance(out, tuple) else (out,)))
+
+    hooks = [m.register_forward_hook(count) for m in model.modules() if not any(m.children())]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return total
+
+
+def check_memory(needed: int, device, what: str, fix: str, free: int | None = None) -> None:
+    "One-line MemoryError when `what` needs more than `free` bytes (default: `free_memory(device)`); `fix`: the cure."
+    free = free_memory(device) if free is None else free
+    if free is not None and needed > free:
+        gib = 2**30
+        raise MemoryError(
+            f"{what} needs about {needed / gib:.1f} GiB, and {free / gib:.1f} GiB is free on {device}; {fix}"
+        )
 
 # %% ../nbs/core.ipynb #d42ff4ae
 @dataclass

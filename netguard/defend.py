@@ -30,8 +30,10 @@ from netguard.config import (
     setting,
 )
 from netguard.core import (
+    activation_bytes,
     check_finite,
     check_labels,
+    check_memory,
     fetch,
     is_distributed,
     model_device,
@@ -474,11 +476,33 @@ def setup_anchors(self: NetGuardTrainer):
         predict(self.original, self.x_anchor).log_softmax(1) if len(self.x_anchor) else torch.empty(0, self.num_classes)
     )
 
+# %% ../nbs/04_defend.ipynb #e25fd021
+@patch
+def memory_needed(self: NetGuardTrainer) -> int:
+    """Bytes the setup needs at least: the images it keeps and its largest batched inversion (per latent: the outputs
+    of G's and the target's layers, which the backward pass keeps, and its image); measured within 10% at 2,048 and
+    8,192 latents (bench/results/memory.txt)."""
+    c, kept = self.cfg, len(self.protected)
+    others = (self.num_classes - kept) * c.anchor_others * (c.distill > 0)
+    image = 4 * math.prod(self.G.image_shape)
+    z, x = torch.zeros(2, self.G.z_dim, device=self.device), torch.zeros(2, *self.G.image_shape, device=self.device)
+    per_latent = (activation_bytes(self.G, z) + activation_bytes(self.model, x)) // 2
+    images = (2 * c.n_fake + c.prior_fakes) * kept + others
+    return images * image + max(c.n_fake * kept, others) * (per_latent + image)
+
+
+@patch
+def check_free_memory(self: NetGuardTrainer, free: int | None = None):
+    "A one-line MemoryError when `memory_needed` exceeds `free` bytes (default: what the device has free now)."
+    fix = 'lower n_fake, anchor_others or prior_fakes, or protect fewer classes at once'
+    check_memory(self.memory_needed(), self.device, "NetGuard's setup", fix, free)
+
 # %% ../nbs/04_defend.ipynb #31092406
 @patch
 def setup(self: NetGuardTrainer) -> NetGuardTrainer:
-    "Run the setup steps once, in order (`SETUP_STEPS`), timing each; returns the trainer."
+    "Run the setup steps once, in order (`SETUP_STEPS`), timing each, after `check_free_memory`; returns the trainer."
     if not self.ready:
+        self.check_free_memory()
         for name in self.SETUP_STEPS:
             t0 = time.perf_counter()
             getattr(self, f'setup_{name}')()

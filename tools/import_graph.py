@@ -11,8 +11,8 @@ before it; a listed module that does not exist is skipped, a module that is not 
 that starts with `_` from another netguard module is an error (`__version__` excepted). Sizes: a function or method is
 `end_lineno - lineno + 1` at any depth, a class its lines outside its methods and nested classes; an export cell is a
 code cell of nbs/*.ipynb whose leading `#|` lines hold `#| export` (or exports, exporti), counted in lines with the
-directive. Sizes over the limits are warnings, failures with --strict. Exit 0: no rule broken; 1: one is; 2: no
-netguard/ in --root.
+directive; a cell of imports only has no limit. Sizes over the limits are warnings, failures with --strict. Exit 0:
+no rule broken; 1: one is; 2: no netguard/ in --root.
 """
 
 import argparse
@@ -96,6 +96,15 @@ def units(tree: ast.AST, mod: str) -> list[tuple]:
     return out
 
 
+def only_imports(src: str) -> bool:
+    "Whether a cell holds nothing but imports (a module's import block is not a unit of code: no size limit)."
+    try:
+        body = ast.parse(src).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body)
+
+
 def export_cells(root: Path) -> list[tuple]:
     "(lines, 'nbs/X.ipynb #id first-def') of every `#| export` code cell of nbs/*.ipynb."
     out = []
@@ -104,7 +113,7 @@ def export_cells(root: Path) -> list[tuple]:
             src = c['source'] if isinstance(c['source'], str) else ''.join(c['source'])
             lines = [s.strip() for s in src.splitlines() if s.strip()]
             heads = lines[:1] + list(takewhile(lambda s: s.startswith('#|'), lines[1:]))  # first line, then directives
-            if c['cell_type'] == 'code' and any(EXPORT.match(h) for h in heads):
+            if c['cell_type'] == 'code' and any(EXPORT.match(h) for h in heads) and not only_imports(src):
                 m = re.search(r'^(?:async\s+)?(?:def|class)\s+(\w+)', src, flags=re.M)
                 name = f'nbs/{nb.name} #{c.get("id", "?")} {m.group(1) if m else ""}'
                 out.append((len(src.splitlines()), name.strip()))
