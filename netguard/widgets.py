@@ -230,7 +230,7 @@ def widget_picture(box, title: str | None = None, dpi: int = 72):
     pngs = [plt.imread(io.BytesIO(c[k].value)) for k in ('image', 'curves') if k in c]
     image_w, image_h = sum(p.shape[1] for p in pngs) / dpi, max(p.shape[0] for p in pngs) / dpi
     width = max(image_w, 4.5)  # room for the status line
-    text = (f'{title}\n' if title else '') + _status_lines(c['text'].value, int(width * 72 / 5.2))
+    text = (f'{title}\n' if title else '') + _status_lines(c['text'].value, int(width * 72 / 6))
     text_h = 0.15 * (text.count('\n') + 1) + 0.1
     fig = plt.figure(figsize=(width, image_h + text_h), dpi=dpi)
     x = (width - image_w) / 2

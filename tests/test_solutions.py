@@ -229,6 +229,8 @@ def test_04_decoy_rules(tiny):
     check_04_decoys(r)
     with pytest.raises(AssertionError):
         check_04_decoys(swap(r, 'most_confused', 'least_confused'))
+    with pytest.raises(AssertionError):  # the guide's mistake: only the protected class looked at (all read as 0)
+        check_04_decoys(r | dict(read_as=[0] * len(r['read_as'])))
 
 
 def check_04_raw_fisher(r):
