@@ -79,12 +79,13 @@ def test_instructor_page_shows_its_plans(tmp_path):
         for o in c.outputs
         if 'text/markdown' in o.get('data', {})
     ]
-    plan = '| part | minutes | run live | waits | shown from a run before class |'
+    plan = '| part | minutes | talk | exercises | discussion | run live | waits | shown from a run before class |'
     heads = [
         '| chapter | group | its `slow` cells show | cells | time |',
         plan,
         plan,
-        '| chapter | tested cells | `slow` cells | every cell |',
+        '| chapter | reading | exercises, min | tested cells | `slow` cells | every cell |',
     ]
     assert [t.split('\n')[0] for t in tables] == heads
+    assert all('by the pages\' length' in t for t in tables[1:3])  # each plan says what students read, and when
     assert all(re.search(r'\| \d+(\.\d)? (s|min) \|', t) for t in tables), tables  # each shows measured times
