@@ -1,4 +1,4 @@
-"""The chapters' opening cards: the compute time of each chapter, read from the times `tools/run_notebooks.py` measured.
+"""The chapters' opening cards: the study time of each chapter, from the length of its page, and its compute time, read from the times `tools/run_notebooks.py` measured.
 
 Docs: https://netguard-mia.github.io/netguard/course.html.md"""
 
@@ -8,10 +8,12 @@ Docs: https://netguard-mia.github.io/netguard/course.html.md"""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['results_dir', 'chapter_times', 'slow_cells', 'chapter_card']
+__all__ = ['STUDY', 'results_dir', 'chapter_times', 'duration', 'slow_cells', 'compute_line', 'page_length', 'study_minutes',
+           'study_line', 'chapter_card']
 
 # %% ../nbs/course.ipynb #a9ddadba
 def results_dir() -> Path:
@@ -36,8 +38,9 @@ def chapter_times(notebook: str, results=None) -> dict:
     return {**{m: r['seconds'] for m, r in runs.items()}, 'machine': machine} if runs else {}
 
 
-def _duration(s: float) -> str:
-    return f'{s:.0f} s' if s < 90 else f'{s / 60:.0f} min'
+def duration(s: float) -> str:
+    "Seconds as a reader takes them in: '42 s' under 90 s, '2.5 min' above."
+    return f'{s:.0f} s' if s < 90 else f'{s / 60:.1f} min'
 
 # %% ../nbs/course.ipynb #a8899c83
 def slow_cells(notebook: str, results=None) -> int | None:
@@ -45,14 +48,64 @@ def slow_cells(notebook: str, results=None) -> int | None:
     return _chapter_runs(notebook, results)[0].get('all', {}).get('slow_cells')
 
 
-def chapter_card(notebook: str, results=None):
+def compute_line(notebook: str, results=None) -> str:
     "The compute time of `notebook` as a line of Markdown, read from `tools/run_notebooks.py`'s result file."
-    from IPython.display import Markdown
-
     t = chapter_times(notebook, results)
     if slow_cells(notebook, results) == 0:  # one run is the chapter: no second number from a second run
         t.pop('all', None)
-    parts = [f'{_duration(t[m])} {what}' for m, what in [('tested', 'for the cells the tests run'),
+    parts = [f'{duration(t[m])} {what}' for m, what in [('tested', 'for the cells the tests run'),
              ('all', 'for every cell, the slow ones included')] if m in t]  # fmt: skip
-    text = f"**Compute time:** {', '.join(parts)} ({t['machine']})." if parts else '**Compute time:** not measured.'
-    return Markdown(text)
+    return f"**Compute time:** {', '.join(parts)} ({t['machine']})." if parts else '**Compute time:** not measured.'
+
+# %% ../nbs/course.ipynb #88a6b18f
+STUDY = dict(words_per_minute=200, code_lines_per_minute=20, minutes_per_exercise=10)
+
+
+def _nbs_dir() -> Path:
+    return results_dir().parents[1] / 'nbs'
+
+
+def _shown_lines(source: str) -> int:
+    "Lines of code a page shows of a cell: none for a hidden one, and never the `#|` directives."
+    if re.search(r'^#\|\s*(hide|echo:\s*false)', source, flags=re.M):
+        return 0
+    return sum(1 for line in source.splitlines() if line.strip() and not line.lstrip().startswith('#|'))
+
+
+def page_length(notebook: str, nbs=None) -> dict:
+    "The words and lines of code of `notebook`'s lesson (its `Reference` sections left out) and its exercises."
+    name = notebook if notebook.endswith('.ipynb') else f'{notebook}.ipynb'
+    cells = json.loads((Path(nbs or _nbs_dir()) / name).read_text())['cells']
+    words = code = exercises = 0
+    lesson = True
+    for c in cells:
+        source = ''.join(c['source'])
+        if c['cell_type'] == 'markdown':
+            lesson = lesson and not re.match(r'## Reference', source)
+            if '## Exercises' in source:
+                exercises = len(re.findall(r'^\d+\.\s', source.split('## Exercises', 1)[1], flags=re.M))
+            words += len(source.split()) if lesson else 0
+        elif lesson:
+            code += _shown_lines(source)
+    return dict(words=words, code_lines=code, exercises=exercises)
+
+# %% ../nbs/course.ipynb #ef68c46c
+def study_minutes(notebook: str, nbs=None) -> dict:
+    "Minutes to read `notebook`'s lesson and to do its exercises, from the length of its page."
+    n = page_length(notebook, nbs)
+    reading = n['words'] / STUDY['words_per_minute'] + n['code_lines'] / STUDY['code_lines_per_minute']
+    return dict(reading=round(reading), exercises=n['exercises'] * STUDY['minutes_per_exercise'], count=n['exercises'])
+
+
+def study_line(notebook: str, nbs=None) -> str:
+    "The study time of `notebook` as a line of Markdown."
+    m = study_minutes(notebook, nbs)
+    tasks = f", and {m['exercises']} minutes for its {m['count']} exercises" if m['count'] else ''
+    return f"**Study time:** about {m['reading']} minutes of reading{tasks}."
+
+
+def chapter_card(notebook: str, results=None, nbs=None):
+    "`notebook`'s opening card: its study time, from its page, and its compute time, as measured."
+    from IPython.display import Markdown
+
+    return Markdown(f'{study_line(notebook, nbs)} {compute_line(notebook, results)}')

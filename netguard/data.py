@@ -325,7 +325,8 @@ def show_images(
     n = len(images)
     ncols = max(1, min(ncols, n))
     nrows = max(1, -(-n // ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)), squeeze=False)
+    row = size + (0.25 if labels is not None else 0)  # room for each image's title above it
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, row * nrows + (0.4 if title else 0)), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis('off')
         if i >= n:

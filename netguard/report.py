@@ -19,9 +19,10 @@ from .eval import by_class
 from .invert import AttackResult
 
 # %% auto #0
-__all__ = ['PER_CLASS', 'METRICS', 'TABLE_METRICS', 'image_grid', 'save_grid', 'grid_path', 'dump_json', 'row_metrics',
+__all__ = ['PER_CLASS', 'METRICS', 'TABLE_METRICS', 'PRIORS', 'image_grid', 'save_grid', 'grid_path', 'dump_json', 'row_metrics',
            'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table', 'tradeoff_plot', 'read_metrics',
-           'write_report', 'read_result', 'command_line', 'run_info', 'write_result', 'pool_results']
+           'write_report', 'read_result', 'command_line', 'run_info', 'write_result', 'pool_results', 'strength_groups',
+           'strength_table', 'strength_goals']
 
 # %% ../nbs/report.ipynb #06646326
 def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | None = None):
@@ -446,3 +447,92 @@ def pool_results(paths) -> tuple[list[dict], list[str]]:
             seen.add(key)
             rows.append(r)
     return rows, commands
+
+# %% ../nbs/report.ipynb #eaedc5c7
+PRIORS = {'mnist5k-heldout': 'held-out fonts'}  # the attacker's GANs in words
+
+
+def _prior_words(r: dict) -> str:
+    p = r['prior']  # None: the defender's own GAN; 'PRESET:+1' or 'PRESET:SEED': another model seed's
+    if p is None:
+        return 'own GAN'
+    return "other seed's GAN" if ':' in p and p.partition(':')[0] == r['preset'] else PRIORS.get(p, p)
+
+
+def strength_groups(rows: list[dict]) -> dict:
+    "The rows of the strongest attacks by (preset, prior in words, defense and whom it protects, attack, loss)."
+    groups = {}
+    for r in rows:
+        name, _, tag = r['attack'].partition(':')  # 'gmi:loss=max_margin,clip=1.0'
+        options = dict(kv.split('=') for kv in tag.split(',') if kv)
+        if options.get('clip') != '1.0' or options.get('loss') not in ('max_margin', 'logit'):
+            continue
+        defense = r['defense'] + (f" (prior {r['defender_prior']})" if r.get('defender_prior') else '')
+        if r['protected'] != [0]:
+            defense += f" protecting {','.join(map(str, r['protected']))}"
+        groups.setdefault((r['preset'], _prior_words(r), defense, name, options['loss']), []).append(r)
+    return groups
+
+# %% ../nbs/report.ipynb #c8dec530
+def _mean(rows, key, c=None, scale=1.0, digits=2) -> str:
+    "The mean of `key` (its class `c`) over `rows`, or a dash where no row has it."
+    vals = [r[key] if c is None else r[key].get(c) for r in rows]
+    vals = [scale * v for v in vals if v is not None]
+    return f'{statistics.mean(vals):.{digits}f}' if vals else '–'
+
+
+def strength_table(groups: dict) -> str:
+    "A Markdown table per preset of `strength_groups`: AA(0) beside its random baseline, each digit's check, MC."
+    out = []
+    priors = list(dict.fromkeys(k[1] for k in groups))  # in the order first measured
+    order = sorted(groups, key=lambda k: (k[0], priors.index(k[1]), k[3], k[4], k[2] != 'original', k[2]))
+    for preset in dict.fromkeys(k[0] for k in groups):
+        out += [f'**{preset}**', '', '| prior | defense | attack | loss | seeds | AA(0) | random | check 0 | 1 | 2 | 3 '
+                '| 4 | MC(all) | MC(l_t) |', '|' + '---|' * 14]  # fmt: skip
+        for key in order:
+            (p, prior, defense, attack, loss), rs = key, groups[key]
+            if p == preset:
+                checks = ' | '.join(_mean(rs, 'all_class', c) for c in range(5))
+                mc = f"{_mean(rs, 'acc_all')} | {_mean(rs, 'acc_protected')}"
+                out.append(
+                    f"| {prior} | `{defense}` | {attack} | {loss} | {len(rs)} | {_mean(rs, 'aa_top1', 0)} | "
+                    f"{_mean(rs, 'baseline_aa', 0)} | {checks} | {mc} |"
+                )
+        out.append('')
+    return '\n'.join(out)
+
+# %% ../nbs/report.ipynb #54c6801e
+def _sd(v, scale=1.0, digits=2) -> str:
+    "Mean ± std of `v` (times `scale`), the one value alone, a dash for none."
+    v = [scale * x for x in v]
+    if not v:
+        return '–'
+    return f'{statistics.mean(v):.{digits}f} ± {statistics.stdev(v):.{digits}f}' if len(v) > 1 else f'{v[0]:.{digits}f}'
+
+
+def _goal_row(groups: dict, preset, prior, defense, attack='gmi', loss='max_margin') -> str | None:
+    rs = groups.get((preset, prior, defense, attack, loss), [])
+    base = {r['model_seed']: r for r in groups.get((preset, prior, 'original', attack, loss), [])}
+    if not rs:
+        return None
+    paired = [(r, base[r['model_seed']]) for r in rs if r['model_seed'] in base]
+    others = [(r, b, [c for c in r['all_class'] if c not in r['protected']]) for r, b in paired]
+    moved = [max(abs(r['all_class'][c] - b['all_class'][c]) for c in cs) for r, b, cs in others if cs]
+    cells = [
+        _sd([r['all_class'][0] for r in rs]),
+        _sd([max(r['all_class'][c] for c in r['protected']) for r in rs]),
+        _sd([r['aa_top1'][0] - r['baseline_aa'][0] for r in rs]),
+        _sd([b['acc_all'] - r['acc_all'] for r, b in paired], 100, 1),
+        _sd([r['acc_protected'] for r in rs]),
+        _sd(moved),
+    ]
+    return f"| {preset} | {prior} | `{defense}` | {len(rs)} | {' | '.join(cells)} |"
+
+
+def strength_goals(groups: dict, cases: list[tuple]) -> str:
+    "A Markdown table of each (preset, prior, defense) in `cases` against the goals NetGuard was built for."
+    head = ('| preset | prior | defense | seeds | check(0) ≤ 0.05 | worst protected check ≤ 0.10 '
+            '| AA(0) − random ≤ 0.05 | MC(all) drop ≤ 1 point | MC(0) ≥ 0.97 '
+            '| largest move on an unprotected class ≤ 0.10 |')  # fmt: skip
+    rows = [row for case in cases if (row := _goal_row(groups, *case))]
+    return '\n'.join([head, '|' + '---|' * 10, *rows])

@@ -374,7 +374,7 @@ def plot_history(history: list[dict], title: str = ''):
     "Plot a classifier history (loss and accuracy per epoch) or a GAN history (losses per step); returns the figure."
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = plt.subplots(figsize=(6, 3.3))
     if history and 'epoch' in history[0]:
         x = [r['epoch'] for r in history]
         ax.plot(x, [r['train_loss'] for r in history], label='train loss')
@@ -384,7 +384,6 @@ def plot_history(history: list[dict], title: str = ''):
             ax2 = ax.twinx()
             ax2.plot(x, [r['val_acc'] for r in history], 'g-o', ms=3, label='val accuracy')
             ax2.set_ylabel('validation accuracy')
-            ax2.legend(loc='center right')
     else:
         x = [r['step'] for r in history]
         k = max(1, len(history) // 100)  # smooth over ~1% of the run
@@ -393,7 +392,8 @@ def plot_history(history: list[dict], title: str = ''):
             ax.plot(x[k - 1 :], v.unfold(0, k, 1).mean(1) if len(v) >= k else v, label=key)
         ax.set_xlabel('generator step')
         ax.set_ylabel('loss')
-    ax.legend(loc='upper right')
+    lines = [line for a in fig.axes for line in a.get_lines()]  # both axes' curves in one legend, under the plot
+    ax.legend(lines, [line.get_label() for line in lines], loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=2)
     ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -8,6 +8,8 @@ Docs: https://netguard-mia.github.io/netguard/widgets.html.md"""
 from __future__ import annotations
 
 import io
+import re
+import textwrap
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -19,7 +21,8 @@ from .invert import ZStepper
 from .train import get_preset, pretrained
 
 # %% auto #0
-__all__ = ['WIDGET_SETTINGS', 'images_png', 'z_stepper_widget', 'netguard_widget', 'shipped_trainer']
+__all__ = ['WIDGET_SETTINGS', 'images_png', 'z_stepper_widget', 'decoy_text', 'netguard_widget', 'shipped_trainer',
+           'widget_picture']
 
 # %% ../nbs/widgets.ipynb #80d45d84
 def images_png(images: torch.Tensor, labels, names, ncols) -> bytes:
@@ -125,8 +128,23 @@ def _netguard_panel(cfg, steps_per_click: int, probe_n: int) -> tuple:
     rows = [('play', 'step', 'reset'), ('alpha', 'beta'), ('omega', 'lam'), ('image', 'curves')]
     return c, W.VBox([W.HBox([c[k] for k in row]) for row in rows] + [c['text']])
 
+# %% ../nbs/widgets.ipynb #cfdbddc4
+def decoy_text(decoy_map: dict, names=None, public_names=None) -> str:
+    """The decoys in the classes' names, as in 'decoy 9 for 0': `decoy_map` holds indices (a private class -> public
+    classes), which the names turn into digits."""
+
+    def name(names, k, kind=''):
+        return names[k] if names else f'{kind}class {k}'
+
+    return '; '.join(
+        f"decoy{'s' * (len(js) > 1)} {', '.join(name(public_names, j, 'public ') for j in js)} for {name(names, lt)}"
+        for lt, js in decoy_map.items()
+    )
+
 # %% ../nbs/widgets.ipynb #1754600b
-def _show_probe(trainer: NetGuardTrainer, c: dict, test, names, probe_n: int, probe_steps: int) -> dict:
+def _show_probe(
+    trainer: NetGuardTrainer, c: dict, test, names, probe_n: int, probe_steps: int, public_names=None
+) -> dict:
     "Probe `trainer`'s model and show it in the panel's controls `c`; returns the probe."
     pr = trainer.probe(test, n=probe_n, steps=probe_steps)
     y = torch.tensor(trainer.protected).repeat_interleave(probe_n)
@@ -138,21 +156,28 @@ def _show_probe(trainer: NetGuardTrainer, c: dict, test, names, probe_n: int, pr
     c['text'].value = (
         f"<b>step {trainer.steps}</b> &nbsp; {terms}<br>MC(all) {pr['mc_all']:.3f} &nbsp; "
         f"MC(l_t) {pr['mc_protected']:.3f} &nbsp; target's confidence in l_t on a fresh inversion "
-        f"{pr['confidence']:.2f} &nbsp; (decoys {trainer.decoy_map})"
+        f"{pr['confidence']:.2f} &nbsp; ({decoy_text(trainer.decoy_map, names, public_names)})"
     )
     return pr
 
 # %% ../nbs/widgets.ipynb #a78245ca
 def netguard_widget(
-    trainer: NetGuardTrainer, test, names=None, steps_per_click: int = 10, probe_n: int = 4, probe_steps: int = 30
+    trainer: NetGuardTrainer,
+    test,
+    names=None,
+    steps_per_click: int = 10,
+    probe_n: int = 4,
+    probe_steps: int = 30,
+    public_names=None,
 ):
     """An ipywidgets panel around `trainer`: step/play/reset, sliders for alpha, beta, omega and lam, the loss curves,
-    MC(all), MC(l_t) on `test`, and a fresh GMI inversion of the protected classes after every click."""
+    MC(all), MC(l_t) on `test`, and a fresh GMI inversion of the protected classes after every click; `names` and
+    `public_names` name the private and public classes (the decoys)."""
     c, box = _netguard_panel(trainer.cfg, steps_per_click, probe_n)
     state = {}
 
     def refresh():
-        state.update(_show_probe(trainer, c, test, names, probe_n, probe_steps))
+        state.update(_show_probe(trainer, c, test, names, probe_n, probe_steps, public_names))
 
     def on_step(_=None):
         trainer.step(steps_per_click)
@@ -191,3 +216,29 @@ def shipped_trainer(preset: str = 'mnist5k', protected=(0,), seed: int = 0, devi
     cfg = NetGuardConfig(**{**WIDGET_SETTINGS, **settings})
     kw = dict(seed=seed, device=device, decoy_classes=split.public_only)
     return NetGuardTrainer(target, public_model, G, D, split.private_train, split.public, protected, cfg, **kw), split
+
+# %% ../nbs/widgets.ipynb #6bcd213a
+def _status_lines(html: str, width: int) -> str:
+    "A widget's HTML status line as plain text, wrapped at `width` characters."
+    text = re.sub(r'<[^>]+>', '', html.replace('<br>', '\n').replace('&nbsp;', ' '))
+    return '\n'.join(textwrap.fill(' '.join(line.split()), width) for line in text.splitlines())
+
+
+def widget_picture(box, title: str | None = None, dpi: int = 72):
+    "A still of what `box` (`z_stepper_widget` or `netguard_widget`) shows now: its images and its status line."
+    c = box.controls
+    pngs = [plt.imread(io.BytesIO(c[k].value)) for k in ('image', 'curves') if k in c]
+    image_w, image_h = sum(p.shape[1] for p in pngs) / dpi, max(p.shape[0] for p in pngs) / dpi
+    width = max(image_w, 4.5)  # room for the status line
+    text = (f'{title}\n' if title else '') + _status_lines(c['text'].value, int(width * 72 / 6))
+    text_h = 0.15 * (text.count('\n') + 1) + 0.1
+    fig = plt.figure(figsize=(width, image_h + text_h), dpi=dpi)
+    x = (width - image_w) / 2
+    for png in pngs:  # each image at its own size, side by side, tops aligned
+        h, w = png.shape[0] / dpi, png.shape[1] / dpi
+        ax = fig.add_axes([x / width, (text_h + image_h - h) / (image_h + text_h), w / width, h / (image_h + text_h)])
+        ax.imshow(png)
+        ax.axis('off')
+        x += w
+    fig.text(0.02, 0.02, text, fontsize=8, va='bottom', family='monospace')
+    return fig

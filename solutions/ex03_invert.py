@@ -15,16 +15,21 @@ def exercise_1(target, G, D, checker, labels=range(5), steps: int = 60) -> dict:
     prior loss hardly moves (the images leave what the discriminator finds most realistic), and some images turn into
     the private digit itself (1s and 4s grow out of 6s, 8s and 9s): the checker reads those as the attacked digit.
 
-    Returns, for each lam, the (start, end) of the mean prior and identity losses, and the share of the images that the
-    all-class checker reads as the attacked digit ('real')."""
+    The evaluator cannot answer this question: it knows only the five private digits, so it must call every image one
+    of them, and it reads most of the public-looking images as the attacked digit too. Only the all-class checker can
+    say "that is a public digit".
+
+    Returns, for each lam, the (start, end) of the mean prior and identity losses, the images and the digits they were
+    searched for, and the share of the images that the all-class checker reads as the attacked digit ('real')."""
     out = {}
     for lam in (0.1, 1000.0):
         s = ZStepper(target, G, D, list(labels), n=3, lam=lam, loss='max_margin')
         start = dict(s.last)
         s.step(steps)
-        real = (predict(checker, s.images()).argmax(1) == s.y.cpu()).float().mean().item()
+        images, attacked = s.images(), s.y.cpu()
+        real = (predict(checker, images).argmax(1) == attacked).float().mean().item()
         out[lam] = dict(prior=(start['prior'], s.last['prior']), identity=(start['identity'], s.last['identity']))
-        out[lam]['real'] = real
+        out[lam] |= dict(images=images, labels=attacked, real=real)
     return out
 
 

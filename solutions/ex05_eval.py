@@ -28,7 +28,8 @@ def exercise_2(seeds=(0, 1, 2), n: int = 64, protected: int = 0, **bench) -> dic
     """The benchmark with several seeds: the spread (standard deviation over seeds) of AA(l_t) per defense, and the gap
     between the original's and NetGuard's mean AA(l_t). On mnist5k with n = 64 the spread is a few points and the gap
     about 60 points, so the conclusion does not depend on the seed. The spread of a fraction over n latents falls like
-    1/sqrt(n): halving it takes 4x the latents (the part of it that the defense's own randomness adds does not fall)."""
+    1/sqrt(n): `latents_to_halve` finds, from the spread of a binomial fraction at the original's AA, that halving it
+    takes 4x the latents (the part of the spread that the defense's own randomness adds does not fall)."""
     rows = run_benchmark(
         attacks=('gmi',),
         defenses=('original', 'netguard'),
@@ -41,7 +42,26 @@ def exercise_2(seeds=(0, 1, 2), n: int = 64, protected: int = 0, **bench) -> dic
     aa = {d: [r['aa_top1'][protected] for r in rows if r['defense'] == d] for d in ('original', 'netguard')}
     spread = {d: statistics.stdev(v) if len(v) > 1 else 0.0 for d, v in aa.items()}
     gap = statistics.mean(aa['original']) - statistics.mean(aa['netguard'])
-    return dict(aa=aa, spread=spread, gap=gap, latents_to_halve=4 * n)
+    return dict(aa=aa, spread=spread, gap=gap, latents_to_halve=latents_to_halve(statistics.mean(aa['original']), n))
+
+
+def binomial_spread(p: float, m: int) -> float:
+    "The standard deviation of the fraction of hits among `m` latents that each hit with chance `p`, from its pmf."
+    k = torch.arange(m + 1, dtype=torch.float64)
+    pmf = torch.distributions.Binomial(m, probs=torch.tensor(p, dtype=torch.float64)).log_prob(k).exp()
+    mean = (pmf * k / m).sum()
+    return (pmf * (k / m - mean) ** 2).sum().sqrt().item()
+
+
+def latents_to_halve(p: float, n: int) -> int:
+    """The fewest latents whose AA spreads half as much as AA over `n` latents, for an attack that hits with chance
+    `p` (held inside [1/n, 1 - 1/n]: a fraction seen as 0 or 1 over n latents is still uncertain by about 1/n)."""
+    p = min(max(p, 1 / n), 1 - 1 / n)
+    half = binomial_spread(p, n) / 2
+    m = n
+    while binomial_spread(p, m) > half * (1 + 1e-9):
+        m += 1
+    return m
 
 
 def exercise_3(G, evaluator, private_images: torch.Tensor, sizes=(100, 1000), seed: int = 0) -> dict:

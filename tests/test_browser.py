@@ -76,7 +76,10 @@ import ipywidgets as W
 from IPython.display import display
 from netguard.widgets import netguard_widget, shipped_trainer
 tr, split = shipped_trainer('mnist5k', [0])  # the shipped models, with the widget's light setup: ready in seconds
-w = netguard_widget(tr, split.private_test, names=split.private_names, steps_per_click=3, probe_n=4, probe_steps=40)
+w = netguard_widget(
+    tr, split.private_test, names=split.private_names, public_names=split.public_names, steps_per_click=3, probe_n=4,
+    probe_steps=40,
+)
 w.add_class('ng-under-test')
 probe = W.HTML(f'probe alpha={tr.cfg.alpha:g}'); probe.add_class('ng-probe')
 w.controls['alpha'].observe(lambda change: setattr(probe, 'value', f'probe alpha={tr.cfg.alpha:g}'), 'value')

@@ -122,9 +122,17 @@ def test_02_diff_augment(tiny):
         check_02_diff_augment(r | dict(g_loss=swap(r['g_loss'], 'diff_augment', 'plain')))
 
 
-def check_03_lam(r):
+def read_as_attacked(classifier, r: dict) -> float:
+    "The share of an answer's images that `classifier` reads as the digit they were searched for."
+    from netguard.core import predict
+
+    return (predict(classifier, r['images']).argmax(1) == r['labels']).float().mean().item()
+
+
+def check_03_lam(r, checker):
     """lam = 0.1: the prior falls more; lam = 1000: the identity loss falls more (and does fall), and more images turn
-    into the attacked private digit in the all-class checker's eyes."""
+    into the attacked private digit in the all-class checker's eyes. 'real' is the all-class checker's share, not the
+    evaluator's: the lam = 0.1 images stay public digits, which the checker (and only it) can say."""
     low, high = r[0.1], r[1000.0]
 
     def fall(term):
@@ -132,24 +140,31 @@ def check_03_lam(r):
 
     assert fall(high['identity']) > max(0.0, fall(low['identity']))
     assert fall(low['prior']) > fall(high['prior'])
-    assert high['real'] > low['real']
+    for v in (low, high):
+        assert abs(v['real'] - read_as_attacked(checker, v)) < 1e-6  # the all-class checker's verdict
+    assert low['real'] <= 0.1 < high['real']  # a public digit is not a leak
 
 
 @pytest.fixture(scope='module')
 def shipped_03():
-    "The shipped mnist5k target, GAN and all-class checker: the models of the chapter's z-stepper."
+    "The shipped mnist5k target, GAN, all-class checker and evaluator: the models of the chapter's z-stepper."
     from netguard.train import pretrained
 
-    return {role: pretrained('mnist5k', role, device='cpu') for role in ('target', 'gan', 'checker')}
+    return {role: pretrained('mnist5k', role, device='cpu') for role in ('target', 'gan', 'checker', 'evaluator')}
 
 
 def test_03_lam_decides_which_term_wins(shipped_03):
-    r = ex03_invert.exercise_1(shipped_03['target'], *shipped_03['gan'], shipped_03['checker'])
-    check_03_lam(r)
+    checker = shipped_03['checker']
+    r = ex03_invert.exercise_1(shipped_03['target'], *shipped_03['gan'], checker)
+    check_03_lam(r, checker)
     with pytest.raises(AssertionError):
-        check_03_lam(swap(r, 0.1, 1000.0))
+        check_03_lam(swap(r, 0.1, 1000.0), checker)
     with pytest.raises(AssertionError):  # lam = 1000 images that stay public digits, as with lam = 0.1
-        check_03_lam(r | {1000.0: r[1000.0] | dict(real=r[0.1]['real'])})
+        check_03_lam(r | {1000.0: r[1000.0] | dict(real=r[0.1]['real'])}, checker)
+    # The guide's first mistake: 'real' scored by the evaluator, which must call every image a private digit
+    by_evaluator = {lam: v | dict(real=read_as_attacked(shipped_03['evaluator'], v)) for lam, v in r.items()}
+    with pytest.raises(AssertionError):
+        check_03_lam(by_evaluator, checker)
 
 
 def check_03_priors(r):
@@ -214,6 +229,8 @@ def test_04_decoy_rules(tiny):
     check_04_decoys(r)
     with pytest.raises(AssertionError):
         check_04_decoys(swap(r, 'most_confused', 'least_confused'))
+    with pytest.raises(AssertionError):  # the guide's mistake: only the protected class looked at (all read as 0)
+        check_04_decoys(r | dict(read_as=[0] * len(r['read_as'])))
 
 
 def check_04_raw_fisher(r):
@@ -276,6 +293,7 @@ def test_05_random_baseline(tiny, checker):
 def check_05_spread(r, n):
     """NetGuard lowers AA(l_t) by far more than the spread over seeds (so the conclusion does not depend on the seed),
     and halving the spread takes 4x the latents."""
+    assert min(len(v) for v in r['aa'].values()) >= 2  # one seed has no spread to compare the gap with
     orig, ng = r['aa']['original'], r['aa']['netguard']
     assert abs(r['gap'] - (statistics.mean(orig) - statistics.mean(ng))) < 1e-9
     assert all(abs(r['spread'][d] - statistics.stdev(v)) < 1e-9 for d, v in r['aa'].items())
@@ -302,6 +320,11 @@ def test_05_spread_and_gap(tiny, checker):
         check_05_spread(r | dict(aa=swap(r['aa'], 'original', 'netguard'), gap=-r['gap']), 16)
     with pytest.raises(AssertionError):  # a spread that falls like 1/n
         check_05_spread(r | dict(latents_to_halve=2 * 16), 16)
+    one_seed = {d: v[:1] for d, v in r['aa'].items()}
+    with pytest.raises(AssertionError):  # the guide's mistake: numbers from one seed, which show no spread
+        check_05_spread(r | dict(aa=one_seed, spread=dict.fromkeys(one_seed, 0.0)), 16)
+    halved = [ex05_eval.latents_to_halve(p, n) for p, n in [(0.5, 16), (0.9, 64), (0.0, 32)]]
+    assert halved == [64, 256, 128]  # 4x the latents, computed from the pmf
 
 
 def check_05_fid(r):

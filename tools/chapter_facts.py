@@ -4,8 +4,8 @@ as tests/test_browser.py does) and measured in headless Chromium (page height; `
 
     python tools/chapter_facts.py            # writes bench/results/chapter_facts.txt and .json
 
-Study time is the chapter's own estimate (its opening line `Study time: about N minutes`); compute time comes from
-`bench/results/chapter_times.json` (`tools/run_notebooks.py`).
+Study time is the chapter card's (`netguard.course.study_minutes`: reading and exercises, from the page's length);
+compute time comes from `bench/results/chapter_times.json` (`tools/run_notebooks.py`).
 """
 
 import argparse
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / 'tests'))
 from browser_util import browser_missing, process_for_docs, start_chrome, to_html  # noqa: E402
 from test_pages import figures  # noqa: E402
 
-from netguard.course import chapter_times  # noqa: E402
+from netguard.course import chapter_times, study_minutes  # noqa: E402
 from netguard.report import write_result  # noqa: E402
 
 PAGES = [
@@ -34,19 +34,18 @@ def counts(path: Path) -> dict:
     "Exported code lines, other code lines and prose words of a notebook."
     nb = json.loads(path.read_text())
     export = code = words = 0
-    study = None
     for c in nb['cells']:
         s = ''.join(c['source'])
         if c['cell_type'] == 'markdown':
             words += len(re.findall(r"[A-Za-z][A-Za-z'-]*", s))
-            m = re.search(r'[Ss]tudy time:?\**:?\s*about (\d+)\s*min', s)
-            study = study or (int(m.group(1)) if m else None)
         elif c['cell_type'] == 'code':
             lines = [x for x in s.splitlines() if x.strip() and not x.startswith('#|')]
             if re.search(r'^#\|\s*export', s, flags=re.M):
                 export += len(lines)
             else:
                 code += len(lines)
+    study = study_minutes(path.name) if re.match(r'\d\d_', path.name) else None
+    study = study and study['reading'] + study['exercises']
     return dict(export_lines=export, other_code_lines=code, prose_words=words, study_min=study)
 
 
