@@ -161,15 +161,8 @@ def _show_probe(
     return pr
 
 # %% ../nbs/widgets.ipynb #a78245ca
-def netguard_widget(
-    trainer: NetGuardTrainer,
-    test,
-    names=None,
-    steps_per_click: int = 10,
-    probe_n: int = 4,
-    probe_steps: int = 30,
-    public_names=None,
-):
+def netguard_widget(trainer: NetGuardTrainer, test, names=None, steps_per_click: int = 10, probe_n: int = 4,
+                    probe_steps: int = 30, public_names=None):  # fmt: skip
     """An ipywidgets panel around `trainer`: step/play/reset, sliders for alpha, beta, omega and lam, the loss curves,
     MC(all), MC(l_t) on `test`, and a fresh GMI inversion of the protected classes after every click; `names` and
     `public_names` name the private and public classes (the decoys)."""
