@@ -684,7 +684,15 @@ def netguard(
     return DefenseResult('netguard', model, report)
 
 # %% ../nbs/04_defend.ipynb #c61ad53a
-@register_defense('netguard', stage='post', needs=('public', 'gan'), settings=NetGuardConfig, label='NetGuard')
+def _netguard_fits(target, models, split, protected, device=None, **settings):
+    "NetGuard's memory check (`check_free_memory`) for these models and settings, before any work."
+    public, (G, D) = models['public'], models['gan']
+    cfg, data = NetGuardConfig(**settings), (split.private_train, split.public)
+    NetGuardTrainer(target, public, G, D, *data, protected, cfg, device=device).check_free_memory()
+
+
+@register_defense('netguard', stage='post', needs=('public', 'gan'), settings=NetGuardConfig, label='NetGuard',
+                  precheck=_netguard_fits)  # fmt: skip
 def _netguard(target, models, split, protected, **kw) -> DefenseResult:
     "NetGuard from the registry: the defender's public classifier and GAN, decoys among `split.public_only`."
     return netguard(

@@ -213,6 +213,9 @@ def _run_model_seed(p, ms: int, rows: list, bar, done: dict):
     sp, m = p.splits[ms], _preset_models(p, ms)
     gans = {label: _prior_gan(g, m['gan'], ms, p.device, p.cache, p.progress) for label, g in p.gans.items()}
     judge = Judge(m['evaluator'], m['checker'], sp, fid=p.fid, seed=ms, device=p.device)
+    for name, settings in p.defenses.values():  # each defense's own checks (memory, ...) before any work
+        if (d := DEFENSES[name]).precheck:
+            d.precheck(m['target'], {k: m[k] for k in d.needs}, sp, p.protected, device=p.device, **settings)
     for seed in p.seeds:
         base = {}  # the random-G baseline of each prior, made when a row first needs it
         for spec in p.defenses:

@@ -44,7 +44,8 @@ class Attack:
 @dataclass(frozen=True)
 class Defense:
     """One defense of the registry `DEFENSES`: `run(target, models, split, protected, *, seed, device, progress,
-    **settings)` returns a `DefenseResult`; `models` holds what the defender owns besides the target."""
+    **settings)` returns a `DefenseResult`; `models` holds what the defender owns besides the target. `precheck`, with
+    `run`'s arguments but the seed and progress, raises a one-line error before any work (e.g. too little memory)."""
 
     name: str
     run: Callable
@@ -53,6 +54,7 @@ class Defense:
     settings: type | None = None
     budget: dict = field(default_factory=dict)
     label: str = ''
+    precheck: Callable | None = None
 
 
 ATTACKS: dict[str, Attack] = {}
@@ -93,14 +95,14 @@ def register_attack(name: str, *, access: str, needs=(), prepare=None, settings=
 
 
 def register_defense(name: str, *, stage: str, needs=(), settings=None, settings_from=None, rules=None,
-                     budget=None, label: str | None = None):  # fmt: skip
+                     budget=None, label: str | None = None, precheck=None):  # fmt: skip
     "Decorator: add the `run` function it decorates to `DEFENSES` as defense `name` (see `Defense`)."
 
     def add(run):
         _checked('the stage', name, stage, STAGES)
         cls = settings or settings_class(settings_from or run, rules, what=label or name)
         need = _declared(name, needs, cls, dict(budget=budget or {}))
-        DEFENSES[name] = Defense(name, run, stage, need, cls, dict(budget or {}), label or name)
+        DEFENSES[name] = Defense(name, run, stage, need, cls, dict(budget or {}), label or name, precheck)
         return run
 
     return add

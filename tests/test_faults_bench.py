@@ -116,3 +116,24 @@ def test_bench_command_refuses_to_replace_without_resume(whole, tmp_path, capsys
     err = capsys.readouterr().err
     assert 'holds an earlier run: --resume continues it' in err and err.count('\n') == 1
     assert json.loads((tmp_path / 'metrics.json').read_text()) == []
+
+
+def test_netguard_settings_beyond_free_memory_are_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    "On a machine with 1 GiB free, `bench` with NetGuard at n_fake=4096 stops in seconds, before the first row."
+    import time
+
+    import netguard.core
+
+    monkeypatch.setattr(netguard.core, 'free_memory', lambda device='cpu': 2**30)  # a machine with 1 GiB free
+    out = tmp_path / 'out'
+    t0 = time.perf_counter()
+    assert (
+        cli.main(['bench', '--defenses', 'original', 'netguard', '--set', 'netguard.n_fake=4096', '--out', str(out)])
+        == 1
+    )
+    errors = [s for s in capsys.readouterr().err.splitlines() if s.startswith('netguard: error:')]
+    assert len(errors) == 1, errors
+    line = errors[0]
+    assert "NetGuard's setup needs about" in line and 'GiB, and 1.0 GiB is free on cpu; lower n_fake' in line, line
+    assert not (out / 'metrics.json').exists() and not list(out.glob('grids/*'))  # not even the original's rows ran
+    assert time.perf_counter() - t0 < 120
