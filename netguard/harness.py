@@ -207,10 +207,10 @@ def _attack_row(p, run, spec: str, dres: DefenseResult, mc, prior, gan, baseline
     return row
 
 # %% ../nbs/harness.ipynb #ad4ecdc6
-def _run_model_seed(p, ms: int, rows: list, bar, done: dict):
+def _run_model_seed(p, ms: int, rows: list, bar, done: dict | None = None):
     """Append to `rows` every row of model seed `ms`: each seed x defense variant x attack variant x prior. A row in
     `done` (by `row_key`) is kept, and a defense whose rows are all there is not run again."""
-    sp, m = p.splits[ms], _preset_models(p, ms)
+    sp, m, done = p.splits[ms], _preset_models(p, ms), done or {}
     gans = {label: _prior_gan(g, m['gan'], ms, p.device, p.cache, p.progress) for label, g in p.gans.items()}
     judge = Judge(m['evaluator'], m['checker'], sp, fid=p.fid, seed=ms, device=p.device)
     for name, settings in p.defenses.values():  # each defense's own checks (memory, ...) before any work
