@@ -255,7 +255,7 @@ def free_memory(device='cpu') -> int | None:
 
 # %% ../nbs/core.ipynb #8418c06a
 def activation_bytes(model: nn.Module, x: torch.Tensor) -> int:
-    "Bytes of the outputs of `model`'s leaf modules in one forward pass of `x`, without gradients."
+    "Bytes of the outputs of `model`'s leaf modules in one forward pass of `x`, in eval mode (no statistic changes)."
     total = 0
 
     def count(module, inputs, out):
@@ -263,12 +263,15 @@ def activation_bytes(model: nn.Module, x: torch.Tensor) -> int:
         total += sum(t.numel() * t.element_size() for t in (out if isinstance(out, tuple) else (out,)))
 
     hooks = [m.register_forward_hook(count) for m in model.modules() if not any(m.children())]
+    modes = [(m, m.training) for m in model.modules()]
     try:
         with torch.no_grad():
-            model(x)
+            model.eval()(x)
     finally:
         for h in hooks:
             h.remove()
+        for m, training in modes:
+            m.train(training)
     return total
 
 

@@ -8,6 +8,7 @@ Docs: https://netguard-mia.github.io/netguard/harness.html.md"""
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import sys
 import time
@@ -15,15 +16,11 @@ import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import torch
 from fastcore.meta import delegates
 
 from .config import SEED, distinct, distinct_ints, in_range, names
-from netguard.core import (
-    add_option,
-    check_device,
-    command,
-    progress_bar,
-)
+from .core import activation_bytes, add_option, check_device, check_memory, command, free_memory, progress_bar
 from .defend import DefenseResult, check_options, defend, defense_settings, parse_settings, setting_value
 from .eval import Judge, evaluate, model_accuracy, random_baseline
 from .files import check_out_dir, check_places
@@ -206,6 +203,22 @@ def _attack_row(p, run, spec: str, dres: DefenseResult, mc, prior, gan, baseline
         row['grid'] = str(grid)
     return row
 
+# %% ../nbs/harness.ipynb #7a7dbe2f
+def _prechecks(p, m: dict, sp, gans: dict):
+    """Before any work of a model seed: each defense's own precheck (NetGuard's memory), and the memory of the attacks'
+    largest batch, every attacked class x `n` latents through G, D and the target at once."""
+    for name, settings in p.defenses.values():
+        if (d := DEFENSES[name]).precheck:
+            d.precheck(m['target'], {k: m[k] for k in d.needs}, sp, p.protected, device=p.device, **settings)
+    for G, D in gans.values():
+        dev = next(G.parameters()).device
+        z, x = torch.zeros(2, G.z_dim, device=dev), torch.zeros(2, *G.image_shape, device=dev)
+        acts = activation_bytes(G, z) + activation_bytes(m['target'], x) + (activation_bytes(D, x) if D else 0)
+        per, latents = acts // 2 + 4 * math.prod(G.image_shape), len(p.classes) * p.n
+        fit = (free_memory(p.device) or 0) // (len(p.classes) * per)
+        what = f'an attack on {len(p.classes)} classes x {p.n} reconstructions (one batch)'
+        check_memory(latents * per, p.device, what, f'lower n (--n) to at most about {fit:,}')
+
 # %% ../nbs/harness.ipynb #ad4ecdc6
 def _run_model_seed(p, ms: int, rows: list, bar, done: dict | None = None):
     """Append to `rows` every row of model seed `ms`: each seed x defense variant x attack variant x prior. A row in
@@ -213,9 +226,7 @@ def _run_model_seed(p, ms: int, rows: list, bar, done: dict | None = None):
     sp, m, done = p.splits[ms], _preset_models(p, ms), done or {}
     gans = {label: _prior_gan(g, m['gan'], ms, p.device, p.cache, p.progress) for label, g in p.gans.items()}
     judge = Judge(m['evaluator'], m['checker'], sp, fid=p.fid, seed=ms, device=p.device)
-    for name, settings in p.defenses.values():  # each defense's own checks (memory, ...) before any work
-        if (d := DEFENSES[name]).precheck:
-            d.precheck(m['target'], {k: m[k] for k in d.needs}, sp, p.protected, device=p.device, **settings)
+    _prechecks(p, m, sp, gans)
     for seed in p.seeds:
         base = {}  # the random-G baseline of each prior, made when a row first needs it
         for spec in p.defenses:

@@ -137,3 +137,7 @@ def test_netguard_settings_beyond_free_memory_are_refused_before_any_work(tmp_pa
     assert "NetGuard's setup needs about" in line and 'GiB, and 1.0 GiB is free on cpu; lower n_fake' in line, line
     assert not (out / 'metrics.json').exists() and not list(out.glob('grids/*'))  # not even the original's rows ran
     assert time.perf_counter() - t0 < 120
+    n = cli.main(['bench', '--defenses', 'original', '--n', '5000', '--out', str(tmp_path / 'n')])  # the attacks' batch
+    errors = [s for s in capsys.readouterr().err.splitlines() if s.startswith('netguard: error:')]
+    assert n == 1 and len(errors) == 1 and 'an attack on 5 classes x 5000 reconstructions (one batch)' in errors[0]
+    assert 'lower n (--n) to at most about' in errors[0] and not (tmp_path / 'n' / 'metrics.json').exists()
