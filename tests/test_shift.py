@@ -35,8 +35,8 @@ def test_draw_digits_same_bits_whatever_the_threads():
 
 def test_rendered_digits_draws_once(tmp_path, monkeypatch):
     r = rendered_digits(10, seed=1, fonts=['DejaVuSerif', 'STIXGeneral'], cache=tmp_path)
-    files = list((tmp_path / 'data').iterdir())
-    assert len(files) == 1 and files[0].suffix == '.pt'  # no temporary file left behind
+    files = sorted(f.name for f in (tmp_path / 'data').iterdir())
+    assert len(files) == 2 and files[1] == files[0] + '.sha256'  # the digits and their digest; no temporary file
     monkeypatch.setattr(nd, 'draw_digits', lambda *a, **k: pytest.fail('drew again instead of loading the cache'))
     again = rendered_digits(10, seed=1, fonts=['DejaVuSerif', 'STIXGeneral'], cache=tmp_path)
     assert torch.equal(again.images, r.images) and torch.equal(again.labels, r.labels)
