@@ -206,11 +206,14 @@ def _attack_row(p, run, spec: str, dres: DefenseResult, mc, prior, gan, baseline
 # %% ../nbs/harness.ipynb #7a7dbe2f
 def _prechecks(p, m: dict, sp, gans: dict):
     """Before any work of a model seed: each defense's own precheck (NetGuard's memory), and the memory of the attacks'
-    largest batch, every attacked class x `n` latents through G, D and the target at once."""
+    largest batch, every attacked class x `n` latents through G, D and the target at once (for a G that declares its
+    `z_dim` and `image_shape`)."""
     for name, settings in p.defenses.values():
         if (d := DEFENSES[name]).precheck:
             d.precheck(m['target'], {k: m[k] for k in d.needs}, sp, p.protected, device=p.device, **settings)
     for G, D in gans.values():
+        if not (hasattr(G, 'z_dim') and hasattr(G, 'image_shape')):
+            continue  # a generator that does not declare its shapes (a test double) is not measured
         dev = next(G.parameters()).device
         z, x = torch.zeros(2, G.z_dim, device=dev), torch.zeros(2, *G.image_shape, device=dev)
         acts = activation_bytes(G, z) + activation_bytes(m['target'], x) + (activation_bytes(D, x) if D else 0)
