@@ -33,11 +33,12 @@ __all__ = ['INT_0', 'INT_1', 'NON_NEGATIVE', 'POSITIVE', 'build', 'check_fields'
            'train_classifier', 'train_gan', 'AttackResult', 'LatentSearch', 'alignment', 'fredrikson', 'gmi',
            'identity_loss', 'kedmi', 'mirror_b', 'mirror_w', 'prepare_attack', 'run_attack', 'ATTACKS', 'DEFENSES',
            'DefenseResult', 'NetGuardConfig', 'admi', 'choose_decoys', 'defend', 'dp_sgd', 'ewc_penalty',
-           'fisher_diagonal', 'get_attack', 'get_defense', 'netguard', 'register_attack', 'register_defense', 'Judge',
-           'all_class_check', 'attack_accuracy', 'evaluate', 'feature_fid', 'gan_quality', 'inception_fid',
-           'knn_distance', 'model_accuracy', 'random_baseline', 'markdown_table', 'netguard_widget', 'per_class_table',
-           'plan_benchmark', 'read_result', 'run_benchmark', 'summarize', 'tradeoff_plot', 'write_report',
-           'z_stepper_widget']
+           'fisher_diagonal', 'get_attack', 'get_defense', 'netguard', 'register_attack', 'register_defense', 'SWEEPS',
+           'bido', 'field_table', 'mid', 'negls', 'operating_points', 'plot_frontier', 'retrain', 'stack', 'tldmi',
+           'trapmid', 'Judge', 'all_class_check', 'attack_accuracy', 'evaluate', 'feature_fid', 'gan_quality',
+           'inception_fid', 'knn_distance', 'model_accuracy', 'random_baseline', 'markdown_table', 'netguard_widget',
+           'per_class_table', 'plan_benchmark', 'read_result', 'run_benchmark', 'summarize', 'tradeoff_plot',
+           'write_report', 'z_stepper_widget']
 
 # %% ../nbs/all.ipynb #b9c64971
 from .data import Split, load_split, mnist, mnist5k, mnist5k_shift, show_images
@@ -118,6 +119,35 @@ _all_ = [
     'netguard',
     'register_attack',
     'register_defense',
+]
+
+# %% ../nbs/all.ipynb #4bafb6e1
+from netguard.field import (
+    SWEEPS,
+    bido,
+    field_table,
+    mid,
+    negls,
+    operating_points,
+    plot_frontier,
+    retrain,
+    stack,
+    tldmi,
+    trapmid,
+)
+
+_all_ = [
+    'SWEEPS',
+    'bido',
+    'field_table',
+    'mid',
+    'negls',
+    'operating_points',
+    'plot_frontier',
+    'retrain',
+    'stack',
+    'tldmi',
+    'trapmid',
 ]
 
 # %% ../nbs/all.ipynb #4ce13ebb

@@ -58,6 +58,8 @@ STREAMS = {
     'mirror_b.population': 28,  # Mirror-B's initial population
     'distill.init': 29,  # a surrogate's initial weights
     'admi.alignment': 31,  # the seed of Ad-mi's surrogate inversion network
+    'field.init': 32,  # a training-time defense's fresh model (+ len(the strategy's name))
+    'trapmid.triggers': 33,  # Trap-MID's initial triggers
     'eval.baseline_z': 51,  # the random-baseline latents
     'eval.fid_private': 52,  # the private images FID compares with
     'eval.gan_samples': 53,  # `gan_samples`' latents

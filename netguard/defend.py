@@ -51,7 +51,8 @@ from .train import Strategy, train_classifier
 __all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'MAX_FAKES', 'invert_classes', 'confusion_with', 'decoy_cost',
            'assign_decoys', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term',
            'replay_loss', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'original', 'check_options', 'netguard',
-           'DPSGDStrategy', 'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings', 'setting_value', 'parse_settings']
+           'fresh_copy', 'DPSGDStrategy', 'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings', 'setting_value',
+           'parse_settings']
 
 # %% ../nbs/04_defend.ipynb #3f3fa241
 def invert_classes(
@@ -701,7 +702,7 @@ def _netguard(target, models, split, protected, **kw) -> DefenseResult:
     )  # fmt: skip
 
 # %% ../nbs/04_defend.ipynb #825fdb0b
-def _fresh_copy(model: nn.Module) -> nn.Module:
+def fresh_copy(model: nn.Module) -> nn.Module:
     "The same architecture with newly initialised weights."
     m = copy.deepcopy(model)
     for mod in m.modules():
@@ -715,7 +716,7 @@ def _dp_ready(target: nn.Module, seed: int, device) -> nn.Module:
     from opacus.validators import ModuleValidator
 
     torch.manual_seed(stream_seed(seed, 'dp_sgd.init'))
-    model = ModuleValidator.fix(_fresh_copy(target)).to(device).train()
+    model = ModuleValidator.fix(fresh_copy(target)).to(device).train()
     for m in model.modules():  # Opacus's per-sample gradient hooks cannot follow in-place activations
         if hasattr(m, 'inplace'):
             m.inplace = False

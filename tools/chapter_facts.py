@@ -25,7 +25,7 @@ from netguard.course import chapter_times, study_minutes  # noqa: E402
 from netguard.report import write_result  # noqa: E402
 
 PAGES = [
-    *sorted((ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb')),
+    *sorted((ROOT / 'nbs').glob('[0-9][0-9]*_*.ipynb')),
     *(ROOT / 'nbs' / n for n in ('core.ipynb', 'index.ipynb', 'instructor.ipynb')),
 ]
 

@@ -28,7 +28,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [*sorted((ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb')), ROOT / 'nbs' / 'core.ipynb']
+CHAPTERS = [*sorted((ROOT / 'nbs').glob('[0-9][0-9]*_*.ipynb')), ROOT / 'nbs' / 'core.ipynb']
 GUIDE = ROOT / 'nbs' / 'instructor.ipynb'  # run with the chapters (its tables read their times), but not timed as one
 
 
