@@ -7,6 +7,7 @@ Docs: https://netguard-mia.github.io/netguard/harness.html.md"""
 # %% ../nbs/harness.ipynb #68347a29
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import numbers
@@ -659,8 +660,8 @@ def _bench_arguments(p):
         help=f"defenses, space- or comma-separated: {', '.join(DEFENSES)} (default: original netguard)",
     )
     p.add_argument('--seeds', type=int, nargs='+', default=[0], metavar='N', help='seeds (default: 0)')
-    help_n = 'reconstructions per private class (default: %(default)s; --per-class is its name under torchrun)'
-    p.add_argument('--n', '--per-class', type=int, default=32, help=help_n)
+    help_n = 'reconstructions per private class (default: %(default)s; under torchrun, which reads --n, --per-class)'
+    p.add_argument('--n', type=int, default=32, help=help_n)
     help_protect = 'private class(es) NetGuard protects (default: 0)'
     p.add_argument('--protect', type=int, nargs='+', default=[0], metavar='CLASS', help=help_protect)
     p.add_argument(
@@ -690,7 +691,8 @@ def _set_arguments(p):
 
 
 def _shard_arguments(p):
-    "`netguard bench`'s --shard and --merge (under torchrun, each process runs the shard of its rank by itself)."
+    "`netguard bench`'s --shard, --merge and --per-class (--n as torchrun lets it through; torchrun reads --n)."
+    p.add_argument('--per-class', dest='n', type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.add_argument(
         '--shard',
         metavar='I/N',
