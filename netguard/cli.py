@@ -99,8 +99,8 @@ def _debug(args) -> bool:
 
 
 def _partial(args, started: float) -> str:
-    "Where the results of an interrupted command are, if it wrote any."
-    out = getattr(args, 'out', None)
+    "Where the results of an interrupted command are, if it wrote any (`args.results`: a folder the command chose)."
+    out = getattr(args, 'results', None) or getattr(args, 'out', None)
     metrics = Path(out) / 'metrics.json' if out else None
     if metrics and metrics.exists() and metrics.stat().st_mtime >= started:
         again = 'run it again with --resume' if args.command == 'bench' else 'run the command again'

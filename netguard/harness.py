@@ -7,13 +7,18 @@ Docs: https://netguard-mia.github.io/netguard/harness.html.md"""
 # %% ../nbs/harness.ipynb #68347a29
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import numbers
+import os
+import shutil
 import sys
 import time
 import warnings
 from dataclasses import dataclass, replace
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -31,7 +36,8 @@ from .train import ROLES, get_preset, pretrained
 
 # %% auto #0
 __all__ = ['MAX_N', 'ROW_KEY', 'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'BenchmarkPlan',
-           'row_key', 'plan_record', 'earlier_rows', 'plan_benchmark', 'run_benchmark', 'demo_command', 'bench_command']
+           'row_key', 'plan_record', 'parse_shard', 'shard_folder', 'plan_units', 'plan_keys', 'earlier_rows',
+           'plan_benchmark', 'run_benchmark', 'merge_shards', 'demo_command', 'bench_command', 'torchrun_shard']
 
 # %% ../nbs/harness.ipynb #e63e0d38
 MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
@@ -224,15 +230,17 @@ def _prechecks(p, m: dict, sp, gans: dict):
 
 # %% ../nbs/harness.ipynb #ad4ecdc6
 def _run_model_seed(p, ms: int, rows: list, bar, done: dict | None = None):
-    """Append to `rows` every row of model seed `ms`: each seed x defense variant x attack variant x prior. A row in
-    `done` (by `row_key`) is kept, and a defense whose rows are all there is not run again."""
+    """Append to `rows` every row of model seed `ms` in the plan's shard (`plan_units`): each seed x defense variant x
+    attack variant x prior. A row in `done` (by `row_key`) is kept, and a defense whose rows are all there is not run
+    again."""
+    units = set(plan_units(p.model_seeds, p.seeds, p.defenses, p.shard))
     sp, m, done = p.splits[ms], _preset_models(p, ms), done or {}
     gans = {label: _prior_gan(g, m['gan'], ms, p.device, p.cache, p.progress) for label, g in p.gans.items()}
     judge = Judge(m['evaluator'], m['checker'], sp, fid=p.fid, seed=ms, device=p.device)
     _prechecks(p, m, sp, gans)
     for seed in p.seeds:
         base = {}  # the random-G baseline of each prior, made when a row first needs it
-        for spec in p.defenses:
+        for spec in [d for d in p.defenses if (ms, seed, d) in units]:  # another shard runs the rest
             keys = {(a, label): (ms, seed, spec, a, label) for a in p.attacks for label in gans}
             if all(k in done for k in keys.values()):
                 rows.extend(done[k] for k in keys.values())
@@ -279,6 +287,7 @@ class BenchmarkPlan:
     baseline_n: int = 1000
     title: str | None = None
     earlier: tuple = ()  # the rows an earlier run of this plan left in `out`, kept when resumed
+    shard: tuple | None = None  # (I, N): only the I-th, (I + N)-th, ... unit of work (`plan_units`); None: all
 
 
 @dataclass(frozen=True)
@@ -341,11 +350,47 @@ def row_key(row: dict) -> tuple:
 
 
 def plan_record(p: BenchmarkPlan) -> dict:
-    "What makes the rows of the plan `p`, as plain JSON (`plan.json` beside `metrics.json`): a resumed run must match."
+    """What makes the rows of the plan `p`, as plain JSON (`plan.json` beside `metrics.json`): a resumed run must match.
+    A shard's also holds its shard, and what its merge's report needs: the class names and the title."""
     keep = 'attacks', 'defenses', 'prep', 'seeds', 'model_seeds', 'classes', 'protected', 'n', 'baseline_n', 'fid'
     rec = dict(preset=p.preset.name, priors=list(p.gans), models='given' if p.models else None)
     rec.update({k: getattr(p, k) for k in keep})
+    if p.shard:
+        rec.update(shard=p.shard, names=p.splits[p.model_seeds[0]].private_names, title=p.title)
     return json.loads(json.dumps(rec, default=str))
+
+# %% ../nbs/harness.ipynb #5a1d0c01
+def parse_shard(shard) -> tuple[int, int] | None:
+    "The shard (I, N) of 'I/N' or (I, N), checked: 0 <= I < N; None (the whole plan) stays None."
+    if shard is None:
+        return None
+    try:
+        i, n = (int(s) if isinstance(s, str) else s for s in (shard.split('/') if isinstance(shard, str) else shard))
+    except (TypeError, ValueError):
+        i = n = None
+    if type(i) is not int or type(n) is not int or not 0 <= i < n:
+        raise ValueError(f"shard must be I/N with 0 <= I < N; got {shard!r}")
+    return i, n
+
+
+def shard_folder(out, shard: tuple[int, int]) -> Path:
+    "Where shard (I, N) of a benchmark into `out` writes: `out/shards/I-of-N` (two shards never write one file)."
+    return Path(out) / 'shards' / f'{shard[0]}-of-{shard[1]}'
+
+
+def plan_units(model_seeds, seeds, defenses, shard=None) -> list[tuple]:
+    """The units of work of a plan, (model seed, seed, defense variant): one defended model and all its attack rows
+    each, in a one-process run's order; of shard (I, N) the I-th, (I + N)-th, ... (a round robin spreads a slow
+    defense over the shards)."""
+    i, n = shard or (0, 1)
+    return [(ms, s, d) for ms in model_seeds for s in seeds for d in defenses][i::n]
+
+
+def plan_keys(record: dict, shard=None) -> list[tuple]:
+    "The `row_key`s of the plan with `plan_record` `record` (of its shard `shard`), in a one-process run's order."
+    r = record
+    units = plan_units(r['model_seeds'], r['seeds'], r['defenses'], shard)
+    return [(*u, a, prior) for u in units for a in r['attacks'] for prior in r['priors']]
 
 # %% ../nbs/harness.ipynb #f0ff6ab7
 def earlier_rows(p: BenchmarkPlan, resume: bool) -> list[dict]:
@@ -381,9 +426,11 @@ def plan_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'ne
                    classes=None, attack_options: dict | None = None, prep_options: dict | None = None,
                    defense_options: dict | None = None, model_seed=0, priors=(None,), sweep=None, cache=None,
                    fid: bool | None = None, baseline_n: int = 1000, title: str | None = None,
-                   resume: bool = False) -> BenchmarkPlan:  # fmt: skip
+                   resume: bool = False, shard=None) -> BenchmarkPlan:  # fmt: skip
     """`run_benchmark`'s arguments, checked, as the plan its loop reads (a ValueError or KeyError before any work).
-    With `out` and `resume`, the rows an earlier run of the same plan left there are kept (`earlier_rows`)."""
+    With `out` and `resume`, the rows an earlier run of the same plan left there are kept (`earlier_rows`). With
+    `shard` ('I/N' or (I, N)), only that shard's units (`plan_units`), its files in `shard_folder(out, shard)`."""
+    shard = parse_shard(shard)
     attack_specs, defense_specs = _variants(attacks, defenses, sweep, attack_options, defense_options)
     seeds, ms = distinct_ints(seeds, 'seeds', SEED), _model_seeds(model_seed, split, models)
     gans = _check_priors(priors)
@@ -398,28 +445,31 @@ def plan_benchmark(preset='mnist5k', attacks=('gmi',), defenses=('original', 'ne
     splits = {m: split or preset.split(m, cache) for m in ms}
     classes = _classes(splits[ms[0]].num_private, protected, classes)
     prep = {a: _prep(a, name, prep_options or {}) for a, (name, _) in attack_specs.items()}
-    out = Path(out) if out is not None else None
+    out = None if out is None else shard_folder(out, shard) if shard else Path(out)
     kw = dict(out=out, models=models, cache=cache, progress=progress, fid=fid, baseline_n=baseline_n, title=title)
     p = BenchmarkPlan(preset, attack_specs, defense_specs, prep, seeds, ms, gans, splits, classes, protected, n,
-                      device, **kw)  # fmt: skip
+                      device, **kw, shard=shard)  # fmt: skip
     return replace(p, earlier=tuple(earlier_rows(p, resume))) if out is not None else p
 
 # %% ../nbs/harness.ipynb #5c0e5df4
 def _run_plan(p: BenchmarkPlan) -> list[dict]:
-    """Every row of the plan `p`; with `p.out`, also the grids, `write_report`'s files and `plan.json` (what a resumed
-    run checks); `metrics.json` holds every finished row while it runs."""
+    """Every row of the plan `p` (of its shard); with `p.out`, also the grids, `plan.json` (what a resumed run checks)
+    and `write_report`'s files (a shard's only `metrics.json`: `merge_shards` writes the report); `metrics.json` holds
+    every finished row while it runs."""
     if p.out:
         p.out.mkdir(parents=True, exist_ok=True)
         dump_json(plan_record(p), p.out / 'plan.json')
     done = {row_key(r): r for r in p.earlier}
-    rows, runs = [], len(p.seeds) * len(p.defenses) * (1 + len(p.attacks) * len(p.gans))
-    bar = progress_bar(len(p.model_seeds) * runs, 'benchmark', p.progress)
+    rows, units = [], plan_units(p.model_seeds, p.seeds, p.defenses, p.shard)
+    bar = progress_bar(len(units) * (1 + len(p.attacks) * len(p.gans)), 'benchmark', p.progress)
     try:
-        for ms in p.model_seeds:
+        for ms in dict.fromkeys(u[0] for u in units):  # the model seeds with work in this shard
             _run_model_seed(p, ms, rows, bar, done)
     finally:
         bar.close()
-    if p.out:
+    if p.out and p.shard:
+        dump_json(rows, p.out / 'metrics.json')
+    elif p.out:
         write_report(rows, p.out, names=p.splits[p.model_seeds[0]].private_names, title=p.title)
     return rows
 
@@ -445,6 +495,93 @@ def run_benchmark(
     the data. With `out`, also image grids and `write_report`'s files. Every argument is checked first
     (`plan_benchmark`)."""
     return _run_plan(plan_benchmark(preset, attacks, defenses, seeds, n, protected, device, progress, out, **kwargs))
+
+# %% ../nbs/harness.ipynb #5a1d0c03
+def _shards(out: Path) -> dict:
+    "{(I, N): folder} of every shard in `out/shards`, checked: all of one N, none missing."
+    found = {}
+    for f in sorted((out / 'shards').glob('*-of-*')):
+        i, _, n = f.name.partition('-of-')
+        if f.is_dir() and i.isdigit() and n.isdigit():
+            found[int(i), int(n)] = f
+    sizes = sorted({n for _, n in found})
+    if not sizes:
+        raise ValueError(f"no shards in {out / 'shards'}: run netguard bench --shard I/N --out {out} for each I first")
+    if len(sizes) > 1:
+        raise ValueError(
+            f"{out / 'shards'} holds shards of {' and '.join(map(str, sizes))} processes; delete the folders of the "
+            'split you do not want'
+        )
+    missing = [f'{i}/{sizes[0]}' for i in range(sizes[0]) if (i, sizes[0]) not in found]
+    if missing:
+        raise ValueError(
+            f"cannot merge {out}: shard {', '.join(missing)} is missing; run it (--shard I/N --out {out}), then merge"
+        )
+    return found
+
+
+def _read_shard(folder: Path, shard: tuple) -> tuple[dict, list]:
+    "(plan record, rows) of the shard `shard` in `folder`; a ValueError naming it when either is missing or unreadable."
+    try:
+        rec, rows = json.loads((folder / 'plan.json').read_text()), read_result(folder / 'metrics.json')['rows']
+        ok = isinstance(rows, list) and all(isinstance(r, dict) and set(ROW_KEY) <= set(r) for r in rows)
+        ok = ok and isinstance(rec, dict) and rec.get('shard') == list(shard)
+    except (OSError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"cannot merge {folder}: its metrics.json or plan.json is missing, unreadable or not shard "
+            f"{shard[0]}/{shard[1]}'s; run it again with --shard {shard[0]}/{shard[1]} --resume"
+        )
+    return rec, rows
+
+# %% ../nbs/harness.ipynb #5a1d0c04
+def _one_plan(records: dict, out: Path) -> dict:
+    "The plan record the shards' `records` ({(I, N): record}) share, less the shard; a ValueError naming a difference."
+    plain = {s: {k: v for k, v in r.items() if k != 'shard'} for s, r in records.items()}
+    (first, want), *rest = plain.items()
+    for (i, n), rec in rest:
+        diff = sorted(k for k in rec.keys() | want.keys() if rec.get(k) != want.get(k))
+        if diff:
+            raise ValueError(
+                f"cannot merge {out}: its shards are of different plans (shard {i}/{n}'s {', '.join(diff)} differ from "
+                f"shard {first[0]}/{first[1]}'s); run every shard with the same options"
+            )
+    return want
+
+
+def _short_rows(want: list, got: list, shard: tuple) -> str | None:
+    "What is wrong with the rows `got` of `shard` that should hold the rows `want` (by `row_key`), if anything."
+    have = [row_key(r) for r in got]
+    lacking, extra = len(set(want) - set(have)), len(have) - len(set(have) & set(want))
+    what = [f'lacks {lacking} of its {len(want)} rows'] * bool(lacking)
+    what += [f'holds {extra} rows twice or of another shard'] * bool(extra)
+    return f"shard {shard[0]}/{shard[1]} {' and '.join(what)}" if what else None
+
+# %% ../nbs/harness.ipynb #5a1d0c05
+def merge_shards(out) -> list[dict]:
+    """The rows of the shards in `out/shards` (`shard_folder`), in a one-process run's order, checked to be of one plan
+    and to hold each of its rows once; written into `out` as one process writes them: `plan.json`, the grids and
+    `write_report`'s files."""
+    out = Path(out)
+    read = {s: _read_shard(f, s) for s, f in _shards(out).items()}
+    rec = _one_plan({s: r for s, (r, _) in read.items()}, out)
+    wrong = [w for s, (_, got) in read.items() if (w := _short_rows(plan_keys(rec, s), got, s))]
+    if wrong:
+        raise ValueError(
+            f"cannot merge {out}: {'; '.join(wrong)}; finish each with netguard bench --shard I/N --resume (the same "
+            'options), then merge again'
+        )
+    where = {row_key(r): (shard_folder(out, s), r) for s, (_, got) in read.items() for r in got}
+    rows = []
+    for folder, row in (where[k] for k in plan_keys(rec)):
+        if row.get('grid') and (folder / row['grid']).is_file():
+            (out / row['grid']).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / row['grid'], out / row['grid'])
+        rows.append(row)
+    dump_json({k: v for k, v in rec.items() if k not in ('names', 'title')}, out / 'plan.json')
+    write_report(rows, out, names=rec['names'], title=rec['title'])
+    return rows
 
 # %% ../nbs/harness.ipynb #29673358
 def _demo_arguments(p):
@@ -523,7 +660,8 @@ def _bench_arguments(p):
         help=f"defenses, space- or comma-separated: {', '.join(DEFENSES)} (default: original netguard)",
     )
     p.add_argument('--seeds', type=int, nargs='+', default=[0], metavar='N', help='seeds (default: 0)')
-    p.add_argument('--n', type=int, default=32, help='reconstructions per private class (default: %(default)s)')
+    help_n = 'reconstructions per private class (default: %(default)s; under torchrun, which reads --n, --per-class)'
+    p.add_argument('--n', type=int, default=32, help=help_n)
     help_protect = 'private class(es) NetGuard protects (default: 0)'
     p.add_argument('--protect', type=int, nargs='+', default=[0], metavar='CLASS', help=help_protect)
     p.add_argument(
@@ -536,6 +674,12 @@ def _bench_arguments(p):
     )
     add_option(p, 'device')
     add_option(p, 'cache')
+    _set_arguments(p)
+    _shard_arguments(p)
+
+# %% ../nbs/harness.ipynb #5a1d0c08
+def _set_arguments(p):
+    "`netguard bench`'s --set."
     p.add_argument(
         '--set',
         nargs='+',
@@ -545,17 +689,39 @@ def _bench_arguments(p):
         f"settings: {', '.join(defense_settings())}; each setting's rule is in the registry)",
     )
 
+
+def _shard_arguments(p):
+    "`netguard bench`'s --shard, --merge and --per-class (--n as torchrun lets it through; torchrun reads --n)."
+    p.add_argument('--per-class', dest='n', type=int, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.add_argument(
+        '--shard',
+        metavar='I/N',
+        help='run only shard I of N (its rows in --out/shards/I-of-N; --resume continues it), then --merge; under '
+        "torchrun each process runs its rank's shard and the first merges them",
+    )
+    p.add_argument(
+        '--merge',
+        metavar='DIR',
+        help='merge the shards in DIR/shards into DIR, as one process writes it (other options are ignored)',
+    )
+
 # %% ../nbs/harness.ipynb #ca8c64cf
 @command(
     'bench',
     help='the attack x defense benchmark table over several seeds',
     description="Defend a preset's target with each defense, attack each defended model with each attack "
     "(all private classes), for each seed, and evaluate: AA top-1/top-5, the all-class check, "
-    "the random G(z) baseline, KNN distance, FID, MC(all), MC(l_t).",
+    "the random G(z) baseline, KNN distance, FID, MC(all), MC(l_t). It shards over processes: "
+    '`torchrun --nproc_per_node N --no-python netguard bench ...`, or --shard I/N on each, then --merge.',
     arguments=_bench_arguments,
 )
 def bench_command(args) -> int:
     "`netguard bench`: `run_benchmark` of the given attacks and defenses; the table on stdout, the files in --out."
+    import matplotlib
+
+    matplotlib.use('Agg')
+    if args.merge:
+        return _print_rows(merge_shards(args.merge), Path(args.merge))
     attacks, defenses = check_names(names(args.attacks), names(args.defenses))
     options = parse_settings(args.set, defenses)
     in_range('--n', args.n, 2, MAX_N, 'reconstructions per private class')
@@ -563,18 +729,65 @@ def bench_command(args) -> int:
     distinct('--protect', args.protect)
     get_preset(args.preset)
     check_places(args)
-    if args.out and not args.resume and (Path(args.out) / 'metrics.json').is_file():
-        raise FileExistsError(
-            f"{Path(args.out) / 'metrics.json'} holds an earlier run: --resume continues it; to start "
-            'over, delete it or give another --out'
-        )
-    import matplotlib
+    shard, ranks = _bench_shard(args)
+    kw = dict(n=args.n, protected=args.protect, out=args.out, cache=args.cache, resume=args.resume)
+    run = partial(run_benchmark, args.preset, attacks, defenses, args.seeds, **kw, defense_options=options)
+    rows = _run_ranks(args.out, args.device, run, ranks) if ranks else run(device=args.device, shard=shard)
+    if rows is not None:  # None: a process of torchrun's other than the first
+        _print_rows(rows, Path(args.out) if args.out and not shard else None)
+    if rows is not None and shard and args.out:
+        print(f"wrote {args.results / 'metrics.json'}; once every shard is done: netguard bench --merge {args.out}")
+    return 0
 
-    matplotlib.use('Agg')
-    kw = dict(n=args.n, protected=args.protect, device=args.device, progress=None, out=args.out, cache=args.cache)
-    rows = run_benchmark(args.preset, attacks, defenses, args.seeds, **kw, defense_options=options, resume=args.resume)
+# %% ../nbs/harness.ipynb #5a1d0c09
+def torchrun_shard() -> tuple[int, int] | None:
+    "(rank, world size) of this process when `torchrun` started several (WORLD_SIZE > 1), else None."
+    world = int(os.environ.get('WORLD_SIZE') or 1)
+    return (int(os.environ.get('RANK') or 0), world) if world > 1 else None
+
+
+def _bench_shard(args) -> tuple:
+    """(--shard, torchrun's (rank, world) or None), checked before any work; `args.results`: the folder whose
+    `metrics.json` this process writes, refused when it holds an earlier run and --resume is not given."""
+    shard, ranks = parse_shard(args.shard), torchrun_shard()
+    if shard and ranks:
+        raise ValueError('--shard under torchrun: torchrun gives each process the shard of its rank; drop --shard')
+    if ranks and not args.out:
+        raise ValueError('netguard bench under torchrun needs --out DIR: each process writes its shard there')
+    args.results = args.out and (shard_folder(args.out, shard or ranks) if shard or ranks else Path(args.out))
+    if args.results and not args.resume and (args.results / 'metrics.json').is_file():
+        raise FileExistsError(
+            f"{args.results / 'metrics.json'} holds an earlier run: --resume continues it; to start over, delete it "
+            'or give another --out'
+        )
+    return shard, ranks
+
+# %% ../nbs/harness.ipynb #5a1d0c0a
+def _rank_device(device) -> torch.device:
+    "This torchrun process's device: `device`, where that is CUDA without an index the GPU of its LOCAL_RANK."
+    device = check_device(device)
+    if device.type == 'cuda' and device.index is None:
+        return torch.device('cuda', int(os.environ.get('LOCAL_RANK') or 0) % torch.cuda.device_count())
+    return device
+
+
+def _run_ranks(out, device, run, ranks: tuple) -> list[dict] | None:
+    """Under torchrun: `run` the shard `ranks` (this process's rank, the world size) into `out`, each process on its
+    own (a model missing from the cache is trained once, by the first process that needs it, under the cache's lock);
+    then, once every process is done (a barrier without a deadline: shards may take hours), the first merges them
+    (`merge_shards`) and returns the rows; None on the others."""
+    run(device=_rank_device(device), shard=ranks, progress=None if ranks[0] == 0 else False)
+    torch.distributed.init_process_group('gloo', timeout=timedelta(days=7))  # only to wait for every shard
+    try:
+        torch.distributed.barrier()
+        return merge_shards(out) if ranks[0] == 0 else None
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def _print_rows(rows: list[dict], out: Path | None) -> int:
+    "The table of `rows` on stdout, and where its files are."
     print(markdown_table(rows))
-    if args.out:
-        out = Path(args.out)
+    if out:
         print(f"wrote {out / 'report.md'}, {out / 'metrics.json'}, table.csv, table.md and the figures")
     return 0
