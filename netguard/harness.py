@@ -28,6 +28,7 @@ from .config import SEED, distinct, distinct_ints, in_range, names
 from .core import activation_bytes, add_option, check_device, check_memory, command, free_memory, progress_bar
 from .defend import DefenseResult, check_options, defend, defense_settings, parse_settings, setting_value
 from .eval import Judge, evaluate, model_accuracy, random_baseline
+from .field import STACKS  # noqa: F401  (registers the field's defenses and their stacks with NetGuard)
 from .files import check_out_dir, check_places
 from .invert import prepare_attack, run_attack
 from .registry import ATTACKS, DEFENSES, check_settings, get_attack
