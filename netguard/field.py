@@ -326,7 +326,9 @@ class TrapMIDStrategy(Strategy):
 def update_triggers(self: TrapMIDStrategy, x, t) -> float:
     "One discriminator step, then one signed-gradient step of the triggers (the model in eval mode, unchanged)."
     real = torch.cat([torch.ones(len(x)), torch.zeros(len(x))]).to(x.device)
-    d_loss = F.binary_cross_entropy_with_logits(self.D(torch.cat([x, blend(x, self.triggers, t, self.alpha)]))[:, 0], real)
+    d_loss = F.binary_cross_entropy_with_logits(
+        self.D(torch.cat([x, blend(x, self.triggers, t, self.alpha)]))[:, 0], real
+    )
     self.d_opt.zero_grad(set_to_none=True)
     d_loss.backward()
     self.d_opt.step()
@@ -415,9 +417,13 @@ def _trapmid(target, models, split, protected, **kw) -> DefenseResult:
 def _stack_settings(first: str, a, b) -> type:
     "The settings class of 'FIRST+THEN': `b`'s fields, then `a`'s prefixed 'FIRST_', each with its rule."
     specs = [(f.name, object, setting(f.default, rules_of(b.settings)[f.name])) for f in fields(b.settings)]
-    specs += [(f'{first}_{f.name}', object, setting(f.default, rules_of(a.settings)[f.name])) for f in fields(a.settings)]
+    specs += [
+        (f'{first}_{f.name}', object, setting(f.default, rules_of(a.settings)[f.name])) for f in fields(a.settings)
+    ]
     label = f'{a.label} + {b.label}'
-    return make_dataclass(f'{first}_{b.name}_settings', specs, namespace={'__post_init__': lambda s: check_fields(s, label)})
+    return make_dataclass(
+        f'{first}_{b.name}_settings', specs, namespace={'__post_init__': lambda s: check_fields(s, label)}
+    )
 
 # %% ../nbs/04b_field.ipynb #d7bd4775
 def stack(first: str, then: str) -> str:
@@ -452,11 +458,11 @@ def stack(first: str, then: str) -> str:
 
 STACKS = [stack('negls', 'netguard'), stack('trapmid', 'netguard'), stack('tldmi', 'netguard')]
 
-# %% ../nbs/04b_field.ipynb #37287e0a
+# %% ../nbs/04b_field.ipynb #93b2aeae
 SWEEPS = {  # each defense's main setting, from weak to strong (the authors' value among them)
     'mid': ('beta', [0.001, 0.003, 0.01, 0.03, 0.1]),
-    'bido': ('lam_y', [0.5, 1.0, 2.0, 5.0, 10.0, 20.0]),  # lam_x = lam_y / 10, the authors' ratio
-    'negls': ('alpha', [-0.02, -0.05, -0.1, -0.2, -0.5]),
+    'bido': ('lam_y', [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]),  # lam_x = lam_y / 10, the authors' ratio
+    'negls': ('alpha', [-0.02, -0.05, -0.1, -0.2, -0.5, -0.8]),
     'tldmi': ('frozen', [0, 1, 2, 3]),
     'trapmid': ('alpha', [0.02, 0.05, 0.1, 0.2]),  # the trigger's weight: 0.02 is not learnt in 6 epochs here
 }
@@ -480,8 +486,14 @@ def operating_points(rows: list[dict], drops=(1, 3)) -> dict:
         mine = [r for r in rows if r['defense'] == name]
         if mine:
             base = _mean([r['mc_target'] for r in mine])
-            mc = {v: _mean([r['mc_all'] for r in mine if r['value'] == v]) for v in values if any(r['value'] == v for r in mine)}
-            out[name] = {d: next((v for v in reversed(list(mc)) if 100 * (base - mc[v]) <= d + 1e-9), None) for d in drops}
+            mc = {
+                v: _mean([r['mc_all'] for r in mine if r['value'] == v])
+                for v in values
+                if any(r['value'] == v for r in mine)
+            }
+            out[name] = {
+                d: next((v for v in reversed(list(mc)) if 100 * (base - mc[v]) <= d + 1e-9), None) for d in drops
+            }
     return out
 
 # %% ../nbs/04b_field.ipynb #e175e64e
@@ -526,27 +538,41 @@ def _by(rows, key) -> dict:
     return out
 
 
+def _at(per_class: dict, c: int) -> float:
+    "A per-class value of a row, keyed by int (as `read_result` gives) or by text (as JSON stores)."
+    return per_class[c] if c in per_class else per_class[str(c)]
+
+
 def _check(rows, classes) -> list[float]:
     "Per row, the all-class check averaged over `classes`."
-    return [_mean([r['all_class'][str(c)] for c in classes]) for r in rows]
+    return [_mean([_at(r['all_class'], c) for c in classes]) for r in rows]
 
 # %% ../nbs/04b_field.ipynb #e64e6d25
 def field_table(rows: list[dict]) -> tuple[str, dict]:
     """The comparison's markdown (one line per defense variant x prior: the all-class check on 0 and on every digit,
     AA(0) beside the random-G baseline, MC(all), MC(0), seconds of defense; then per class AA / check / random-G
     baseline) and its summary as data. Means ± std over model seeds."""
-    head = '| defense | prior | check(0) | check(0-4) | AA(0) | random-G AA(0) | MC(all) | MC(protected) | defense s |'
-    lines, per, summary = [head, '|' + '---|' * 9], ['| defense | prior | ' + ' | '.join(map(str, range(5))) + ' |'], []
+    head = (
+        '| defense | prior | model seeds | check(0) | check(0-4) | AA(0) | random-G AA(0) | MC(all) | MC(protected) |'
+    )
+    head += ' defense s |'
+    lines, per, summary = (
+        [head, '|' + '---|' * 10],
+        ['| defense | prior | ' + ' | '.join(map(str, range(5))) + ' |'],
+        [],
+    )
     per.append('|' + '---|' * 7)
     for (label, prior), rs in _by(rows, lambda r: (variant_label(r), r['prior'] or 'own')).items():
         s = dict(defense=label, prior=prior, check0=_mean(_check(rs, [0])), check_all=_mean(_check(rs, range(5))))
-        summary.append(s | dict(mc_all=_mean([r['acc_all'] for r in rs]), model_seeds=sorted({r['model_seed'] for r in rs})))
-        cells = [_ms(_check(rs, [0])), _ms(_check(rs, range(5))), _ms([r['aa_top1']['0'] for r in rs])]
-        cells += [_ms([r['baseline_aa']['0'] for r in rs]), _ms([r['acc_all'] for r in rs])]
+        summary.append(
+            s | dict(mc_all=_mean([r['acc_all'] for r in rs]), model_seeds=sorted({r['model_seed'] for r in rs}))
+        )
+        cells = [_ms(_check(rs, [0])), _ms(_check(rs, range(5))), _ms([_at(r['aa_top1'], 0) for r in rs])]
+        cells += [_ms([_at(r['baseline_aa'], 0) for r in rs]), _ms([r['acc_all'] for r in rs])]
         cells += [_ms([r['acc_protected'] for r in rs]), f"{_mean([r['defense_seconds'] for r in rs]):.0f}"]
-        lines.append(f'| {label} | {prior} | ' + ' | '.join(cells) + ' |')
-        trip = [f"{_mean([r['aa_top1'][str(c)] for r in rs]):.2f} / {_mean(_check(rs, [c])):.2f} / "
-                f"{_mean([r['baseline_all_class'][str(c)] for r in rs]):.2f}" for c in range(5)]  # fmt: skip
+        lines.append(f'| {label} | {prior} | {len(rs)} | ' + ' | '.join(cells) + ' |')
+        trip = [f"{_mean([_at(r['aa_top1'], c) for r in rs]):.2f} / {_mean(_check(rs, [c])):.2f} / "
+                f"{_mean([_at(r['baseline_all_class'], c) for r in rs]):.2f}" for c in range(5)]  # fmt: skip
         per.append(f'| {label} | {prior} | ' + ' | '.join(trip) + ' |')
     note = '\n\nPer class: AA / all-class check / the random-G baseline of the check (means over model seeds).\n\n'
     return '\n'.join(lines) + note + '\n'.join(per), dict(summary=summary)
@@ -573,10 +599,14 @@ def plot_frontier(rows: list[dict]):
     colors = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
     for ax, i, what in zip(axes, (1, 2), ('all-class check on 0', 'mean all-class check on 0-4')):
         for fam in families:
-            mine = sorted((v for k, v in pts.items() if k.partition(':')[0].partition(' ')[0] == fam), key=lambda v: v[0])
+            mine = sorted(
+                (v for k, v in pts.items() if k.partition(':')[0].partition(' ')[0] == fam), key=lambda v: v[0]
+            )
             ax.plot([v[0] for v in mine], [v[i] for v in mine], 'o-', color=colors[fam], label=fam)
         for label, v in pts.items():
-            ax.annotate(label.partition(':')[2] or '', (v[0], v[i]), fontsize=6, xytext=(3, 3), textcoords='offset points')
+            ax.annotate(
+                label.partition(':')[2] or '', (v[0], v[i]), fontsize=6, xytext=(3, 3), textcoords='offset points'
+            )
         ax.set(xlabel='MC(all)', ylabel=f'{what} (strongest prior)', ylim=(-0.02, 1.02))
     axes[1].legend(fontsize=7, loc='upper left')
     fig.tight_layout()
