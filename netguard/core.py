@@ -60,6 +60,8 @@ STREAMS = {
     'admi.alignment': 31,  # the seed of Ad-mi's surrogate inversion network
     'field.init': 32,  # a training-time defense's fresh model (+ len(the strategy's name))
     'trapmid.triggers': 33,  # Trap-MID's initial triggers
+    'brep_mi.init': 34,  # BREP-MI's random search for starting latents
+    'brep_mi.sphere': 35,  # BREP-MI's points on the spheres (+ the label)
     'eval.baseline_z': 51,  # the random-baseline latents
     'eval.fid_private': 52,  # the private images FID compares with
     'eval.gan_samples': 53,  # `gan_samples`' latents

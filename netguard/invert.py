@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
+from .config import FRACTION, INT_0, INT_1, POSITIVE, check_setting, one_of, or_none
 from netguard.core import (
     check_finite,
     check_labels,
@@ -32,11 +33,11 @@ from .registry import ATTACKS, check_models, check_settings, get_attack, registe
 from .train import augment, batch_stream, no_augment, shift_augment
 
 # %% auto #0
-__all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ce_loss', 'logit_loss', 'max_margin_loss', 'poincare_loss',
-           'identity_loss', 'AttackResult', 'prior_loss', 'identity_of', 'latent_losses', 'search_settings',
-           'LatentSearch', 'gmi', 'ZStepper', 'distill', 'KEDDiscriminator', 'train_kedmi_gan', 'kedmi', 'fredrikson',
-           'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'registered_attacks', 'prepare_attack',
-           'run_attack']
+__all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'SERVED', 'ce_loss', 'logit_loss', 'max_margin_loss',
+           'poincare_loss', 'identity_loss', 'AttackResult', 'prior_loss', 'identity_of', 'latent_losses',
+           'search_settings', 'LatentSearch', 'gmi', 'ZStepper', 'distill', 'KEDDiscriminator', 'train_kedmi_gan',
+           'kedmi', 'fredrikson', 'truncate', 'train_alignment', 'alignment', 'mirror_b', 'mirror_w', 'QueryAPI',
+           'served', 'brep_mi', 'registered_attacks', 'prepare_attack', 'run_attack']
 
 # %% ../nbs/03_invert.ipynb #8084f95e
 def ce_loss(logits, y):
@@ -884,6 +885,188 @@ def _run_mirror_w(target, models, labels, n, **kw) -> AttackResult:
     "Mirror-W from the registry: GMI's search with Adam, no discriminator, a wider box."
     return mirror_w(target, models['G'], labels, n, **kw)
 
+# %% ../nbs/03_invert.ipynb #a98d6515
+class QueryAPI:
+    """The target as a web API serves it: `query(x)` (or `api(x)`) answers the top-1 label of each image (`answer=
+    'label'`) or its top-`k` probabilities rounded to `decimals` (`answer='scores'`), computed without gradients;
+    it counts the images queried (`queries`) and refuses to go past `budget`. Not a module: no weights to read."""
+
+    __slots__ = ('answer', 'k', 'decimals', 'budget', 'queries', 'device', '_model', '_classes')
+
+    def __init__(self, target: nn.Module, answer: str = 'label', *, k=None, decimals=None, budget=None, device=None):
+        if isinstance(target, QueryAPI):
+            raise TypeError('the target is already served by a QueryAPI: pass the model, or use that API')
+        rules = dict(answer=one_of('label', 'scores'), k=or_none(INT_1), decimals=or_none(INT_0), budget=or_none(INT_1))
+        for name, value in dict(answer=answer, k=k, decimals=decimals, budget=budget).items():
+            check_setting(f"the query API's {name}", value, rules[name])
+        check_finite('the target', target)
+        self.answer, self.k, self.decimals, self.budget, self.queries = answer, k, decimals, budget, 0
+        self.device = model_device(target, device)
+        self._model, self._classes = target.to(self.device), None
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.query(x)
+
+    def __repr__(self) -> str:
+        return f'QueryAPI(answer={self.answer!r}, k={self.k}, decimals={self.decimals}, queries={self.queries:,})'
+
+# %% ../nbs/03_invert.ipynb #015274a7
+@patch
+def query(self: QueryAPI, x: torch.Tensor) -> torch.Tensor:
+    "What the API returns for images `x`: labels (N,), or scores (N, classes) with zeros outside the top `k`."
+    if self.budget is not None and self.queries + len(x) > self.budget:
+        raise RuntimeError(
+            f'the query budget of {self.budget:,} images is spent ({self.queries:,} queried, {len(x):,} more asked); '
+            'raise budget= or ask fewer'
+        )
+    self.queries += len(x)
+    logits = predict(self._model, x.detach(), device=self.device)  # eval mode, no gradients, on the CPU
+    if self.answer == 'label':
+        return logits.argmax(1)
+    p = truncate(logits.softmax(1), self.k)
+    return p if self.decimals is None else p.round(decimals=self.decimals)
+
+
+@patch
+def classes(self: QueryAPI, image_shape) -> int:
+    "The number of classes the API answers with (its published label set: not counted as a query)."
+    if self._classes is None:
+        self._classes = predict(self._model, torch.zeros(1, *image_shape), device=self.device).shape[1]
+    return self._classes
+
+
+SERVED = {'label': 'label'}  # what the served target answers an attack of each access level
+
+
+def served(target, answer: str, **options) -> QueryAPI:
+    "`target` behind a `QueryAPI` answering `answer` (a QueryAPI that answers it is kept; one that does not, refused)."
+    if not isinstance(target, QueryAPI):
+        return QueryAPI(target, answer, **options)
+    if target.answer != answer:
+        raise ValueError(f"this attack reads {answer!r} answers; the query API given answers {target.answer!r}")
+    return target
+
+# %% ../nbs/03_invert.ipynb #62dc5620
+def _brep_starts(api, G, labels, n, *, clip, batch, draws, seed, device):
+    """BREP-MI's starting latents: random draws of `G` (clipped to the box) until the API labels `n` of them as each
+    label, at most `draws` in all; (z (L*n, z_dim), found (L*n,) bool). A label short of starts keeps the first draws
+    and is marked not found (it is not searched)."""
+    g, found = stream(seed, 'brep_mi.init'), {lab: [] for lab in labels}
+    pool = []
+    for start in range(0, draws, batch):
+        z = torch.randn(min(batch, draws - start), G.z_dim, generator=g).clamp(-clip, clip)
+        pool.append(z)
+        for zi, y in zip(z, api(_generate(G, z.to(device))).tolist()):
+            if y in found and len(found[y]) < n:
+                found[y].append(zi)
+        if all(len(v) == n for v in found.values()):
+            break
+    pool = torch.cat(pool)
+    z = torch.cat([torch.stack(found[lab] + list(pool[: n - len(found[lab])])) for lab in labels])
+    ok = torch.tensor([i < len(found[lab]) for lab in labels for i in range(n)])
+    return z.to(device), ok.to(device)
+
+
+def _sphere(gens, n, points, z_dim) -> torch.Tensor:
+    "Unit directions, `points` per latent, each label's from its own generator: (len(gens) * n, points, z_dim)."
+    d = torch.cat([torch.randn(n, points, z_dim, generator=g) for g in gens])
+    return d / d.norm(dim=2, keepdim=True)
+
+# %% ../nbs/03_invert.ipynb #b82000c7
+def _brep_step(api, G, z, y, radius, dirs, *, grow_at: float, clip: float):
+    """One BREP-MI step for latents `z` (labels `y`) with spheres of `radius`: query the labels of points on each
+    sphere, move each latent away from the points labelled as another class (repulsion), keep the move if the API
+    still labels it `y`; (new z, grow: more than `grow_at` of the sphere was `y`, inside: that share)."""
+    A, P, zd = dirs.shape
+    points = z[:, None] + radius[:, None, None] * dirs.to(z.device)
+    inside = (api(G(points.flatten(0, 1))).view(A, P) == y[:, None].cpu()).to(z.device)
+    away = -((~inside)[..., None] * dirs.to(z.device)).mean(1)  # the mean direction to the other classes, reversed
+    step = (radius / 3).clamp(max=3.0)  # the authors' step: a third of the radius, at most 3
+    moved = (z + step[:, None] * away).clamp(-clip, clip)
+    kept = (api(G(moved)) == y.cpu()).to(z.device)
+    share = inside.float().mean(1)
+    return torch.where(kept[:, None], moved, z), share > grow_at, share
+
+# %% ../nbs/03_invert.ipynb #73bd3b79
+def _brep_search(api, G, z, active, labels, n, *, sphere_points, radius, expansion, patience, iterations, max_queries,
+                 seed, bar, **step) -> tuple:  # fmt: skip
+    """BREP-MI's search from the starts `z` (those `active`): a step per iteration, the sphere grown by `expansion`
+    where it was mostly the label; a latent stops after `patience` iterations without growth or at `max_queries`.
+    Returns (each latent where its sphere last grew, the radii, the trace, the queries of each latent)."""
+    B, L = len(z), len(labels)
+    y = torch.tensor(labels, device=z.device).repeat_interleave(n)
+    r = torch.full((B,), float(radius), device=z.device)
+    best, since, used = z.clone(), torch.zeros(B, dtype=torch.long), torch.zeros(B, dtype=torch.long)
+    gens, trace, active = [stream(seed, 'brep_mi.sphere', lab) for lab in labels], [], active.cpu().clone()
+    for it in range(iterations or 2**62):
+        dirs = _sphere(gens, n, sphere_points, G.z_dim)  # drawn for every latent: batching labels changes nothing
+        if max_queries is not None:
+            active &= used + sphere_points + 1 <= max_queries
+        if not active.any():
+            break
+        i = active.nonzero().squeeze(1)
+        z[i], grow, share = _brep_step(api, G, z[i], y[i], r[i], dirs[i], **step)
+        grow = grow.cpu()
+        r[i] = torch.where(grow.to(r.device), r[i] * expansion, r[i])
+        best[i[grow]] = z[i[grow]]
+        since[i], used[i] = torch.where(grow, 0, since[i] + 1), used[i] + sphere_points + 1
+        active &= since < patience
+        trace.append(dict(step=it + 1, radius=r.mean().item(), inside=share.mean().item(), searching=int(active.sum()),
+                          queries=api.queries, radius_per_label=r.view(L, n).mean(1).tolist()))  # fmt: skip
+        bar.update(1)
+    return best, r, trace, used
+
+# %% ../nbs/03_invert.ipynb #f637a559
+@torch.no_grad()
+def brep_mi(
+    target,
+    G: nn.Module,
+    labels,
+    n: int = 1,
+    *,
+    sphere_points: int = 32,
+    radius: float = 2.0,
+    expansion: float = 1.3,
+    grow_at: float = 0.75,
+    clip: float = 1.5,
+    patience: int = 1000,
+    iterations: int | None = None,
+    init_draws: int = 20000,
+    max_queries: int | None = None,
+    seed: int = 0,
+    device=None,
+    progress: bool | None = None,
+) -> AttackResult:
+    """BREP-MI (Kahla et al. 2022): from a latent of `G` that the target labels as the label, move away from the
+    other classes on a growing sphere, reading only the labels a `QueryAPI` returns (a model given is served as one)."""
+    api = served(target, 'label')
+    device = torch.device(device) if device else api.device
+    (G,) = _attacked(device, G, names=('G',))
+    labels = check_labels(labels, api.classes(G.image_shape))
+    L = len(labels)
+    z, found = _brep_starts(api, G, labels, n, clip=clip, batch=256, draws=init_draws, seed=seed, device=device)
+    starts = api.queries
+    opts = dict(sphere_points=sphere_points, radius=radius, expansion=expansion, patience=patience,
+                iterations=iterations, max_queries=max_queries, grow_at=grow_at)  # fmt: skip
+    with _running(iterations or patience, f'BREP-MI {L} labels', progress, G) as bar:
+        best, r, trace, used = _brep_search(api, G, z, found, labels, n, clip=clip, seed=seed, bar=bar, **opts)
+    zb = best.view(L, n, -1)
+    info = dict(opts, clip=clip, queries=api.queries, start_queries=starts, search_queries=used.view(L, n),
+                found=found.view(L, n).cpu(), final_radius=r.view(L, n).cpu(), iterations=len(trace))  # fmt: skip
+    return AttackResult('brep_mi', labels, _generate(G, zb), trace, zb.cpu(), info)
+
+# %% ../nbs/03_invert.ipynb #d9cb5c44
+_BREP_RULES = dict(sphere_points=INT_1, radius=POSITIVE, expansion=('number', lambda v: v > 1, 'a number > 1'),
+                   grow_at=FRACTION, clip=POSITIVE, patience=INT_1, iterations=or_none(INT_1), init_draws=INT_1,
+                   max_queries=or_none(INT_1))  # fmt: skip
+
+
+@register_attack('brep_mi', access='label', needs=('gan',), prepare=_gan_models, settings_from=brep_mi,
+                 rules=_BREP_RULES, budget=dict(iterations=100, init_draws=5000))  # fmt: skip
+def _run_brep_mi(target, models, labels, n, **kw) -> AttackResult:
+    "BREP-MI from the registry: boundary repulsion in the GAN's latent space, from the target's labels only."
+    return brep_mi(target, models['G'], labels, n, **kw)
+
 # %% ../nbs/03_invert.ipynb #1bb5c657
 def registered_attacks(access: str | None = None) -> list[str]:
     "The names of the registered attacks, those of one `access` level ('white', 'black', 'label') if given."
@@ -908,7 +1091,7 @@ def prepare_attack(
         return {}
     return spec.prepare(name, target, gan, public, seed=seed, device=device, progress=progress, **train_options)
 
-
+# %% ../nbs/03_invert.ipynb #5266f2ad
 def run_attack(
     name: str,
     target: nn.Module,
@@ -921,10 +1104,14 @@ def run_attack(
     progress: bool | None = None,
     **options,
 ) -> AttackResult:
-    "Run `name` on `target` with the models from `prepare_attack`; settings and models checked first, images after."
+    """Run `name` on `target` with the models from `prepare_attack`; settings and models checked first, images after.
+    A label-only attack gets the target behind a `QueryAPI`; its result reports the queries (`info['queries']`)."""
     spec = get_attack(name)
     check_settings(spec, options)
     check_models(target, models)
+    target = served(target, SERVED[spec.access]) if spec.access in SERVED else target
     res = spec.run(target, models, labels, n, seed=seed, device=device, progress=progress, **options)
+    if isinstance(target, QueryAPI):
+        res.info['queries'] = target.queries
     check_finite(f'the images {name} made', res.images, fix='its search diverged: run it again with a smaller lr')
     return res

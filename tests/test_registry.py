@@ -26,7 +26,7 @@ def label_sampling(target, models, labels, n, *, tries: int = 8, seed=0, device=
     with torch.no_grad():
         for label in labels:
             x = G(G.sample_z(tries * n, g))
-            top1 = target(x).argmax(1)  # the only thing a label-only attacker reads
+            top1 = target(x)  # the served target answers the top-1 labels: all a label-only attacker reads
             keep = torch.cat([(top1 == label).nonzero().flatten(), (top1 != label).nonzero().flatten()])[:n]
             out.append(x[keep])
     return AttackResult('label_sampling', list(labels), torch.stack(out))
