@@ -1,10 +1,10 @@
-"The field's training-time defenses keep the training loop's promises: a killed run resumes exactly, strategy state too."
+"The field's training-time defenses keep the training loop's promises: a killed run resumes exactly, with its state."
 
 import pytest
 import torch
 
 from netguard.data import mnist5k
-from netguard.field import MIDStrategy, TrapMIDStrategy, VIB
+from netguard.field import VIB, MIDStrategy, TrapMIDStrategy
 from netguard.models import build
 from netguard.train import train_classifier
 
