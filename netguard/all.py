@@ -30,15 +30,15 @@ _all_ = [
 __all__ = ['INT_0', 'INT_1', 'NON_NEGATIVE', 'POSITIVE', 'build', 'check_fields', 'default_device', 'load_model', 'num_params',
            'save_model', 'seed_everything', 'setting', 'Split', 'Strategy', 'get_preset', 'load_split', 'mnist',
            'mnist5k', 'mnist5k_shift', 'plot_history', 'pretrained', 'pretrained_all', 'show_images',
-           'train_classifier', 'train_gan', 'AttackResult', 'LatentSearch', 'alignment', 'fredrikson', 'gmi',
-           'identity_loss', 'kedmi', 'mirror_b', 'mirror_w', 'prepare_attack', 'run_attack', 'ATTACKS', 'DEFENSES',
-           'DefenseResult', 'NetGuardConfig', 'admi', 'choose_decoys', 'defend', 'dp_sgd', 'ewc_penalty',
-           'fisher_diagonal', 'get_attack', 'get_defense', 'netguard', 'register_attack', 'register_defense', 'SWEEPS',
-           'bido', 'field_table', 'mid', 'negls', 'operating_points', 'plot_frontier', 'retrain', 'stack', 'tldmi',
-           'trapmid', 'Judge', 'all_class_check', 'attack_accuracy', 'evaluate', 'feature_fid', 'gan_quality',
-           'inception_fid', 'knn_distance', 'model_accuracy', 'random_baseline', 'markdown_table', 'netguard_widget',
-           'per_class_table', 'plan_benchmark', 'read_result', 'run_benchmark', 'summarize', 'tradeoff_plot',
-           'write_report', 'z_stepper_widget']
+           'train_classifier', 'train_gan', 'AttackResult', 'LatentSearch', 'QueryAPI', 'alignment', 'brep_mi',
+           'fredrikson', 'gmi', 'identity_loss', 'kedmi', 'mirror_b', 'mirror_w', 'prepare_attack', 'run_attack',
+           'served', 'ATTACKS', 'DEFENSES', 'DefenseResult', 'NetGuardConfig', 'admi', 'choose_decoys', 'defend',
+           'dp_sgd', 'ewc_penalty', 'fisher_diagonal', 'get_attack', 'get_defense', 'netguard', 'register_attack',
+           'register_defense', 'SWEEPS', 'bido', 'field_table', 'mid', 'negls', 'operating_points', 'plot_frontier',
+           'retrain', 'stack', 'tldmi', 'trapmid', 'Judge', 'all_class_check', 'attack_accuracy', 'evaluate',
+           'feature_fid', 'gan_quality', 'inception_fid', 'knn_distance', 'model_accuracy', 'random_baseline',
+           'markdown_table', 'netguard_widget', 'per_class_table', 'plan_benchmark', 'read_result', 'run_benchmark',
+           'summarize', 'tradeoff_plot', 'write_report', 'z_stepper_widget']
 
 # %% ../nbs/all.ipynb #b9c64971
 from .data import Split, load_split, mnist, mnist5k, mnist5k_shift, show_images
@@ -64,7 +64,9 @@ _all_ = [
 from netguard.invert import (
     AttackResult,
     LatentSearch,
+    QueryAPI,
     alignment,
+    brep_mi,
     fredrikson,
     gmi,
     identity_loss,
@@ -73,12 +75,15 @@ from netguard.invert import (
     mirror_w,
     prepare_attack,
     run_attack,
+    served,
 )
 
 _all_ = [
     'AttackResult',
     'LatentSearch',
+    'QueryAPI',
     'alignment',
+    'brep_mi',
     'fredrikson',
     'gmi',
     'identity_loss',
@@ -87,6 +92,7 @@ _all_ = [
     'mirror_w',
     'prepare_attack',
     'run_attack',
+    'served',
 ]
 
 # %% ../nbs/all.ipynb #7fa47070
