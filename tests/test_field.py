@@ -24,7 +24,7 @@ def _train(strategy_fn, model_fn, ckpt, stop_at=None):
         if stop_at is not None and state['step'] == stop_at:
             raise Stop
 
-    train_classifier(model, data, epochs=2, batch_size=32, seed=1, device='cpu', checkpoint=ckpt, checkpoint_every=4,
+    train_classifier(model, data, epochs=1, batch_size=32, seed=1, device='cpu', checkpoint=ckpt, checkpoint_every=4,
                      progress=False, callbacks=(kill,), strategy=strategy)  # fmt: skip
     return model, strategy
 
