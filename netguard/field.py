@@ -519,10 +519,11 @@ def plot_sweep(rows: list[dict]):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/04b_field.ipynb #486abad7
+# %% ../nbs/04b_field.ipynb #6fe95239
 def _ms(xs) -> str:
+    "Mean ± sample std of `xs` (the mean alone for one value)."
     m = _mean(xs)
-    return f'{m:.2f} ± {(sum((x - m) ** 2 for x in xs) / max(len(xs) - 1, 1)) ** 0.5:.2f}'
+    return f'{m:.2f}' + (f' ± {(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) ** 0.5:.2f}' if len(xs) > 1 else '')
 
 
 def variant_label(row: dict) -> str:
