@@ -11,14 +11,14 @@ import pytest
 from browser_util import ROOT, process_for_docs
 
 # the least number of figures each page must show: the chapters open with a picture from the shipped models, 03 and
-# 04 show a still of their widget, 04b a picture per defense, its sweep and frontier, 05 the trade-off plot of the grid
+# 04 show a still of their widget, 04_field a picture per defense, its sweep and frontier, 05 the trade-off plot of the grid
 FIGURES = {
     '00_models.ipynb': 1,
     '01_data.ipynb': 5,
     '02_train.ipynb': 5,
     '03_invert.ipynb': 3,
     '04_defend.ipynb': 3,
-    '04b_field.ipynb': 7,
+    '04_field.ipynb': 7,
     '05_eval.ipynb': 3,
     'index.ipynb': 2,
 }
