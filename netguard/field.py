@@ -596,13 +596,11 @@ def plot_frontier(rows: list[dict]):
 
     pts = frontier_points(rows)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
-    families = list(dict.fromkeys(label.partition(':')[0].partition(' ')[0] for label in pts))
-    colors = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
+    families = list(dict.fromkeys(label.partition(':')[0] for label in pts))
+    colors = {f: plt.cm.tab20(i % 20) for i, f in enumerate(families)}
     for ax, i, what in zip(axes, (1, 2), ('all-class check on 0', 'mean all-class check on 0-4')):
         for fam in families:
-            mine = sorted(
-                (v for k, v in pts.items() if k.partition(':')[0].partition(' ')[0] == fam), key=lambda v: v[0]
-            )
+            mine = sorted((v for k, v in pts.items() if k.partition(':')[0] == fam), key=lambda v: v[0])
             ax.plot([v[0] for v in mine], [v[i] for v in mine], 'o-', color=colors[fam], label=fam)
         for label, v in pts.items():
             ax.annotate(

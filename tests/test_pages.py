@@ -11,7 +11,7 @@ import pytest
 from browser_util import ROOT, process_for_docs
 
 # the least number of figures each page must show: the chapters open with a picture from the shipped models, 03 and
-# 04 show a still of their widget, 04_field a picture per defense, its sweep and frontier, 05 the trade-off plot of the grid
+# 04 show a still of their widget, 04_field a picture per defense and its sweep and frontier, 05 the grid's plot
 FIGURES = {
     '00_models.ipynb': 1,
     '01_data.ipynb': 5,
