@@ -8,6 +8,21 @@ import pytest
 from PIL import Image
 
 
+@pytest.fixture(scope='session')
+def docs_pages(tmp_path_factory):
+    """Every notebook of nbs/ through nbdev's docs processing, once per test session (the page and browser tests share
+    it): (folder of the processed copies, {name: summary})."""
+    import time
+
+    from browser_util import ROOT, process_for_docs
+
+    out, t0 = tmp_path_factory.mktemp('docs') / 'proc', time.monotonic()
+    notebooks = sorted((ROOT / 'nbs').glob('*.ipynb'))
+    summary = process_for_docs(notebooks, out)
+    print(f'\nnbdev docs processing of {len(notebooks)} notebooks: {time.monotonic() - t0:.1f} s')
+    return out, summary
+
+
 def write_idx_images(path: Path, images: np.ndarray):
     path.write_bytes(struct.pack('>IIII', 2051, len(images), 28, 28) + images.astype(np.uint8).tobytes())
 

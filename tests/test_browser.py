@@ -273,12 +273,8 @@ def docs_tab(driver):
 
 
 @pytest.fixture(scope='module')
-def processed(workdir):
-    out = workdir / 'proc'
-    t0 = time.monotonic()
-    summary = process_for_docs(NOTEBOOKS, out)
-    print(f'\nnbdev docs processing of {len(NOTEBOOKS)} notebooks: {time.monotonic() - t0:.1f} s')
-    return out, summary
+def processed(docs_pages):
+    return docs_pages
 
 
 @pytest.mark.parametrize('nb', [p.name for p in NOTEBOOKS])

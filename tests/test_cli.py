@@ -1,9 +1,14 @@
-"The `netguard` command end to end, as a user runs it, and the cost of `import netguard`."
+"""The `netguard` command end to end, as a user runs it, and the cost of `import netguard`. The tests named "as a user
+runs them" (and the top-level help and usage error) start the console script; the others call its `main` in this
+process, which answers the same (same parser, same one-line errors) without paying for torch's import each time."""
 
+import contextlib
+import io
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 # the console script pip installed next to this interpreter (as a user runs it)
 NETGUARD = shutil.which('netguard', path=str(Path(sys.executable).parent)) or shutil.which('netguard')
@@ -14,18 +19,31 @@ def run(*args):
     return subprocess.run([NETGUARD, *args], capture_output=True, text=True, timeout=300)
 
 
+def call(*args):
+    "`netguard ARGS` through `netguard.cli.main` in this process: returncode, stdout and stderr as `run` gives them."
+    from netguard.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = main(list(args))
+        except SystemExit as e:  # argparse: --help (0) and usage errors (2)
+            rc = e.code if isinstance(e.code, int) else 1
+    return SimpleNamespace(returncode=rc, stdout=out.getvalue(), stderr=err.getvalue())
+
+
 def test_help_on_every_subcommand():
     top = run('--help')
     assert top.returncode == 0 and 'data' in top.stdout and 'models' in top.stdout
     for sub in ('data', 'models', 'train', 'demo', 'bench'):
-        r = run(sub, '--help')
+        r = call(sub, '--help')
         assert r.returncode == 0 and 'usage: netguard ' + sub in r.stdout
 
 
 def test_demo_and_bench_help_name_their_options():
-    r = run('demo', '--help')
+    r = call('demo', '--help')
     assert r.returncode == 0 and all(o in r.stdout for o in ('--out', '--seed', '--device', 'NetGuard'))
-    r = run('bench', '--help')
+    r = call('bench', '--help')
     assert r.returncode == 0
     assert all(
         o in r.stdout for o in ('--preset', '--attacks', '--defenses', '--seeds', '--n', '--out', 'kedmi', 'admi')
@@ -33,31 +51,31 @@ def test_demo_and_bench_help_name_their_options():
 
 
 def test_bench_rejects_unknown_names_at_once():
-    r = run('bench', '--attacks', 'gmi,deepinversion', '--out', 'never-written')
+    r = call('bench', '--attacks', 'gmi,deepinversion', '--out', 'never-written')
     assert r.returncode == 1, r.stderr
     assert r.stderr.strip().startswith("netguard: error: unknown attack 'deepinversion'; choose one of: gmi, ")
     assert '\n' not in r.stderr.strip() and 'kedmi' in r.stderr
-    r = run('bench', '--defenses', 'original', 'dp')
+    r = call('bench', '--defenses', 'original', 'dp')
     assert r.returncode == 1 and r.stderr.strip().startswith(
         "netguard: error: unknown defense 'dp'; choose one of: original"
     )
-    r = run('bench', '--seeds', 'x')
+    r = call('bench', '--seeds', 'x')
     assert r.returncode == 2 and "invalid int value: 'x'" in r.stderr
-    r = run('demo', '--seed', '1.5')
+    r = call('demo', '--seed', '1.5')
     assert r.returncode == 2 and "invalid int value: '1.5'" in r.stderr
 
 
 def test_set_checks_defense_settings_at_once():
-    r = run('bench', '--set', 'netguard.gamma=1', '--out', 'never-written')
+    r = call('bench', '--set', 'netguard.gamma=1', '--out', 'never-written')
     assert r.returncode == 1 and not Path('never-written').exists()
     assert r.stderr.strip().startswith(
         "netguard: error: --set netguard.gamma=1: netguard has no setting 'gamma'; valid: alpha, beta"
     )
-    r = run('bench', '--set', 'dpsgd.epsilon=2')  # DP-SGD is not among the default defenses
+    r = call('bench', '--set', 'dpsgd.epsilon=2')  # DP-SGD is not among the default defenses
     assert r.returncode == 1 and r.stderr.strip().endswith("the defense 'dpsgd' is not run here; add it to --defenses")
-    r = run('demo', '--set', 'protected_cap=0.8')
+    r = call('demo', '--set', 'protected_cap=0.8')
     assert r.returncode == 1 and 'DEFENSE.KEY=VALUE' in r.stderr
-    assert '--set' in run('demo', '--help').stdout and 'dpsgd.epsilon' in run('bench', '--help').stdout
+    assert '--set' in call('demo', '--help').stdout and 'dpsgd.epsilon' in call('bench', '--help').stdout
 
 
 def test_wrong_settings_fail_at_once_as_a_user_runs_them(tmp_path):
@@ -75,7 +93,7 @@ def test_no_command_is_a_usage_error():
 
 
 def test_data_writes_grids(tmp_path):
-    r = run('data', '--out', str(tmp_path), '--per-class', '2')
+    r = call('data', '--out', str(tmp_path), '--per-class', '2')
     assert r.returncode == 0, r.stderr
     assert 'private train 2,000 | private test 500 | public 2,500' in r.stdout
     for name in ('private_train.png', 'public.png'):
@@ -87,9 +105,9 @@ def test_bad_input_is_one_plain_line():
     assert r.returncode == 1
     assert r.stderr.strip().startswith("netguard: error: unknown dataset 'imagenet'; choose one of: mnist5k, ")
     assert '\n' not in r.stderr.strip() and 'folder' in r.stderr
-    r = run('models', '--image-shape', '1', '28', '28')
+    r = call('models', '--image-shape', '1', '28', '28')
     assert r.returncode == 1 and '32x32 or 64x64' in r.stderr
-    r = run('data', '--seed', 'abc')
+    r = call('data', '--seed', 'abc')
     assert r.returncode == 2 and "invalid int value: 'abc'" in r.stderr
 
 

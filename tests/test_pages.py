@@ -38,10 +38,8 @@ def figures(path: Path) -> int:
 
 
 @pytest.fixture(scope='module')
-def processed(tmp_path_factory):
-    out = tmp_path_factory.mktemp('proc')
-    summary = process_for_docs([ROOT / 'nbs' / nb for nb in FIGURES], out)
-    return out, summary
+def processed(docs_pages):
+    return docs_pages
 
 
 @pytest.mark.parametrize('nb', list(FIGURES))
@@ -68,11 +66,11 @@ def test_a_page_without_outputs_fails(tmp_path):
     assert figures(tmp_path / 'proc' / '01_data.ipynb') < FIGURES['01_data.ipynb']
 
 
-def test_instructor_page_shows_its_plans(tmp_path):
+def test_instructor_page_shows_its_plans(processed):
     "The instructor guide's page shows the tables its hidden cells compute from bench/results/chapter_times.json."
-    summary = process_for_docs([ROOT / 'nbs' / 'instructor.ipynb'], tmp_path)
+    out, summary = processed
     assert summary['instructor.ipynb']['error'] is None, summary['instructor.ipynb']['error']
-    nb = nbformat.read(tmp_path / 'instructor.ipynb', as_version=4)
+    nb = nbformat.read(out / 'instructor.ipynb', as_version=4)
     tables = [
         ''.join(o['data']['text/markdown'])
         for c in nb.cells
