@@ -49,6 +49,14 @@ def counts(path: Path) -> dict:
     return dict(export_lines=export, other_code_lines=code, prose_words=words, study_min=study)
 
 
+# the screen (of the window's height, counted from 1) on which the page's second figure starts; null with fewer
+SECOND_FIGURE = """
+const imgs = [...document.querySelectorAll('img, svg')].filter(e => e.getBoundingClientRect().height > 40);
+if (imgs.length < 2) return null;
+return Math.floor((imgs[1].getBoundingClientRect().top + window.scrollY) / window.innerHeight) + 1;
+"""
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=str(ROOT / 'bench' / 'results' / 'chapter_facts'), help='result file (no suffix)')
@@ -61,11 +69,12 @@ def main(argv=None):
         rec = summary[p.name]
         row = dict(page=p.name, figures=figures(work / 'proc' / p.name), **counts(p))
         t = chapter_times(p.name, ROOT / 'bench' / 'results' / 'chapter_times.json')
-        row.update(tested_s=t.get('tested'), all_s=t.get('all'), height_px=None)
+        row.update(tested_s=t.get('tested'), all_s=t.get('all'), height_px=None, second_figure_screen=None)
         if driver is not None:
             page = to_html(work / 'proc' / p.name, rec['title'], rec['description'], work / 'html' / (p.stem + '.html'))
             driver.get(page.as_uri())
             row['height_px'] = driver.execute_script('return document.body.scrollHeight')
+            row['second_figure_screen'] = driver.execute_script(SECOND_FIGURE)
         rows.append(row)
     if driver is not None:
         driver.quit()
@@ -74,10 +83,11 @@ def main(argv=None):
         return 'n/a' if v is None else f.format(v)
 
     head = f"{'page':18s} {'height px':>9s} {'figures':>7s} {'export lines':>12s} {'prose words':>11s} "
-    head += f"{'study min':>9s} {'tested s':>8s} {'all s':>6s}"
+    head += f"{'study min':>9s} {'tested s':>8s} {'all s':>6s} {'2nd figure on screen':>20s}"
     lines = [head] + [
         f"{r['page']:18s} {show(r['height_px']):>9s} {r['figures']:7d} {r['export_lines']:12d} {r['prose_words']:11d} "
-        f"{show(r['study_min']):>9s} {show(r['tested_s'], '{:.0f}'):>8s} {show(r['all_s'], '{:.0f}'):>6s}"
+        f"{show(r['study_min']):>9s} {show(r['tested_s'], '{:.0f}'):>8s} {show(r['all_s'], '{:.0f}'):>6s} "
+        f"{show(r['second_figure_screen']):>20s}"
         for r in rows
     ]
     print('\n'.join(lines))

@@ -7,7 +7,8 @@ Every code cell runs, the `slow` ones included (a student runs them too); cells 
 default `net`, which needs the internet, and `gpu`) are left unrun. Widget state is stored in each executed notebook
 (`metadata.widgets`), so the pages built from it show the widgets. Prints, and writes to `DIR/timings.json`, the
 wall time of each notebook, of its slowest cells, and its number of exercises; the executed notebooks go to `DIR`
-(or back in place with `--in-place`, then cleaned with `nbdev-clean`).
+(or back in place with `--in-place`, then cleaned with `nbdev-clean`). A skipped cell keeps the outputs it has: the
+committed outputs of `slow` cells come from a run of every cell, and a later `--skip slow` run leaves them.
 
 The chapters' compute times go to `bench/results/chapter_times.json` (`--results`), which the chapters' opening
 cells read (`netguard.course.chapter_card`): a run that skips `slow` cells records the `tested` time of each chapter,
@@ -49,13 +50,13 @@ def exercises(nb) -> int:
 
 
 class Client(NotebookClient):
-    "nbclient's client, leaving the flagged cells unrun."
+    """nbclient's client, leaving the flagged cells unrun: they keep the outputs the notebook holds (those of the last
+    run of every cell), so a run that skips `slow` cells does not erase the figures of the slow ones."""
 
     skip: set = set()
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if cell.cell_type == 'code' and flags(cell.source) & self.skip:
-            cell.outputs = []
             return cell
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
