@@ -37,8 +37,9 @@ __all__ = ['INT_0', 'INT_1', 'NON_NEGATIVE', 'POSITIVE', 'build', 'check_fields'
            'register_defense', 'SWEEPS', 'bido', 'field_table', 'mid', 'negls', 'operating_points', 'plot_frontier',
            'retrain', 'stack', 'tldmi', 'trapmid', 'Judge', 'all_class_check', 'attack_accuracy', 'evaluate',
            'feature_fid', 'gan_quality', 'inception_fid', 'knn_distance', 'model_accuracy', 'random_baseline',
-           'markdown_table', 'netguard_widget', 'per_class_table', 'plan_benchmark', 'read_result', 'run_benchmark',
-           'summarize', 'tradeoff_plot', 'write_report', 'z_stepper_widget']
+           'RemoteAPI', 'served_model', 'start_server', 'markdown_table', 'netguard_widget', 'per_class_table',
+           'plan_benchmark', 'read_result', 'run_benchmark', 'summarize', 'tradeoff_plot', 'write_report',
+           'z_stepper_widget']
 
 # %% ../nbs/all.ipynb #b9c64971
 from .data import Split, load_split, mnist, mnist5k, mnist5k_shift, show_images
@@ -182,6 +183,11 @@ _all_ = [
     'model_accuracy',
     'random_baseline',
 ]
+
+# %% ../nbs/all.ipynb #c1ac36f4
+from .serve import RemoteAPI, served_model, start_server
+
+_all_ = ['RemoteAPI', 'served_model', 'start_server']
 
 # %% ../nbs/all.ipynb #601f6b9d
 from .harness import plan_benchmark, run_benchmark

@@ -53,7 +53,7 @@ def error_line(e: BaseException) -> str:
     return f"netguard: error: {msg or type(e).__name__}"
 
 # %% ../nbs/06_cli.ipynb #ed7ff874
-ORDER = ('data', 'models', 'train', 'demo', 'bench')  # the order of `netguard --help`: the course's
+ORDER = ('data', 'models', 'train', 'demo', 'bench', 'serve')  # the order of `netguard --help`: the course's
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -62,6 +62,7 @@ def make_parser() -> argparse.ArgumentParser:
     import netguard.eval  # noqa: F401
     import netguard.harness  # noqa: F401
     import netguard.models  # noqa: F401
+    import netguard.serve  # noqa: F401
     import netguard.train  # noqa: F401
     from netguard import __version__
 

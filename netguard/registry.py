@@ -143,8 +143,10 @@ def check_settings(spec, options: dict) -> dict:
 
 # %% ../nbs/registry.ipynb #08d75b13
 def check_models(target, models: dict | None = None) -> None:
-    "A ValueError naming the first of `target` ('the target') and the models in `models` that holds NaN or Inf."
-    check_finite('the target', target)
+    """A ValueError naming the first of `target` ('the target') and the models in `models` that holds NaN or Inf. A
+    served target (one that answers `query`: a `QueryAPI`, local or remote) has no weights to read and passes."""
+    if not callable(getattr(target, 'query', None)):
+        check_finite('the target', target)
     for key, value in (models or {}).items():
         many = isinstance(value, (list, tuple))
         for i, v in enumerate(value if many else [value]):

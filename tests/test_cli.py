@@ -35,7 +35,7 @@ def call(*args):
 def test_help_on_every_subcommand():
     top = run('--help')
     assert top.returncode == 0 and 'data' in top.stdout and 'models' in top.stdout
-    for sub in ('data', 'models', 'train', 'demo', 'bench'):
+    for sub in ('data', 'models', 'train', 'demo', 'bench', 'serve'):
         r = call(sub, '--help')
         assert r.returncode == 0 and 'usage: netguard ' + sub in r.stdout
 
@@ -48,6 +48,24 @@ def test_demo_and_bench_help_name_their_options():
     assert all(
         o in r.stdout for o in ('--preset', '--attacks', '--defenses', '--seeds', '--n', '--out', 'kedmi', 'admi')
     )
+
+
+def test_serve_help_and_bad_arguments():
+    r = call('serve', '--help')
+    assert r.returncode == 0
+    assert all(
+        o in r.stdout for o in ('--defense', '--answers', '--k', '--round', '--budget', '--host', '--port', '--log')
+    )
+    assert '127.0.0.1' in r.stdout and 'netguard[serve]' in r.stdout and 'admi' in r.stdout
+    r = call('serve', '--answers', 'scores', '--k', '3')  # refused before any model is loaded or port opened
+    assert (r.returncode, r.stderr) == (
+        1,
+        'netguard: error: scores answers every class: for the top k only, answer topk\n',
+    )
+    r = call('serve', '--defense', 'dp')
+    assert r.returncode == 1 and r.stderr.startswith("netguard: error: unknown defense 'dp'; choose one of: original")
+    r = call('serve', '--answers', 'logits')
+    assert r.returncode == 2 and "invalid choice: 'logits'" in r.stderr
 
 
 def test_bench_rejects_unknown_names_at_once():

@@ -11,7 +11,8 @@ import pytest
 from browser_util import ROOT, process_for_docs
 
 # the least number of figures each page must show: the chapters open with a picture from the shipped models, 03 and
-# 04 show a still of their widget, 04_field a picture per defense and its sweep and frontier, 05 the grid's plot
+# 04 show a still of their widget, 04_field a picture per defense and its sweep and frontier, 05 the grid's plot, 07
+# BREP-MI's reconstructions over HTTP
 FIGURES = {
     '00_models.ipynb': 1,
     '01_data.ipynb': 5,
@@ -20,6 +21,7 @@ FIGURES = {
     '04_defend.ipynb': 3,
     '04_field.ipynb': 7,
     '05_eval.ipynb': 3,
+    '07_serve.ipynb': 1,
     'index.ipynb': 2,
 }
 IMAGE_TYPES = ('image/png', 'image/jpeg', 'image/svg+xml')

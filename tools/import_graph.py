@@ -25,7 +25,7 @@ from pathlib import Path
 
 LAYERS = [
     ('infrastructure', ['core', 'files', 'config', 'registry']),
-    ('chapters', ['models', 'data', 'train', 'invert', 'defend', 'field', 'eval']),
+    ('chapters', ['models', 'data', 'train', 'invert', 'defend', 'field', 'eval', 'serve']),
     ('on top', ['report', 'widgets', 'harness', 'course', 'cli', 'all']),
 ]
 UNIT_LIMIT, CELL_LIMIT, TOP = 60, 40, 5
