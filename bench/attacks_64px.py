@@ -5,10 +5,11 @@
 
 The networks are a VGG16 target over K identities and the 64 px GAN. Speed does not depend on the weights, so they are
 freshly built and the "public" images are random; the reconstructions mean nothing, the seconds do. `--scale`
-multiplies every step count (the second command checks every attack on a CPU in about 2 minutes). KED-MI and
-Alignment include training their own networks (KED-MI's GAN, Yang's inversion network), as the attacks define. Every
-attack of `netguard.invert.ATTACKS` runs unless `--attacks` names some; the budgets below are the papers' (GMI 1,500
-iterations, ...), and an attack without one runs with its defaults. Writes OUT.txt (default
+multiplies every step count (the second command checks every attack on a CPU in a few minutes, and PLG-MI's cGAN
+in about 20 more: 60 of its 30,000 iterations of five discriminator steps at 64 px). KED-MI, Alignment and PLG-MI
+include training their own networks (KED-MI's GAN, Yang's inversion network, PLG-MI's conditional GAN), as the
+attacks define. Every attack of `netguard.invert.ATTACKS` runs unless `--attacks` names some; the budgets below are
+the papers' (GMI 1,500 iterations, ...), and an attack without one runs with its defaults. Writes OUT.txt (default
 bench/results/attacks_64px.txt; bench/gpu.sh writes bench/results/gpu_h200/attacks_64px.txt).
 """
 
@@ -53,10 +54,11 @@ def main(argv=None):
         kedmi=dict(steps=s(1000), width=p.gan.width),
         alignment=dict(steps=s(1500), width=p.gan.width),
         lomma=dict(steps=s(600)),  # its two surrogates, distilled on the public images
+        plgmi_cgan=dict(steps=s(30000), top_n=30),  # top-30 pseudo-labels, then its conditional GAN
     )
     run = dict(gmi=dict(settings='gmi', steps=s(1500)), kedmi=dict(steps=s(300)), fredrikson=dict(steps=s(500)),
                mirror_b=dict(generations=s(50)), mirror_w=dict(steps=s(100)), plgmi=dict(steps=s(1500)),
-               lomma=dict(steps=s(1500)))  # fmt: skip
+               lomma=dict(steps=s(1500)), rlb_mi=dict(episodes=s(40000)), plgmi_cgan=dict(steps=s(600)))  # fmt: skip
     sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
     lines = [
         f"celeba64 networks ({p.target.arch} target over {args.classes} classes, GAN width {p.gan.width}), {dev}, "

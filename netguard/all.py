@@ -31,15 +31,15 @@ __all__ = ['INT_0', 'INT_1', 'NON_NEGATIVE', 'POSITIVE', 'build', 'check_fields'
            'save_model', 'seed_everything', 'setting', 'Split', 'Strategy', 'get_preset', 'load_split', 'mnist',
            'mnist5k', 'mnist5k_shift', 'plot_history', 'pretrained', 'pretrained_all', 'show_images',
            'train_classifier', 'train_gan', 'AttackResult', 'LatentSearch', 'QueryAPI', 'alignment', 'brep_mi',
-           'fredrikson', 'gmi', 'identity_loss', 'kedmi', 'mirror_b', 'mirror_w', 'prepare_attack', 'run_attack',
-           'served', 'ATTACKS', 'DEFENSES', 'DefenseResult', 'NetGuardConfig', 'admi', 'choose_decoys', 'defend',
-           'dp_sgd', 'ewc_penalty', 'fisher_diagonal', 'get_attack', 'get_defense', 'netguard', 'register_attack',
-           'register_defense', 'SWEEPS', 'bido', 'field_table', 'mid', 'negls', 'operating_points', 'plot_frontier',
-           'retrain', 'stack', 'tldmi', 'trapmid', 'Judge', 'all_class_check', 'attack_accuracy', 'evaluate',
-           'feature_fid', 'gan_quality', 'inception_fid', 'knn_distance', 'model_accuracy', 'random_baseline',
-           'RemoteAPI', 'served_model', 'start_server', 'markdown_table', 'netguard_widget', 'per_class_table',
-           'plan_benchmark', 'read_result', 'run_benchmark', 'summarize', 'tradeoff_plot', 'write_report',
-           'z_stepper_widget']
+           'fredrikson', 'gmi', 'identity_loss', 'kedmi', 'mirror_b', 'mirror_w', 'plgmi_cgan', 'prepare_attack',
+           'rlb_mi', 'run_attack', 'served', 'ATTACKS', 'DEFENSES', 'DefenseResult', 'NetGuardConfig', 'admi',
+           'choose_decoys', 'defend', 'dp_sgd', 'ewc_penalty', 'fisher_diagonal', 'get_attack', 'get_defense',
+           'netguard', 'register_attack', 'register_defense', 'SWEEPS', 'bido', 'field_table', 'mid', 'negls',
+           'operating_points', 'plot_frontier', 'retrain', 'stack', 'tldmi', 'trapmid', 'Judge', 'all_class_check',
+           'attack_accuracy', 'evaluate', 'feature_fid', 'gan_quality', 'inception_fid', 'knn_distance',
+           'model_accuracy', 'random_baseline', 'RemoteAPI', 'served_model', 'start_server', 'markdown_table',
+           'netguard_widget', 'per_class_table', 'plan_benchmark', 'read_result', 'run_benchmark', 'summarize',
+           'tradeoff_plot', 'write_report', 'z_stepper_widget']
 
 # %% ../nbs/all.ipynb #b9c64971
 from .data import Split, load_split, mnist, mnist5k, mnist5k_shift, show_images
@@ -74,7 +74,9 @@ from netguard.invert import (
     kedmi,
     mirror_b,
     mirror_w,
+    plgmi_cgan,
     prepare_attack,
+    rlb_mi,
     run_attack,
     served,
 )
@@ -91,7 +93,9 @@ _all_ = [
     'kedmi',
     'mirror_b',
     'mirror_w',
+    'plgmi_cgan',
     'prepare_attack',
+    'rlb_mi',
     'run_attack',
     'served',
 ]

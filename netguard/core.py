@@ -62,6 +62,11 @@ STREAMS = {
     'trapmid.triggers': 33,  # Trap-MID's initial triggers
     'brep_mi.init': 34,  # BREP-MI's random search for starting latents
     'brep_mi.sphere': 35,  # BREP-MI's points on the spheres (+ the label)
+    'rlb_mi.init': 36,  # RLB-MI's agent's initial weights (+ the label)
+    'rlb_mi.episode': 37,  # RLB-MI's episodes' starting latents and test latents (+ the label)
+    'rlb_mi.noise': 38,  # RLB-MI's policy noise (+ the label)
+    'rlb_mi.replay': 39,  # RLB-MI's replayed experience (+ the label)
+    'plgmi.gan_init': 40,  # PLG-MI's conditional GAN's new weights (the label embeddings)
     'eval.baseline_z': 51,  # the random-baseline latents
     'eval.fid_private': 52,  # the private images FID compares with
     'eval.gan_samples': 53,  # `gan_samples`' latents
@@ -81,6 +86,8 @@ STEP_STREAMS = {
     'kedmi.step': 23,  # (seed, step, 23): a step of KED-MI's latent search
     'distill.step': 30,  # (seed, step, 30): the augmentation of a distillation step
     'lomma.surrogate': 31,  # (seed, i, 31): the seed of LOMMA's i-th surrogate
+    'plgmi.gan_step': 41,  # (seed, step, 41): the latents, labels and augmentation of a step of PLG-MI's cGAN
+    'plgmi.step': 42,  # (seed, step, label, 42): the augmentation of a label's images in a step of PLG-MI's search
 }
 
 # %% ../nbs/core.ipynb #e27f81d7

@@ -203,6 +203,8 @@ def _attack_row(p, run, spec: str, dres: DefenseResult, mc, prior, gan, baseline
     row = evaluate(dres, res, run.judge, protected=p.protected, seed=run.seed, mc=mc, baseline=baseline)
     row.update(attack=spec, defense=run.defense, settings=p.defenses[run.defense][1], prior=prior)
     row.update(model_seed=run.ms, preset=p.preset.name, defense_seconds=run.defense_seconds, attack_seconds=asec)
+    if 'queries' in res.info:  # an attack of the served target: the images it asked about
+        row['queries'] = int(res.info['queries'])
     if p.out:
         grid = grid_path(spec, run.defense, run.seed, run.ms, prior)
         what = f'{spec} vs {run.defense} (seed {run.seed}' + (f', model seed {run.ms}' if run.ms else '')

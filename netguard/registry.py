@@ -17,8 +17,8 @@ from .config import settings_class
 from .core import check_finite
 
 # %% auto #0
-__all__ = ['ACCESS', 'STAGES', 'NEEDS', 'ATTACKS', 'DEFENSES', 'Attack', 'Defense', 'register_attack', 'register_defense',
-           'get_attack', 'get_defense', 'setting_names', 'check_settings', 'check_models']
+__all__ = ['ACCESS', 'STAGES', 'NEEDS', 'ATTACKS', 'DEFENSES', 'ANSWERS', 'Attack', 'Defense', 'register_attack',
+           'register_defense', 'get_attack', 'get_defense', 'setting_names', 'check_settings', 'check_models']
 
 # %% ../nbs/registry.ipynb #346e7e65
 ACCESS = ('white', 'black', 'label')  # weights and gradients; returned scores; the returned label only
@@ -39,6 +39,7 @@ class Attack:
     budget: dict = field(default_factory=dict)
     prepare_budget: dict = field(default_factory=dict)
     label: str = ''
+    answers: str | None = None  # what a served target answers it: 'label', 'scores' or None (it holds the model)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ ATTACKS: dict[str, Attack] = {}
 DEFENSES: dict[str, Defense] = {}
 
 # %% ../nbs/registry.ipynb #fe996125
+ANSWERS = {'white': (None,), 'black': (None, 'scores'), 'label': ('label',)}  # what a served target may answer
+
+
 def _checked(kind: str, name: str, value, valid) -> None:
     if value not in valid:
         raise ValueError(f"{kind} of {name!r} must be one of {', '.join(map(repr, valid))}; got {value!r}")
@@ -78,16 +82,20 @@ def _declared(name: str, needs, settings, budgets: dict) -> tuple:
 
 # %% ../nbs/registry.ipynb #f4cd2ab2
 def register_attack(name: str, *, access: str, needs=(), prepare=None, settings=None, settings_from=None,
-                    rules=None, budget=None, prepare_budget=None, label: str | None = None):  # fmt: skip
-    "Decorator: add the `run` function it decorates to `ATTACKS` as attack `name` (see `Attack`)."
+                    rules=None, budget=None, prepare_budget=None, label: str | None = None,
+                    answers: str | None = None):  # fmt: skip
+    """Decorator: add the `run` function it decorates to `ATTACKS` as attack `name` (see `Attack`). `answers`: what a
+    served target answers it ('label', the default of a label-only attack; 'scores' for a black-box attack that reads
+    them through a query API; None: `run` gets the model)."""
 
     def add(run):
         _checked('the access', name, access, ACCESS)
+        said = answers or ('label' if access == 'label' else None)
+        _checked(f'the answers to a {access!r} attack', name, said, ANSWERS[access])
         cls = settings or settings_class(settings_from or run, rules, what=label or name)
         need = _declared(name, needs, cls, dict(budget=budget or {}))
-        spec = Attack(
-            name, run, access, need, prepare, cls, dict(budget or {}), dict(prepare_budget or {}), label or name
-        )
+        spec = Attack(name, run, access, need, prepare, cls, dict(budget or {}), dict(prepare_budget or {}),
+                      label or name, said)  # fmt: skip
         ATTACKS[name] = spec
         return run
 

@@ -22,16 +22,18 @@ VALUES = {'NaN': float('nan'), 'Inf': float('inf'), '-Inf': -float('inf')}
 BUDGETS = dict(  # the smallest run of each attack: two steps, two images
     gmi=dict(steps=2), lomma=dict(steps=2), plgmi=dict(steps=2), mirror_w=dict(steps=2), fredrikson=dict(steps=2),
     kedmi=dict(steps=2, batch_per_label=2), alignment={}, mirror_b=dict(population=4, generations=1, elite=2),
-    brep_mi=dict(iterations=1, sphere_points=2, init_draws=8),
+    brep_mi=dict(iterations=1, sphere_points=2, init_draws=8), rlb_mi=dict(episodes=2, hidden=4, batch_size=1),
+    plgmi_cgan=dict(steps=2),
 )  # fmt: skip
 READS = dict(  # the models each attack's own function reads (alignment reads only its inversion network)
     gmi='target G D', lomma='target G D', plgmi='target G D', kedmi='target G D', fredrikson='target', alignment='',
-    mirror_b='target G', mirror_w='target G', brep_mi='target G',
+    mirror_b='target G', mirror_w='target G', brep_mi='target G', rlb_mi='target G', plgmi_cgan='target G',
 )  # fmt: skip
 PREPARE = dict(  # what each attack builds once, as small as it goes
     lomma=dict(surrogates=[dict(arch='cnn', width=4)], steps=2, batch_size=8),
     kedmi=dict(steps=2, width=4, batch_size=8),
     alignment=dict(steps=2, width=4, batch_size=8),
+    plgmi_cgan=dict(top_n=2, steps=1, n_dis=1, batch_size=8),
 )
 
 
