@@ -20,7 +20,7 @@ import torch
 
 pytest.importorskip('flask', reason='the served model needs the serve extra: pip install -e ".[serve]"')
 
-from netguard.invert import SERVED, QueryAPI, run_attack  # noqa: E402
+from netguard.invert import QueryAPI, run_attack  # noqa: E402
 from netguard.serve import RemoteAPI, encode_images, served_model, start_server  # noqa: E402
 from netguard.train import pretrained  # noqa: E402
 
@@ -84,13 +84,19 @@ def test_score_answers_are_the_query_api_s(models):
         assert remote(x[:0]).shape == (0,)
 
 
-@pytest.mark.skipif(SERVED.get('black') != 'scores', reason='Mirror-B does not read the target through served() yet')
-def test_mirror_b_over_http_gives_the_in_process_numbers(models):
+@pytest.mark.parametrize(
+    'attack, opts',
+    [
+        ('mirror_b', dict(population=8, generations=2, elite=2)),
+        ('rlb_mi', dict(episodes=6, batch_size=4, test_every=3)),
+    ],
+)
+def test_score_attacks_over_http_give_the_in_process_numbers(models, attack, opts):
+    "Mirror-B and RLB-MI read the scores a server answers: the same images and queries as from the model in-process."
     target, G = models
-    opts = dict(population=8, generations=2, elite=2, seed=0, progress=False)
-    here = run_attack('mirror_b', target, {'G': G}, [0, 3], 2, **opts)
+    here = run_attack(attack, target, {'G': G}, [0, 3], 2, seed=0, progress=False, **opts)
     with start_server(target, 'scores') as server:
-        there = run_attack('mirror_b', RemoteAPI(server.url), {'G': G}, [0, 3], 2, **opts)
+        there = run_attack(attack, RemoteAPI(server.url), {'G': G}, [0, 3], 2, seed=0, progress=False, **opts)
     assert torch.equal(there.images, here.images) and there.info['queries'] == here.info['queries'] > 0
 
 
