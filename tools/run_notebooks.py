@@ -119,7 +119,10 @@ def write_times(results: Path, rows: list, mode: str, argv=None):
     old = json.loads(js.read_text()) if js.exists() else {}
     modes = old.get('modes', {})
     command = ('python tools/run_notebooks.py ' + ' '.join(sys.argv[1:] if argv is None else argv)).strip()
-    machine = f'{os.cpu_count()} CPU cores' + (f', {gpu}' if (gpu := _gpu()) else '')
+    threads = int(os.environ.get('OMP_NUM_THREADS') or os.cpu_count())  # what torch in the kernels uses
+    machine = f"{os.cpu_count()} CPU cores, {threads} thread{'s' * (threads > 1)}" + (
+        f', {gpu}' if (gpu := _gpu()) else ''
+    )
     chapters = {**modes.get(mode, {}).get('chapters', {})}  # each chapter keeps the command and machine it ran with
     for r in rows:
         chapters[r['notebook']] = dict(
