@@ -41,8 +41,8 @@ __all__ = ['IDENTITY_LOSSES', 'SEARCH_SETTINGS', 'LOMMA_SURROGATES', 'ce_loss', 
            'identity_loss', 'AttackResult', 'prior_loss', 'identity_of', 'latent_losses', 'search_settings',
            'LatentSearch', 'gmi', 'ZStepper', 'distill', 'KEDDiscriminator', 'train_kedmi_gan', 'kedmi',
            'top_n_selection', 'ConditionalGenerator', 'ProjectionDiscriminator', 'train_plgmi_gan', 'plgmi_cgan',
-           'fredrikson', 'truncate', 'train_alignment', 'alignment', 'QueryAPI', 'served', 'mirror_b', 'mirror_w',
-           'brep_mi', 'rlb_reward', 'rlb_mi', 'registered_attacks', 'prepare_attack', 'run_attack']
+           'fredrikson', 'truncate', 'train_alignment', 'alignment', 'is_api', 'QueryAPI', 'served', 'mirror_b',
+           'mirror_w', 'brep_mi', 'rlb_reward', 'rlb_mi', 'registered_attacks', 'prepare_attack', 'run_attack']
 
 # %% ../nbs/03_invert.ipynb #8084f95e
 def ce_loss(logits, y):
@@ -973,6 +973,13 @@ def _run_alignment(target, models, labels, n, *, progress=None, **kw) -> AttackR
     return alignment(models['inv'], labels, n, **kw)
 
 # %% ../nbs/03_invert.ipynb #a98d6515
+def is_api(target) -> bool:
+    """Whether `target` is a query API (a `QueryAPI`, or an object that answers like one, e.g. `serve.RemoteAPI`) rather
+    than a model: it has `query`, `answer` and `queries`. Duck-typed, so an API made by a re-run of this chapter's
+    cells (a new class of the same name) counts too."""
+    return not isinstance(target, nn.Module) and all(hasattr(target, a) for a in ('query', 'answer', 'queries'))
+
+
 class QueryAPI:
     """The target as a web API serves it: `query(x)` (or `api(x)`) answers the top-1 label of each image (`answer=
     'label'`) or its top-`k` probabilities rounded to `decimals` (`answer='scores'`), computed without gradients;
@@ -981,7 +988,7 @@ class QueryAPI:
     __slots__ = ('answer', 'k', 'decimals', 'budget', 'queries', 'device', '_model', '_classes')
 
     def __init__(self, target: nn.Module, answer: str = 'label', *, k=None, decimals=None, budget=None, device=None):
-        if isinstance(target, QueryAPI):
+        if is_api(target):
             raise TypeError('the target is already served by a QueryAPI: pass the model, or use that API')
         rules = dict(answer=one_of('label', 'scores'), k=or_none(INT_1), decimals=or_none(INT_0), budget=or_none(INT_1))
         for name, value in dict(answer=answer, k=k, decimals=decimals, budget=budget).items():
@@ -1025,7 +1032,7 @@ def classes(self: QueryAPI, image_shape) -> int:
 
 def served(target, answer: str, **options) -> QueryAPI:
     "`target` behind a `QueryAPI` answering `answer` (a QueryAPI that answers it is kept; one that does not, refused)."
-    if not isinstance(target, QueryAPI):
+    if not is_api(target):
         return QueryAPI(target, answer, **options)
     if target.answer != answer:
         raise ValueError(f"this attack reads {answer!r} answers; the query API given answers {target.answer!r}")
@@ -1516,7 +1523,7 @@ def run_attack(
     check_models(target, models)
     target = served(target, spec.answers) if spec.answers else target
     res = spec.run(target, models, labels, n, seed=seed, device=device, progress=progress, **options)
-    if isinstance(target, QueryAPI):
+    if is_api(target):
         res.info['queries'] = target.queries
     check_finite(f'the images {name} made', res.images, fix='its search diverged: run it again with a smaller lr')
     return res
