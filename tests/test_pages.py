@@ -11,16 +11,16 @@ import pytest
 from browser_util import ROOT, process_for_docs
 
 # the least number of figures each page must show: the chapters open with a picture from the shipped models, 03 and
-# 04 show a still of their widget, 03 each attack's grid (its slow cells' outputs, committed from a run of every cell),
-# 04 the attack before and after NetGuard, the decoys, the literal loss and the lam curve, 04_field a picture per
-# defense and its sweep and frontier, 05 the grid's plot, 07
-# BREP-MI's reconstructions over HTTP
+# 04 show a still of their widget, 03 each attack's grid (its slow cells' outputs, committed from a run of every
+# cell), 04 the decoy confusion and the fine-tuning's terms (small models), the attack before and after NetGuard, the
+# decoys, the literal loss and the lam curve, 04_field a picture per defense and its sweep and frontier, 05 the
+# grid's plot, 07 BREP-MI's reconstructions over HTTP
 FIGURES = {
     '00_models.ipynb': 1,
     '01_data.ipynb': 5,
     '02_train.ipynb': 5,
     '03_invert.ipynb': 22,
-    '04_defend.ipynb': 8,
+    '04_defend.ipynb': 10,
     '04_field.ipynb': 7,
     '05_eval.ipynb': 3,
     '07_serve.ipynb': 1,
