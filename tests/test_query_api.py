@@ -5,42 +5,13 @@ Tiny untrained models: the file runs in seconds on two CPU cores."""
 import pytest
 import torch
 import torch.nn as nn
+from spy import SHAPE, Spy
 
 from netguard.invert import QueryAPI, brep_mi, run_attack
 from netguard.models import build
 from netguard.registry import ATTACKS, register_attack
 
-SHAPE = (1, 32, 32)
 SMALL = dict(iterations=3, sphere_points=4, init_draws=256)  # a BREP-MI run of a few hundred queries
-
-
-class Spy(nn.Module):
-    "A target that records every forward (images, gradients on?, inputs with grad?) and any access to its weights."
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.net, self.calls, self.locked = build('cnn', 5, SHAPE, width=4), [], False
-
-    def forward(self, x):
-        self.calls.append((len(x), torch.is_grad_enabled(), x.requires_grad))
-        return self.net(x)
-
-    def read(self):
-        if self.locked:
-            pytest.fail('the attack read the weights of the target')
-
-    def parameters(self, recurse=True):
-        self.read()
-        return super().parameters(recurse)
-
-    def named_parameters(self, *args, **kwargs):
-        self.read()
-        return super().named_parameters(*args, **kwargs)
-
-    def state_dict(self, *args, **kwargs):
-        self.read()
-        return super().state_dict(*args, **kwargs)
 
 
 @pytest.fixture(scope='module')
