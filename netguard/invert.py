@@ -1006,13 +1006,18 @@ class QueryAPI:
 
 # %% ../nbs/03_invert.ipynb #015274a7
 @patch
+def check_budget(self: QueryAPI, n: int, fix: str = 'raise budget= or ask fewer'):
+    "Refuse to answer `n` more images past the budget, in one line that ends with `fix`."
+    if self.budget is not None and self.queries + n > self.budget:
+        raise RuntimeError(
+            f'the query budget of {self.budget:,} images is spent ({self.queries:,} queried, {n:,} more asked); {fix}'
+        )
+
+
+@patch
 def query(self: QueryAPI, x: torch.Tensor) -> torch.Tensor:
     "What the API returns for images `x`: labels (N,), or scores (N, classes) with zeros outside the top `k`."
-    if self.budget is not None and self.queries + len(x) > self.budget:
-        raise RuntimeError(
-            f'the query budget of {self.budget:,} images is spent ({self.queries:,} queried, {len(x):,} more asked); '
-            'raise budget= or ask fewer'
-        )
+    self.check_budget(len(x))
     self.queries += len(x)
     with torch.no_grad():  # whoever calls, no gradient reaches the model
         logits = predict(self._model, x.detach(), device=self.device)  # eval mode, on the CPU

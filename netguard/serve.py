@@ -360,11 +360,7 @@ class RemoteAPI(QueryAPI):
 @patch
 def query(self: RemoteAPI, x: torch.Tensor) -> torch.Tensor:
     "What the server answers for images `x`, as `QueryAPI.query` returns it: labels (N,) or scores (N, classes)."
-    if self.budget is not None and self.queries + len(x) > self.budget:
-        raise RuntimeError(
-            f'the query budget of {self.budget:,} images is spent ({self.queries:,} queried, {len(x):,} more asked); '
-            'ask fewer, or ask the owner of the server for more'
-        )
+    self.check_budget(len(x), 'ask fewer, or ask the owner of the server for more')
     if len(x) == 0:
         return torch.zeros(0, dtype=torch.long) if self.answer == 'label' else torch.zeros(0, self._classes)
     out = []
