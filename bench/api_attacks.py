@@ -4,6 +4,7 @@ on the undefended targets of mnist5k and mnist5k-shift, model seeds 0-2, per cla
     python bench/api_attacks.py                          # every preset's undefended targets; run it again to resume
     python bench/api_attacks.py --defenses original admi netguard dpsgd:epsilon=8   # the same against defenses
     python bench/api_attacks.py --table                  # the table from every preset's rows so far
+    python bench/api_attacks.py --defenses original admi netguard --shard 0/2   # half the units (0/2 and 1/2 at once)
     python bench/api_attacks.py --presets mnist5k --model-seeds 0 --classes 0 1 --n 2 --set rlb_mi.episodes=20 \\
         --prep plgmi_cgan.steps=2 --out /tmp/api                                # a smoke run (keeps bench/results)
 
@@ -47,12 +48,20 @@ def options(items) -> dict:
 def run_preset(preset: str, args) -> list[dict]:
     "One preset's plan: every attack against every defense, each model seed; resumed from OUT_grid/PRESET when there."
     out = Path(args.out + '_grid') / preset
+    kw = dict(shard=args.shard) if args.shard else {}
     return run_benchmark(
         preset, args.attacks, args.defenses, [args.seed], n=args.n, protected=args.protect, device='cpu',
         progress=not args.quiet, classes=args.classes, model_seed=args.model_seeds, priors=[None],
         attack_options=options(args.set), prep_options=options(args.prep), fid=False, out=out,
-        resume=(out / 'metrics.json').exists(), title=f'api attacks: {preset}',
+        resume=(out / 'metrics.json').exists() or bool(args.shard), title=f'api attacks: {preset}', **kw,
     )  # fmt: skip
+
+
+def preset_rows(out: Path) -> list[dict]:
+    "The rows so far of one preset's plan: its metrics.json, else those of its shards (each shard's finished units)."
+    f = out / 'metrics.json'
+    files = [f] if f.exists() else sorted(out.glob('shards/*/metrics.json'))
+    return [r for f in files for r in read_result(f)['rows']]
 
 
 def _mean_std(values) -> str:
@@ -114,6 +123,7 @@ def main(argv=None):
     ap.add_argument('--set', nargs='+', metavar='ATTACK.KEY=VALUE', help="an attack's setting (default: its budget)")
     ap.add_argument('--prep', nargs='+', metavar='ATTACK.KEY=VALUE', help="an option of an attack's preparation")
     ap.add_argument('--table', action='store_true', help="only write the table from every preset's rows so far")
+    ap.add_argument('--shard', help='I/N: run the I-th of N shares of each preset (--table pools the shares so far)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--quiet', action='store_true')
     ap.add_argument('--out', default=str(RESULTS / 'api_attacks'), help='writes OUT.txt, OUT.json; rows in OUT_grid/')
@@ -122,8 +132,7 @@ def main(argv=None):
     rows = []
     for preset in args.presets:
         if args.table:
-            f = Path(args.out + '_grid') / preset / 'metrics.json'
-            rows += read_result(f)['rows'] if f.exists() else []
+            rows += preset_rows(Path(args.out + '_grid') / preset)
         else:
             rows += run_preset(preset, args)
     if not rows:
