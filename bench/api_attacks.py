@@ -24,6 +24,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.defend import setting_value
 from netguard.harness import run_benchmark
 from netguard.report import command_line, per_class_table, read_result, write_result
@@ -143,4 +144,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.data import HELD_OUT_FONTS
 from netguard.harness import prior_spec, run_benchmark
 from netguard.report import command_line, markdown_table, per_class_table, pool_results, write_result
@@ -119,4 +120,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

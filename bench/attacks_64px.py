@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.data import TensorImages
 from netguard.invert import ATTACKS, prepare_attack, run_attack
 from netguard.models import build
@@ -85,4 +86,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

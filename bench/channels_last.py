@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.core import stream_seed
 from netguard.invert import gmi
 from netguard.models import build
@@ -78,4 +79,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

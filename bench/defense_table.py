@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.harness import run_benchmark
 from netguard.report import command_line, markdown_table, pool_results, write_result
 
@@ -111,4 +112,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.defend import NetGuardConfig, NetGuardTrainer
 from netguard.invert import gmi
 from netguard.models import load_model
@@ -73,4 +74,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

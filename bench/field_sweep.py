@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.defend import defend
 from netguard.eval import model_accuracy
 from netguard.field import SWEEPS, blend, operating_points, plot_sweep, retrain, sweep_settings
@@ -96,4 +97,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 import netguard.field  # noqa: F401  (registers the field's defenses)
+from netguard.cli import run_script
 from netguard.data import HELD_OUT_FONTS
 from netguard.field import SWEEPS, field_table, operating_points, plot_frontier
 from netguard.harness import run_benchmark
@@ -111,4 +112,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.defend import fisher_diagonal, fisher_diagonal_loop
 from netguard.report import command_line, write_result
 from netguard.train import get_preset, pretrained
@@ -76,4 +77,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

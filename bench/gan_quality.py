@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.eval import gan_quality, gan_quality_table
 from netguard.report import command_line, read_result, write_result
 from netguard.train import get_preset, pretrained
@@ -68,4 +69,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

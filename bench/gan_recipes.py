@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.core import stream_seed
 from netguard.report import command_line, write_result
 from netguard.train import confident_fraction, get_preset, pretrained
@@ -82,4 +83,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

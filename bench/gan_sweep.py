@@ -30,6 +30,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from netguard.cli import run_script
 from netguard.core import stream, stream_seed
 from netguard.models import build
 from netguard.report import command_line, run_info
@@ -190,4 +191,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.defend import parse_settings
 from netguard.harness import run_benchmark
 from netguard.report import command_line, markdown_table, per_class_table, pool_results, write_result
@@ -79,4 +80,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.invert import gmi
 from netguard.models import build
 from netguard.report import command_line, write_result
@@ -73,4 +74,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.data import HELD_OUT_FONTS
 from netguard.harness import run_benchmark
 from netguard.report import command_line, markdown_table, pool_results, summarize, write_result
@@ -94,4 +95,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -15,6 +15,8 @@ import os
 import subprocess
 import sys
 
+from netguard.cli import run_script
+
 ONE = """
 import json, resource, sys
 from netguard.data import mnist5k
@@ -57,4 +59,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -25,6 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
+from netguard.cli import run_script
 from netguard.core import fetch, frozen
 from netguard.defend import NetGuardConfig, NetGuardTrainer, fisher_diagonal
 from netguard.invert import LatentSearch
@@ -220,4 +221,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from netguard.cli import run_script
 from netguard.invert import IDENTITY_LOSSES, LatentSearch
 from netguard.report import command_line, write_result
 from netguard.train import pretrained
@@ -80,4 +81,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from netguard.cli import run_script
 from netguard.core import frozen
 from netguard.invert import LatentSearch
 from netguard.report import command_line, write_result
@@ -134,4 +135,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from netguard.cli import run_script
 from netguard.report import command_line, write_result
 from netguard.train import ROLES, accuracy, confident_fraction, get_preset, predict, pretrained, role_data
 
@@ -73,4 +74,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -17,7 +17,8 @@ from .config import SEED, check_setting
 from .core import COMMANDS
 
 # %% auto #0
-__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'ORDER', 'error_line', 'make_parser', 'check_shared', 'main']
+__all__ = ['EXIT_ERROR', 'EXIT_USAGE', 'EXIT_INTERRUPTED', 'ORDER', 'error_line', 'make_parser', 'check_shared', 'main',
+           'run_script']
 
 # %% ../nbs/06_cli.ipynb #6c46e9b8
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -132,3 +133,20 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(error_line(e), file=sys.stderr)
         return EXIT_ERROR
+
+# %% ../nbs/06_cli.ipynb #f930e5d4
+def run_script(main, argv: list[str] | None = None) -> None:
+    "Run a script's `main(argv)` inside the one error path: exit 1 with `error_line` named after the script, 130 on Ctrl-C."
+    name = Path(sys.argv[0]).name or 'script'
+    try:
+        main(argv)
+    except KeyboardInterrupt:
+        if _debug(None):
+            raise
+        print(f'{name}: interrupted (Ctrl-C)', file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as e:
+        if _debug(None):
+            raise
+        print(name + error_line(e).removeprefix('netguard'), file=sys.stderr)
+        sys.exit(EXIT_ERROR)

@@ -105,6 +105,16 @@ def test_wrong_settings_fail_at_once_as_a_user_runs_them(tmp_path):
     )
 
 
+def test_bench_script_bad_setting_is_one_line(tmp_path):
+    "A bench script as a developer runs it: an unknown setting is one line, before any model loads or file is written."
+    bench = Path(__file__).parents[1] / 'bench' / 'api_attacks.py'
+    cmd = [sys.executable, str(bench), '--presets', 'mnist5k', '--set', 'brep_mi.stesp=3', '--out', str(tmp_path / 'a')]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and r.stderr.count('\n') == 1, r.stderr
+    assert r.stderr.startswith("api_attacks.py: error: unknown brep_mi setting(s) ['stesp']; valid: ")
+    assert not list(tmp_path.iterdir())
+
+
 def test_no_command_is_a_usage_error():
     r = run()
     assert r.returncode == 2 and 'usage:' in r.stdout
