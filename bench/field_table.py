@@ -10,11 +10,16 @@ the grids), so a killed run resumes row by row:
 - field: MID, BiDO, NegLS, TL-DMI and Trap-MID, each at its two operating points (`operating_points` of
   bench/results/field_sweep.json: the strongest setting within 1 and within 3 points of MC(all));
 - stacks: NetGuard (protecting 0) on top of NegLS, Trap-MID and TL-DMI at their 1-point operating points;
-- all5: NetGuard protecting all five private digits.
-Attackers: GMI with PLG-MI's max-margin loss (clip 1) from the defender's own prior, another model seed's
-('mnist5k:+1'), the held-out fonts' ('mnist5k-heldout') and mnist5k-shift's, `--n` latents per class and `--steps`
-steps (the sizes are argued in bench/README.md). `--table` writes OUT.txt/OUT.json (per attacker: AA / all-class check
-/ random-G baseline per class, MC(all), MC(0), seconds of defense) and OUT.png (the frontier).
+- all5: NetGuard protecting all five private digits;
+- strong: LOMMA and KED-MI (as bench/attack_strength.py runs them, `--steps` steps) from the defender's own prior,
+  against the undefended target, NetGuard and each field defense at its 1-point operating point;
+- shift: on mnist5k-shift (public data of printed 0-9), the undefended target and the three variants protecting 0
+  closest to the goal on mnist5k at <= 3 points (`best_variants`), from the own, another seed's and the held-out prior.
+Attackers of the first four: GMI with PLG-MI's max-margin loss (clip 1) from the defender's own prior, another model
+seed's ('mnist5k:+1'), the held-out fonts' ('mnist5k-heldout') and mnist5k-shift's, `--n` latents per class and
+`--steps` steps (the sizes are argued in bench/README.md). `--table` writes OUT.txt/OUT.json (per attacker: AA /
+all-class check / random-G baseline per class, MC(all), MC(0), seconds of defense; each variant against the goal; then
+the strong and shift groups' tables) and OUT.png (the frontier).
 """
 
 import argparse
@@ -25,7 +30,7 @@ import torch
 import netguard.field  # noqa: F401  (registers the field's defenses)
 from netguard.cli import run_script
 from netguard.data import HELD_OUT_FONTS
-from netguard.field import SWEEPS, field_table, operating_points, plot_frontier
+from netguard.field import SWEEPS, field_table, goal_ranking, goal_table, operating_points, plot_frontier
 from netguard.harness import run_benchmark
 from netguard.report import command_line, read_result, write_result
 from netguard.train import get_preset, pretrained
@@ -66,28 +71,46 @@ def stack_variants() -> list[str]:
     return out
 
 
+def best_variants(k=3, max_drop=0.03) -> list[str]:
+    """The `k` variants protecting 0 closest to the goal on mnist5k (`goal_ranking` of bench/results/field_table.json)
+    among those at most `max_drop` of MC(all) below the undefended target."""
+    ranked = goal_ranking(read_result(RESULTS / 'field_table.json')['rows'])
+    return [d['defense'] for d in ranked if d['protected'] == [0] and d['drop'] <= max_drop][:k]
+
+
+GMI = 'gmi:loss=max_margin,clip=1.0'
+STRONG = ['lomma:loss=logit,clip=1.0', 'kedmi:loss=max_margin,clip=1.0']  # as bench/attack_strength.py runs them
 GROUPS = {  # group -> (its defense variants, made when the group runs; the classes NetGuard protects)
     'baselines': (lambda: ['original', 'netguard', 'dpsgd:epsilon=8', 'dpsgd:epsilon=1', 'admi'], [0]),
     'field': (field_variants, [0]),
     'stacks': (stack_variants, [0]),
     'all5': (lambda: ['netguard'], [0, 1, 2, 3, 4]),
+    # LOMMA and KED-MI from the defender's own prior: the undefended target, NetGuard, each field defense at 1 point
+    'strong': (lambda: ['original', 'netguard', *field_variants((1,))], [0]),
+    # mnist5k-shift (public data of printed 0-9): the undefended target and the three variants closest to the goal
+    'shift': (lambda: ['original', *best_variants()], [0]),
+}
+SETUP = {  # group -> (preset, attacks, priors) where it is not mnist5k, GMI max-margin, PRIORS
+    'strong': ('mnist5k', STRONG, ['own']),
+    'shift': ('mnist5k-shift', [GMI], ['own', 'mnist5k-shift:+1', HELD_OUT]),
 }
 
 
 def run_group(name: str, args) -> list[dict]:
     (variants, protected), out = GROUPS[name], GRID / name
+    preset, attacks, priors = SETUP.get(name, ('mnist5k', [GMI], PRIORS))
     kw = dict(shard=args.shard) if args.shard else {}
     return run_benchmark(
-        'mnist5k', ['gmi:loss=max_margin,clip=1.0'], variants(), [0], n=args.n, protected=protected,
-        device='cpu', progress=not args.quiet, model_seed=args.model_seeds, priors=[prior(p) for p in PRIORS],
-        attack_options={'gmi': dict(steps=args.steps)}, fid=False, out=out, resume=(out / 'metrics.json').exists(),
-        title=f'field grid: {name}', **kw,
+        preset, attacks, variants(), [0], n=args.n, protected=protected, device='cpu', progress=not args.quiet,
+        model_seed=args.model_seeds, priors=[prior(p) for p in priors],
+        attack_options={a.partition(':')[0]: dict(steps=args.steps) for a in attacks}, fid=False, out=out,
+        resume=(out / 'metrics.json').exists(), title=f'field grid: {name}', **kw,
     )  # fmt: skip
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--group', choices=['baselines', 'field', 'stacks', 'all5'])
+    ap.add_argument('--group', choices=list(GROUPS))
     ap.add_argument('--table', action='store_true', help="pool every group's rows into the table and the figure")
     ap.add_argument('--model-seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--n', type=int, default=32, help='reconstructions per class')
@@ -104,9 +127,18 @@ def main(argv=None):
         run_group(args.group, args)
     if args.table:
         files = [GRID / g / 'metrics.json' for g in GROUPS]
-        rows = [r for f in files if f.exists() for r in read_result(f)['rows']]
+        pooled = [r for f in files if f.exists() for r in read_result(f)['rows']]
+        rows = [r for r in pooled if (r['preset'], r['attack']) == ('mnist5k', GMI)]
         text, data = field_table(rows)
-        write_result(args.out, text, dict(data, rows=rows), command_line(__file__, argv))
+        text += '\n\nThe goal (check on 0 <= 0.10 against both priors that draw printed 0s, <= 1 point of MC(all)):\n\n'
+        text += goal_table(rows)
+        more = [r for r in pooled if r not in rows]
+        for (preset, attack), rs in {(r['preset'], r['attack']): 0 for r in more}.items():
+            text += (
+                f'\n\n{preset}, {attack}:\n\n'
+                + field_table([r for r in more if (r['preset'], r['attack']) == (preset, attack)])[0]
+            )
+        write_result(args.out, text, dict(data, rows=rows, more=more), command_line(__file__, argv))
         plot_frontier(rows).savefig(args.out + '.png', dpi=110, bbox_inches='tight')
         print(text)
 
