@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -37,8 +37,9 @@ from .train import ROLES, get_preset, pretrained
 
 # %% auto #0
 __all__ = ['MAX_N', 'ROW_KEY', 'check_names', 'defense_spec', 'attack_spec', 'sweep_specs', 'prior_spec', 'BenchmarkPlan',
-           'row_key', 'plan_record', 'parse_shard', 'shard_folder', 'plan_units', 'plan_keys', 'earlier_rows',
-           'plan_benchmark', 'run_benchmark', 'merge_shards', 'demo_command', 'bench_command', 'torchrun_shard']
+           'row_key', 'resolved_settings', 'plan_record', 'parse_shard', 'shard_folder', 'plan_units', 'plan_keys',
+           'earlier_rows', 'plan_benchmark', 'run_benchmark', 'merge_shards', 'demo_command', 'bench_command',
+           'torchrun_shard']
 
 # %% ../nbs/harness.ipynb #e63e0d38
 MAX_N = 10_000  # reconstructions per class: 50,000 GMI searches for 5 classes already take hours on a CPU
@@ -352,12 +353,18 @@ def row_key(row: dict) -> tuple:
     return tuple(row[k] for k in ROW_KEY)
 
 
+def resolved_settings(defenses: dict) -> dict:
+    "`{variant: every setting of its defense}`: the options given and the defaults, so that a changed default shows."
+    return {v: asdict(DEFENSES[name].settings(**opts)) for v, (name, opts) in defenses.items()}
+
+
 def plan_record(p: BenchmarkPlan) -> dict:
-    """What makes the rows of the plan `p`, as plain JSON (`plan.json` beside `metrics.json`): a resumed run must match.
-    A shard's also holds its shard, and what its merge's report needs: the class names and the title."""
+    """What makes the rows of the plan `p`, as plain JSON (`plan.json` beside `metrics.json`): a resumed run must match,
+    the defenses' defaults included. A shard's also holds its shard, and what its merge's report needs: the class names
+    and the title."""
     keep = 'attacks', 'defenses', 'prep', 'seeds', 'model_seeds', 'classes', 'protected', 'n', 'baseline_n', 'fid'
     rec = dict(preset=p.preset.name, priors=list(p.gans), models='given' if p.models else None)
-    rec.update({k: getattr(p, k) for k in keep})
+    rec.update({k: getattr(p, k) for k in keep}, defense_settings=resolved_settings(p.defenses))
     if p.shard:
         rec.update(shard=p.shard, names=p.splits[p.model_seeds[0]].private_names, title=p.title)
     return json.loads(json.dumps(rec, default=str))
