@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # %% ../nbs/06_cli.ipynb #f930e5d4
 def run_script(main, argv: list[str] | None = None) -> None:
-    "Run a script's `main(argv)` inside the one error path: exit 1 with `error_line` named after the script, 130 on Ctrl-C."
+    "Run a script's `main(argv)` in the one error path: exit 1 with `error_line` named after the script; 130 on Ctrl-C."
     name = Path(sys.argv[0]).name or 'script'
     try:
         main(argv)
