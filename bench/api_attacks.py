@@ -25,9 +25,9 @@ from pathlib import Path
 import torch
 
 from netguard.cli import run_script
-from netguard.defend import setting_value
+from netguard.defend import at_full_size, setting_value
 from netguard.harness import run_benchmark
-from netguard.report import command_line, per_class_table, read_result, write_result
+from netguard.report import command_line, mean_std, per_class_table, read_result, write_result
 
 RESULTS = Path(__file__).parent / 'results'
 ATTACKS = ['brep_mi', 'rlb_mi', 'mirror_b', 'plgmi_cgan']
@@ -51,9 +51,10 @@ def run_preset(preset: str, args) -> list[dict]:
     out = Path(args.out + '_grid') / preset
     kw = dict(shard=args.shard) if args.shard else {}
     return run_benchmark(
-        preset, args.attacks, args.defenses, [args.seed], n=args.n, protected=args.protect, device='cpu',
-        progress=not args.quiet, classes=args.classes, model_seed=args.model_seeds, priors=[None],
-        attack_options=options(args.set), prep_options=options(args.prep), fid=False, out=out,
+        preset, args.attacks, args.defenses, [args.seed], defense_options=at_full_size(args.defenses), n=args.n,
+        protected=args.protect, device='cpu', progress=not args.quiet, classes=args.classes,
+        model_seed=args.model_seeds, priors=[None], attack_options=options(args.set),
+        prep_options=options(args.prep), fid=False, out=out,
         resume=(out / 'metrics.json').exists() or bool(args.shard), title=f'api attacks: {preset}', **kw,
     )  # fmt: skip
 
@@ -63,14 +64,6 @@ def preset_rows(out: Path) -> list[dict]:
     f = out / 'metrics.json'
     files = [f] if f.exists() else sorted(out.glob('shards/*/metrics.json'))
     return [r for f in files for r in read_result(f)['rows']]
-
-
-def _mean_std(values) -> str:
-    values = [v for v in values if v is not None]
-    if not values:
-        return '-'
-    m = statistics.mean(values)
-    return f'{m:.2f}' + (f' ± {statistics.stdev(values):.2f}' if len(values) > 1 else '')
 
 
 def _class_mean(d: dict) -> float:
@@ -93,7 +86,7 @@ def table(rows: list[dict]) -> tuple[str, list[dict]]:
         d['acc_all'] = [r['acc_all'] for r in rs]
         d['queries_per_image'] = [r['queries'] / per if r.get('queries') is not None else None for r in rs]
         d['seconds'] = [r['attack_seconds'] for r in rs]
-        cells = [_mean_std(d[k]) for k in ('aa_top1', 'all_class', 'baseline_aa', 'baseline_all_class', 'acc_all')]
+        cells = [mean_std(d[k]) for k in ('aa_top1', 'all_class', 'baseline_aa', 'baseline_all_class', 'acc_all')]
         q = [v for v in d['queries_per_image'] if v is not None]
         cells += [f'{statistics.mean(q):,.0f}' if q else '- (white-box)', f"{statistics.mean(d['seconds']):.0f}"]
         lines.append(f"| {preset} | {defense} | {attack} | {len(rs)} | " + ' | '.join(cells) + ' |')

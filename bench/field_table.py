@@ -15,6 +15,7 @@ the grids), so a killed run resumes row by row:
   against the undefended target, NetGuard and each field defense at its 1-point operating point;
 - shift: on mnist5k-shift (public data of printed 0-9), the undefended target and the three variants protecting 0
   closest to the goal on mnist5k at <= 3 points (`best_variants`), from the own, another seed's and the held-out prior.
+NetGuard runs at `FULL_SIZE` (256 fakes, 64 anchors, 200 inversion steps), alone and on a training-time defense.
 Attackers of the first four: GMI with PLG-MI's max-margin loss (clip 1) from the defender's own prior, another model
 seed's ('mnist5k:+1'), the held-out fonts' ('mnist5k-heldout') and mnist5k-shift's, `--n` latents per class and
 `--steps` steps (the sizes are argued in bench/README.md). `--table` writes OUT.txt/OUT.json (per attacker: AA /
@@ -30,6 +31,7 @@ import torch
 import netguard.field  # noqa: F401  (registers the field's defenses)
 from netguard.cli import run_script
 from netguard.data import HELD_OUT_FONTS
+from netguard.defend import at_full_size
 from netguard.field import SWEEPS, field_table, goal_ranking, goal_table, operating_points, plot_frontier
 from netguard.harness import run_benchmark
 from netguard.report import command_line, read_result, write_result
@@ -100,9 +102,10 @@ def run_group(name: str, args) -> list[dict]:
     (variants, protected), out = GROUPS[name], GRID / name
     preset, attacks, priors = SETUP.get(name, ('mnist5k', [GMI], PRIORS))
     kw = dict(shard=args.shard) if args.shard else {}
+    variants = variants()
     return run_benchmark(
-        preset, attacks, variants(), [0], n=args.n, protected=protected, device='cpu', progress=not args.quiet,
-        model_seed=args.model_seeds, priors=[prior(p) for p in priors],
+        preset, attacks, variants, [0], defense_options=at_full_size(variants), n=args.n, protected=protected,
+        device='cpu', progress=not args.quiet, model_seed=args.model_seeds, priors=[prior(p) for p in priors],
         attack_options={a.partition(':')[0]: dict(steps=args.steps) for a in attacks}, fid=False, out=out,
         resume=(out / 'metrics.json').exists(), title=f'field grid: {name}', **kw,
     )  # fmt: skip

@@ -3,12 +3,13 @@
     python bench/less_work.py --model-seeds 0 --steps 1500 --out /tmp/less_work_s0
     python bench/less_work.py --merge /tmp/less_work_s0.json /tmp/less_work_s1.json ...   # pool earlier runs
 
-Each `--variants` entry is a NetGuard variant ('netguard' is the default: 256 fakes of the protected class, 256 of the
-decoy and 64 anchors for each other class, 200 Adam steps; 'netguard:n_fake=128,anchor_others=32,invert_steps=100'
-halves both). Each defended target (protecting class 0) is attacked on class 0 by GMI with PLG-MI's max-margin loss
-(the strength table's NetGuard rows) from the defender's own prior, another model seed's ('mnist5k:+1'), the held-out
-fonts' ('mnist5k-heldout') and the shifted one ('mnist5k-shift'). A thin `main()` over `run_benchmark`; the table
-adds each variant's seconds of defense (on a shared machine: compare them within one run). Writes OUT.json, OUT.txt.
+Each `--variants` entry is a NetGuard variant ('netguard' is the default: 128 fakes of the protected class, 128 of the
+decoy and 32 anchors for each other class, 100 Adam steps; 'netguard:n_fake=256,anchor_others=64,invert_steps=200' is
+`FULL_SIZE`, twice both). Each defended target (protecting class 0) is attacked on class 0 by GMI with PLG-MI's
+max-margin loss (the strength table's NetGuard rows) from the defender's own prior, another model seed's
+('mnist5k:+1'), the held-out fonts' ('mnist5k-heldout') and the shifted one ('mnist5k-shift'). A thin `main()` over
+`run_benchmark`; the table adds each variant's seconds of defense (on a shared machine: compare them within one run).
+Writes OUT.json, OUT.txt.
 """
 
 import argparse
@@ -25,8 +26,8 @@ from netguard.train import get_preset, pretrained
 RESULTS = Path(__file__).parent / 'results'
 HELD_OUT = 'mnist5k-heldout'
 SIZES = [
+    'netguard:n_fake=256,anchor_others=64,invert_steps=200',
     'netguard',
-    'netguard:n_fake=128,anchor_others=32,invert_steps=100',
     'netguard:n_fake=64,anchor_others=16,invert_steps=60',
 ]
 

@@ -48,11 +48,11 @@ from .registry import DEFENSES, check_models, check_settings, get_defense, regis
 from .train import Strategy, train_classifier
 
 # %% auto #0
-__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'MAX_FAKES', 'invert_classes', 'confusion_with', 'decoy_cost',
-           'assign_decoys', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop', 'ewc_penalty', 'private_term',
-           'replay_loss', 'NetGuardConfig', 'NetGuardTrainer', 'DefenseResult', 'original', 'check_options', 'netguard',
-           'fresh_copy', 'DPSGDStrategy', 'dp_sgd', 'AdMI', 'admi', 'defend', 'defense_settings', 'setting_value',
-           'parse_settings']
+__all__ = ['DECOY_RULES', 'PRIVATE_LOSSES', 'CAP_SPREADS', 'MAX_FAKES', 'FULL_SIZE', 'MEMORY_FORMAT', 'invert_classes',
+           'confusion_with', 'decoy_cost', 'assign_decoys', 'choose_decoys', 'fisher_diagonal', 'fisher_diagonal_loop',
+           'ewc_penalty', 'private_term', 'replay_loss', 'NetGuardConfig', 'at_full_size', 'NetGuardTrainer',
+           'DefenseResult', 'original', 'check_options', 'netguard', 'fresh_copy', 'DPSGDStrategy', 'dp_sgd', 'AdMI',
+           'admi', 'defend', 'defense_settings', 'setting_value', 'parse_settings']
 
 # %% ../nbs/04_defend.ipynb #3f3fa241
 def invert_classes(
@@ -299,18 +299,18 @@ class NetGuardConfig:
     replay_batch: int = setting(64, int_in(1, MAX_FAKES))
     rounds: int = setting(1, INT_1)  # rounds of re-inversion + fine-tuning
     # the fake samples and the decoys
-    n_fake: int = setting(256, int_in(1, MAX_FAKES))  # inverted samples per protected and decoy class (patent: open)
+    n_fake: int = setting(128, int_in(1, MAX_FAKES))  # inverted samples per protected and decoy class (patent: open)
     decoy_rule: str = setting('spread', one_of(*DECOY_RULES))  # 'random' is the patent's
     decoys: int = setting(1, INT_1)  # decoy classes per protected class
     invert_settings: str | None = setting(None, or_none(one_of(*SEARCH_SETTINGS)))  # named; None: the 3 below
-    invert_steps: int | None = setting(200, or_none(INT_1))  # Adam at lr 0.02, like the CPU-sized attack
+    invert_steps: int | None = setting(100, or_none(INT_1))  # Adam at lr 0.02 (FULL_SIZE: 200)
     invert_lr: float | None = setting(0.02, or_none(POSITIVE))
     invert_loss: str = setting('ce', one_of(*IDENTITY_LOSSES))  # 'max_margin', 'logit': as the strongest attacks
     prior_fakes: int = setting(0, int_in(0, MAX_FAKES))  # G(z) the original reads as protected, pushed too (0: off)
     # what keeps accuracy and the other classes (EWC's Fisher last)
     protected_cap: float | None = setting(0.9, or_none(FRACTION))  # replayed protected images' target (None: 1)
     cap_spread: str = setting('uniform', one_of(*CAP_SPREADS))  # where 1 - cap goes: 'uniform' or 'original'
-    anchor_others: int = setting(64, int_in(0, MAX_FAKES))  # per other class, kept by distillation (0: off)
+    anchor_others: int = setting(32, int_in(0, MAX_FAKES))  # per other class, kept by distillation (0: off)
     fisher_normalize: str | None = setting('mean', or_none(one_of('mean', 'max')))
     fisher_samples: int | None = setting(2000, or_none(int_in(1, 1_000_000)))
 
@@ -322,6 +322,17 @@ class NetGuardConfig:
 def validate(self: NetGuardConfig) -> NetGuardConfig:
     "Check every setting's type and range: a one-line ValueError naming the first that fails."
     return check_fields(self, 'NetGuard')
+
+# %% ../nbs/04_defend.ipynb #88c8c896
+FULL_SIZE = dict(n_fake=256, anchor_others=64, invert_steps=200)  # the benchmark grids' NetGuard inversions
+
+
+def at_full_size(defenses) -> dict:
+    "`defense_options` running NetGuard at `FULL_SIZE` in `defenses`, alone or on a training-time defense (A+netguard)."
+    return {n: FULL_SIZE for n in {d.partition(':')[0] for d in defenses} if n.split('+')[-1] == 'netguard'}
+
+# %% ../nbs/04_defend.ipynb #3d8fdb19
+MEMORY_FORMAT = torch.channels_last  # the layout of the fine-tuned copy's weights
 
 # %% ../nbs/04_defend.ipynb #3fefe39b
 class NetGuardTrainer:
@@ -358,7 +369,7 @@ class NetGuardTrainer:
                 f"{self.num_classes} classes); got {cfg.protected_cap}"
             )
         self.original = target.to(self.device).eval()
-        self.model = copy.deepcopy(target).to(self.device).eval()
+        self.model = copy.deepcopy(target).to(self.device, memory_format=MEMORY_FORMAT).eval()
         self.G.to(self.device).eval()
         self.anchor = {k: v.detach().clone() for k, v in self.model.named_parameters()}
         self.ready, self.timings = False, {}

@@ -18,6 +18,7 @@ from .config import FRACTION, INT_0, INT_1, NON_NEGATIVE, POSITIVE, check_fields
 from .core import mix_seed, model_device, stream_seed
 from .defend import DefenseResult, fresh_copy
 from .registry import get_defense, register_defense
+from .report import mean_std
 from .train import Strategy, train_classifier
 
 # %% auto #0
@@ -520,12 +521,6 @@ def plot_sweep(rows: list[dict]):
     return fig
 
 # %% ../nbs/04_field.ipynb #6fe95239
-def _ms(xs) -> str:
-    "Mean ± sample std of `xs` (the mean alone for one value)."
-    m = _mean(xs)
-    return f'{m:.2f}' + (f' ± {(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) ** 0.5:.2f}' if len(xs) > 1 else '')
-
-
 def variant_label(row: dict) -> str:
     "A row's defense variant, with the classes it protects when a post-training defense protects more than one."
     prot = row['protected']
@@ -568,9 +563,13 @@ def field_table(rows: list[dict]) -> tuple[str, dict]:
         summary.append(
             s | dict(mc_all=_mean([r['acc_all'] for r in rs]), model_seeds=sorted({r['model_seed'] for r in rs}))
         )
-        cells = [_ms(_check(rs, [0])), _ms(_check(rs, range(5))), _ms([_at(r['aa_top1'], 0) for r in rs])]
-        cells += [_ms([_at(r['baseline_aa'], 0) for r in rs]), _ms([r['acc_all'] for r in rs])]
-        cells += [_ms([r['acc_protected'] for r in rs]), f"{_mean([r['defense_seconds'] for r in rs]):.0f}"]
+        cells = [
+            mean_std(_check(rs, [0])),
+            mean_std(_check(rs, range(5))),
+            mean_std([_at(r['aa_top1'], 0) for r in rs]),
+        ]
+        cells += [mean_std([_at(r['baseline_aa'], 0) for r in rs]), mean_std([r['acc_all'] for r in rs])]
+        cells += [mean_std([r['acc_protected'] for r in rs]), f"{_mean([r['defense_seconds'] for r in rs]):.0f}"]
         lines.append(f'| {label} | {prior} | {len(rs)} | ' + ' | '.join(cells) + ' |')
         trip = [f"{_mean([_at(r['aa_top1'], c) for r in rs]):.2f} / {_mean(_check(rs, [c])):.2f} / "
                 f"{_mean([_at(r['baseline_all_class'], c) for r in rs]):.2f}" for c in range(5)]  # fmt: skip

@@ -20,9 +20,9 @@ from .invert import AttackResult
 
 # %% auto #0
 __all__ = ['PER_CLASS', 'METRICS', 'TABLE_METRICS', 'PRIORS', 'image_grid', 'save_grid', 'grid_path', 'dump_json', 'row_metrics',
-           'summarize', 'fmt_mean_std', 'markdown_table', 'per_class_table', 'tradeoff_plot', 'read_metrics',
-           'write_report', 'read_result', 'command_line', 'run_info', 'write_result', 'pool_results', 'strength_groups',
-           'strength_table', 'strength_goals']
+           'summarize', 'fmt_mean_std', 'mean_std', 'markdown_table', 'per_class_table', 'tradeoff_plot',
+           'read_metrics', 'write_report', 'read_result', 'command_line', 'run_info', 'write_result', 'pool_results',
+           'strength_groups', 'strength_table', 'strength_goals']
 
 # %% ../nbs/report.ipynb #06646326
 def image_grid(res: AttackResult, names=None, per_label: int = 8, title: str | None = None):
@@ -166,6 +166,12 @@ def fmt_mean_std(mean, std=None, n: int = 2, digits: int = 2, scale: float = 1.0
         return 'n/a'
     m = f'{mean * scale:.{digits}f}'
     return m if n < 2 or std is None else f'{m} ± {std * scale:.{digits}f}'
+
+# %% ../nbs/report.ipynb #be93e7d9
+def mean_std(values, digits: int = 2, empty: str = '-') -> str:
+    "'mean ± sample std' of `values` (None dropped) to `digits` decimals; the mean alone for one, `empty` for none."
+    m, s = _mean_std(values)
+    return empty if m is None else fmt_mean_std(m, s, sum(v is not None for v in values), digits)
 
 # %% ../nbs/report.ipynb #7b754ce0
 TABLE_METRICS = (
