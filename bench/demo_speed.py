@@ -38,12 +38,12 @@ def set_layout(memory_format):
     nd.MEMORY_FORMAT = memory_format
 
 
-def run_demo(way: dict) -> dict:
+def run_demo(way: dict, device: str = 'cpu') -> dict:
     "`netguard demo` in a fresh output and cache folder: seconds of the whole command, of its defense and attacks."
     sizes = {k: v for k, v in way.items() if k != 'memory_format'}
     set_layout(way['memory_format'])
     with tempfile.TemporaryDirectory() as tmp:
-        argv = ['demo', '--out', f'{tmp}/out', '--cache', f'{tmp}/cache']
+        argv = ['demo', '--out', f'{tmp}/out', '--cache', f'{tmp}/cache', '--device', device]
         argv += ['--set', *(f'netguard.{k}={v}' for k, v in sizes.items())] if sizes else []
         t0 = time.perf_counter()
         code = cli.main(argv)
@@ -55,29 +55,31 @@ def run_demo(way: dict) -> dict:
     return dict(demo=seconds, defense=ng['defense_seconds'], attacks=sum(r['attack_seconds'] for r in rows))
 
 
-def run_all5(way: dict) -> float:
+def run_all5(way: dict, device: str = 'cpu') -> float:
     "Seconds of NetGuard protecting every private digit of the shipped model seed 0."
     sizes = {k: v for k, v in way.items() if k != 'memory_format'}
     set_layout(way['memory_format'])
     P = get_preset('mnist5k')
     split = P.split(0)
-    target, public, gan = (pretrained(P, r, 0, 'cpu') for r in ('target', 'public', 'gan'))
+    target, public, gan = (pretrained(P, r, 0, device) for r in ('target', 'public', 'gan'))
     t0 = time.perf_counter()
     nd.netguard(target, public, gan, split.private_train, split.public, list(range(split.num_private)), seed=0,
-                decoy_classes=split.public_only, progress=False, **sizes)  # fmt: skip
+                decoy_classes=split.public_only, progress=False, device=device, **sizes)  # fmt: skip
     return time.perf_counter() - t0
 
 
-def step_seconds(reps: int = 3, steps: int = 20) -> dict:
+def step_seconds(device: str = 'cpu', reps: int = 3, steps: int = 20) -> dict:
     "Seconds of a NetGuard fine-tuning step on a contiguous and a channels-last copy (best of `reps`, taking turns)."
     P = get_preset('mnist5k')
     split = P.split(0)
-    target, public, (G, D) = (pretrained(P, r, 0, 'cpu') for r in ('target', 'public', 'gan'))
+    target, public, (G, D) = (pretrained(P, r, 0, device) for r in ('target', 'public', 'gan'))
     small = nd.NetGuardConfig(n_fake=64, anchor_others=16, invert_steps=5)  # the default's batches, a quick setup
     trainers = {}
     for fmt in (torch.contiguous_format, torch.channels_last):
         set_layout(fmt)
-        trainers[fmt] = nd.NetGuardTrainer(target, public, G, D, split.private_train, split.public, [0], small, seed=0)
+        trainers[fmt] = nd.NetGuardTrainer(
+            target, public, G, D, split.private_train, split.public, [0], small, seed=0, device=device
+        )
         trainers[fmt].setup().step(2)  # warm-up
     best = {fmt: float('inf') for fmt in trainers}
     for _ in range(reps):
@@ -103,6 +105,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--parts', nargs='+', choices=['demo', 'all5', 'step'], default=['demo', 'all5', 'step'])
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--device', default='cpu', help='cpu or cuda (bench/gpu.sh runs it on the GPU)')
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'demo_speed'), help='writes OUT.txt/.json')
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -110,26 +113,26 @@ def main(argv=None):
     try:
         if 'demo' in args.parts:
             data['start'] = start_seconds()
-            data['demo'] = {way: run_demo(cfg) for way, cfg in (('before', BEFORE), ('after', AFTER))}
+            data['demo'] = {way: run_demo(cfg, args.device) for way, cfg in (('before', BEFORE), ('after', AFTER))}
             d = data['demo']
             for key, name, goal in (('demo', 'netguard demo', 'demo'), ('defense', 'one defense', 'one defense')):
                 rows.append((name, d['before'][key], d['after'][key], GOALS[goal]))
             rows.append(('the demo\'s two attacks', d['before']['attacks'], d['after']['attacks'], None))
         if 'all5' in args.parts:
-            data['all5'] = {way: run_all5(cfg) for way, cfg in (('before', BEFORE), ('after', AFTER))}
+            data['all5'] = {way: run_all5(cfg, args.device) for way, cfg in (('before', BEFORE), ('after', AFTER))}
             rows.append(
                 ('NetGuard protecting all five', data['all5']['before'], data['all5']['after'], GOALS['all five'])
             )
         if 'step' in args.parts:
-            s = data['step'] = step_seconds()
+            s = data['step'] = step_seconds(args.device)
             rows.append(
                 ('one fine-tuning step (contiguous -> channels-last)', s['contiguous'], s['channels-last'], None)
             )
     finally:
         set_layout(LAYOUT)
     lines = [
-        f'mnist5k, shipped models of model seed 0, cpu, {torch.get_num_threads()} threads; before: NetGuard at '
-        'FULL_SIZE on a contiguous copy; after: the defaults on a channels-last copy',
+        f'mnist5k, shipped models of model seed 0, {args.device}, {torch.get_num_threads()} threads; before: NetGuard '
+        'at FULL_SIZE on a contiguous copy; after: the defaults on a channels-last copy',
         '',
         '| part | before s | after s | ratio before / after | goal s |',
         '|---|---|---|---|---|',

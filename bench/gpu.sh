@@ -7,7 +7,8 @@
 # 3. training everything the preset needs from an empty cache on CUDA (bench/train_cache.py);
 # 4. every attack at 64 px (bench/attacks_64px.py);
 # 5. `netguard demo` on CUDA, timed;
-# 6. each step kind's FLOP rate as a ratio of the GPU's peak (bench/peak.py).
+# 6. each step kind's FLOP rate as a ratio of the GPU's peak (bench/peak.py);
+# 7. the demo, one defense and all five before and after (bench/demo_speed.py).
 # Each step has a time limit (seconds) so that one slow step cannot starve the others; ONLY='grid demo' runs some steps.
 set -u
 OUT=${1:-bench/results/gpu_h200}; mkdir -p "$OUT/logs"
@@ -39,4 +40,5 @@ step train_cache ${T_TRAIN:-150} python3 bench/train_cache.py --device cuda --th
 step attacks_64px ${T_64PX:-200} python3 bench/attacks_64px.py --device cuda --out "$OUT/attacks_64px"
 step demo ${T_DEMO:-100} $NG demo --device cuda --out "$OUT/demo"
 step peak ${T_PEAK:-120} python3 bench/peak.py --device cuda --matmul 8192 --latents 4096 --out "$OUT/peak"
+step demo_speed ${T_SPEED:-200} python3 bench/demo_speed.py --device cuda --threads 4 --out "$OUT/demo_speed"
 [ -f "$OUT/demo/report.md" ] && mv "$OUT/demo/report.md" "$OUT/demo_report.md" && rm -rf "$OUT/demo" || true
