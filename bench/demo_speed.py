@@ -14,18 +14,20 @@ The goals on 2 CPU cores: the demo <= 90 s, one defense <= 45 s, all five <= 120
 """
 
 import argparse
-import json
+import os
 import tempfile
 import time
 from pathlib import Path
 
-import torch
+os.environ.setdefault('NETGUARD_QUIET', '1')  # no progress bars in the timings
 
-import netguard.defend as nd
-from netguard import cli
-from netguard.cli import run_script
-from netguard.report import command_line, write_result
-from netguard.train import get_preset, pretrained
+import torch  # noqa: E402
+
+import netguard.defend as nd  # noqa: E402
+from netguard import cli  # noqa: E402
+from netguard.cli import run_script  # noqa: E402
+from netguard.report import command_line, read_result, write_result  # noqa: E402
+from netguard.train import get_preset, pretrained  # noqa: E402
 
 GOALS = {'demo': 90, 'one defense': 45, 'all five': 120}
 BEFORE = dict(nd.FULL_SIZE, memory_format=torch.contiguous_format)
@@ -48,7 +50,7 @@ def run_demo(way: dict, device: str = 'cpu') -> dict:
         t0 = time.perf_counter()
         code = cli.main(argv)
         seconds = time.perf_counter() - t0
-        rows = json.loads(Path(f'{tmp}/out/metrics.json').read_text())['rows']
+        rows = read_result(f'{tmp}/out/metrics.json')['rows']
     if code:
         raise RuntimeError(f'netguard demo exited with {code}')
     ng = next(r for r in rows if r['defense'] == 'netguard')
