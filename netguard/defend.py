@@ -687,7 +687,7 @@ def netguard(
     t0 = time.perf_counter()
     kw = dict(seed=seed, device=device, progress=progress, decoy_classes=decoy_classes)
     tr = NetGuardTrainer(target, public_model, gan[0], gan[1], private_train, public, protected, cfg, **kw)
-    model = tr.run()
+    model = tr.run().to(memory_format=torch.contiguous_format)  # the defended model in the usual layout
     report = dict(
         config=asdict(cfg), protected=tr.protected, decoy_map=tr.decoy_map, seed=seed, history=tr.history,
         seconds=time.perf_counter() - t0, timings=tr.timings, decoy_images=tr.decoy_images, private_fakes=tr.x_pri,
