@@ -40,10 +40,15 @@ def set_layout(memory_format):
     nd.MEMORY_FORMAT = memory_format
 
 
+def use(way: dict) -> dict:
+    "Set `way`'s layout; returns its NetGuard settings (the sizes)."
+    set_layout(way['memory_format'])
+    return {k: v for k, v in way.items() if k != 'memory_format'}
+
+
 def run_demo(way: dict, device: str = 'cpu') -> dict:
     "`netguard demo` in a fresh output and cache folder: seconds of the whole command, of its defense and attacks."
-    sizes = {k: v for k, v in way.items() if k != 'memory_format'}
-    set_layout(way['memory_format'])
+    sizes = use(way)
     with tempfile.TemporaryDirectory() as tmp:
         argv = ['demo', '--out', f'{tmp}/out', '--cache', f'{tmp}/cache', '--device', device]
         argv += ['--set', *(f'netguard.{k}={v}' for k, v in sizes.items())] if sizes else []
@@ -59,8 +64,7 @@ def run_demo(way: dict, device: str = 'cpu') -> dict:
 
 def run_all5(way: dict, device: str = 'cpu') -> float:
     "Seconds of NetGuard protecting every private digit of the shipped model seed 0."
-    sizes = {k: v for k, v in way.items() if k != 'memory_format'}
-    set_layout(way['memory_format'])
+    sizes = use(way)
     P = get_preset('mnist5k')
     split = P.split(0)
     target, public, gan = (pretrained(P, r, 0, device) for r in ('target', 'public', 'gan'))
